@@ -1,0 +1,47 @@
+// Envelope encoder: one Buffer per message in exactly the form Online reads
+// (30-byte `#!` header, 4-space-indented JSON meta, CR LF CR LF counted in the meta length).
+
+import { deflateSync } from 'node:zlib';
+import { EnvelopeError, type Meta } from './envelope.js';
+import { DATA_TYPE, HEADER_14000, META_TYPE, TAGLESS_START } from './envelope-format.js';
+
+const META_TERMINATOR = '\r\n\r\n';
+const EMPTY = Buffer.alloc(0);
+
+export interface EncodeOptions {
+  /** Milliseconds since the epoch for the header's time field (its low 32 bits are written). */
+  now?: number;
+  dataType?: number;
+}
+
+/** JSON text of `meta`; refuses non-finite numbers, which JSON cannot carry and Online drops. */
+export function metaToJson(meta: Meta, indent?: number): string {
+  return JSON.stringify(
+    meta,
+    (key, value: unknown) => {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        throw new EnvelopeError('non-finite', `field '${key}' is ${value}; expected a finite number`);
+      }
+      return value;
+    },
+    indent,
+  );
+}
+
+export function encodeEnvelope(meta: Meta, data: Buffer = EMPTY, options: EncodeOptions = {}): Buffer {
+  const h = HEADER_14000;
+  const metaBytes = Buffer.from(metaToJson(meta, 4) + META_TERMINATOR, 'utf8');
+  const body = meta.compression === 'zlib' && data.length > 0 ? deflateSync(data) : data;
+  const out = Buffer.allocUnsafe(h.size + metaBytes.length + body.length);
+  TAGLESS_START.copy(out, 0);
+  out.writeUInt32BE(h.type, h.offsets.type);
+  out.writeUInt32BE(Number(BigInt(Math.floor(options.now ?? Date.now())) & 0xffffffffn), h.offsets.time);
+  out.writeUInt32BE(META_TYPE.json, h.offsets.metaType);
+  out.writeUInt32BE(metaBytes.length, h.offsets.metaLength);
+  out.writeUInt32BE(options.dataType ?? DATA_TYPE.undefined, h.offsets.dataType);
+  out.writeUInt32BE(body.length, h.offsets.dataLength);
+  h.end.copy(out, h.offsets.end);
+  metaBytes.copy(out, h.size);
+  body.copy(out, h.size + metaBytes.length);
+  return out;
+}

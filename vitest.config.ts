@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // Server tests bind real ports and spawn processes; keep a couple of workers on a 2-core machine.
+    maxWorkers: 2,
+  },
+});
