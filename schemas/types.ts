@@ -1,0 +1,111 @@
+// Types of the messages and the configuration the JSON Schemas beside this file describe.
+// Written by hand to match the schemas; test/schemas checks real values against both.
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** A block number as the client wrote it: Online sends "1", others send 1. Answers echo it back. */
+export type BlockAsSent = number | string;
+
+export interface SetVoltageCommand {
+  command_type: 'set_voltage';
+  block: number;
+  blockAsSent: BlockAsSent;
+  /** HV-side volts. */
+  voltage: number;
+}
+
+export interface SetVoltageAndCheckCommand {
+  command_type: 'set_voltage_and_check';
+  block: number;
+  blockAsSent: BlockAsSent;
+  voltage: number;
+  /** Volts of tolerance for `ok`. */
+  max_error: number;
+  /** Seconds before the answer is `timeout`. */
+  timeout: number;
+}
+
+export type Command = SetVoltageCommand | SetVoltageAndCheckCommand;
+
+export type ServerMessage = Record<string, unknown> & { type: 'answer' | 'reply' | 'event' };
+
+/** Online's ERROR_TYPE enum (PROTOCOL.md §5). */
+export const ERROR_CODES = {
+  UNKNOWN_ERROR: 1,
+  SERVER_INIT_ERROR: 2,
+  CLIENT_DISCONNECT: 3,
+  PARSE_MESSAGE_ERROR: 4,
+  TIMEOUT_ERROR: 5,
+  ALGORITM_ERROR: 6,
+  UNKNOWN_MESSAGE_ERROR: 7,
+  SERVER_BUSY_ERROR: 8,
+  INCORRECT_MESSAGE_PARAMS: 9,
+  MULTIPLE_CONNECTION: 10,
+  COM_PORT_ERROR: 11,
+  COM_PORT_CLOSE: 12,
+  AGILENT34401A_ERROR: 13,
+} as const;
+
+export type ErrorTextCode = keyof typeof ERROR_CODES;
+
+export interface ErrorReply {
+  type: 'reply';
+  reply_type: 'error';
+  error_code: number;
+  error_text_code: ErrorTextCode;
+  description: string;
+}
+
+export interface OutputConfig {
+  gain: number;
+  offset: number;
+  min_volts: number;
+  max_volts: number;
+}
+
+export interface BlockSimulationConfig {
+  gain?: number;
+  offset?: number;
+  tau_s: number;
+  initial_output_volts: number;
+}
+
+export interface BlockConfig {
+  id: number;
+  name: string;
+  min_volts: number;
+  max_volts: number;
+  voltmeter: string;
+  settle_s: number;
+  output: OutputConfig;
+  simulation: BlockSimulationConfig;
+}
+
+export interface VoltmeterSimulationConfig {
+  reading_period_s: number;
+  integration_s: number;
+  noise_volts: number;
+  seed: number;
+}
+
+export interface VoltmeterConfig {
+  id: string;
+  divider_ratio: number;
+  series: string;
+  reading_timeout_s: number;
+  simulation: VoltmeterSimulationConfig;
+}
+
+export interface ServerConfig {
+  sim: boolean;
+  time_scale: number;
+  data_dir: string;
+  tcp: { host: string; port: number; backlog: number };
+  http: { host: string; port: number };
+  limits: { max_message_bytes: number; client_send_queue_bytes: number; max_clients: number };
+  log: { console_level: LogLevel; file_level: LogLevel; file: string; pretty: boolean };
+  readings_log: { sync_command: string | null; sync_interval_s: number; sync_timeout_s: number };
+  supervisor: { max_restarts_per_minute: number; backoff_initial_s: number; backoff_max_s: number };
+  blocks: BlockConfig[];
+  voltmeters: VoltmeterConfig[];
+}
