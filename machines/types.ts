@@ -1,0 +1,39 @@
+// Events and values the machines exchange. Pure data: no I/O lives here.
+
+import type { Command } from '../schemas/types.js';
+
+/** Which client sent a command: the connector's id and the client's nanoid. */
+export interface Origin {
+  connector: string;
+  client: string;
+}
+
+/** One voltmeter reading, stamped with when its integration began and ended (clock ms). */
+export interface Reading {
+  voltmeter: string;
+  /** HV-side volts: the voltmeter's volts times its divider ratio. */
+  volts: number;
+  /** Volts at the voltmeter's input. */
+  raw: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** An answer or error reply for one client; the supervisor's provider routes it to `origin`. */
+export interface Reply {
+  origin: Origin;
+  message: Record<string, unknown>;
+}
+
+export type CommandEvent = { type: 'COMMAND'; command: Command; origin: Origin };
+export type ReadingEvent = { type: 'READING'; reading: Reading };
+
+/** What a device actor reports when it ends in its `error` state. */
+export interface Fault {
+  fault: string;
+}
+
+/** The message of whatever an actor rejected with. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
