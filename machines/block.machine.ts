@@ -101,11 +101,11 @@ export const blockMachine = setup({
   },
   actors: {
     /** Reads the output instrument and returns the HV setpoint it is producing now. */
-    readSetpoint: fromPromise<number>(async () => {
+    readSetpoint: fromPromise<number, { block: number }>(async () => {
       throw new Error('readSetpoint is provided by src/devices');
     }),
     /** Sends an HV setpoint (volts) to the output instrument. */
-    applySetpoint: fromPromise<SetpointSent, { volts: number }>(async () => {
+    applySetpoint: fromPromise<SetpointSent, { block: number; volts: number }>(async () => {
       throw new Error('applySetpoint is provided by src/devices');
     }),
   },
@@ -165,6 +165,7 @@ export const blockMachine = setup({
     starting: {
       invoke: {
         src: 'readSetpoint',
+        input: ({ context }) => ({ block: context.block }),
         onDone: {
           target: 'idle',
           actions: [
@@ -195,7 +196,7 @@ export const blockMachine = setup({
       }),
       invoke: {
         src: 'applySetpoint',
-        input: ({ context }) => ({ volts: context.inFlight!.command.voltage }),
+        input: ({ context }) => ({ block: context.block, volts: context.inFlight!.command.voltage }),
         onDone: [
           {
             guard: 'isCheck',

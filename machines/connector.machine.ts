@@ -37,15 +37,15 @@ export const connectorMachine = setup({
   },
   actors: {
     /** Binds the listening socket; resolves with the address it is bound to. */
-    listen: fromPromise<ListenAddress>(async () => {
+    listen: fromPromise<ListenAddress, { connector: string }>(async () => {
       throw new Error('listen is provided by src/connectors');
     }),
     /** Accepts clients and decodes their messages into CLIENT_COMMAND events until stopped. */
-    serve: fromCallback<ConnectorEvent>(() => {
+    serve: fromCallback<ConnectorEvent, { connector: string }>(() => {
       throw new Error('serve is provided by src/connectors');
     }),
     /** Stops accepting; clients already connected get their last answers, then are closed. */
-    close: fromPromise<void>(async () => {
+    close: fromPromise<void, { connector: string }>(async () => {
       throw new Error('close is provided by src/connectors');
     }),
   },
@@ -57,6 +57,7 @@ export const connectorMachine = setup({
     starting: {
       invoke: {
         src: 'listen',
+        input: ({ context }) => ({ connector: context.connector }),
         onDone: { target: 'active', actions: assign({ address: ({ event }) => event.output }) },
         onError: { target: 'failed', actions: assign({ fault: ({ event }) => `cannot listen: ${errorText(event.error)}` }) },
       },
@@ -65,7 +66,7 @@ export const connectorMachine = setup({
     // `serve` runs through listening and stopping, so clients still connected while the server
     // stops get their last answers and their commands still reach the supervisor.
     active: {
-      invoke: { src: 'serve' },
+      invoke: { src: 'serve', input: ({ context }) => ({ connector: context.connector }) },
       initial: 'listening',
       on: {
         CLIENT_COMMAND: {
@@ -81,6 +82,7 @@ export const connectorMachine = setup({
         stopping: {
           invoke: {
             src: 'close',
+            input: ({ context }) => ({ connector: context.connector }),
             onDone: '#connector.stopped',
             onError: '#connector.stopped',
           },

@@ -34,11 +34,11 @@ export const voltmeterMachine = setup({
   },
   actors: {
     /** Identifies the instrument and runs its init sequence. */
-    initVoltmeter: fromPromise<void>(async () => {
+    initVoltmeter: fromPromise<void, { voltmeter: string }>(async () => {
       throw new Error('initVoltmeter is provided by src/devices');
     }),
     /** Takes one reading. */
-    takeReading: fromPromise<RawReading>(async () => {
+    takeReading: fromPromise<RawReading, { voltmeter: string }>(async () => {
       throw new Error('takeReading is provided by src/devices');
     }),
   },
@@ -53,6 +53,7 @@ export const voltmeterMachine = setup({
     initializing: {
       invoke: {
         src: 'initVoltmeter',
+        input: ({ context }) => ({ voltmeter: context.voltmeter }),
         onDone: 'measuring',
         onError: {
           target: 'error',
@@ -69,6 +70,7 @@ export const voltmeterMachine = setup({
     measuring: {
       invoke: {
         src: 'takeReading',
+        input: ({ context }) => ({ voltmeter: context.voltmeter }),
         onDone: {
           target: 'measuring',
           reenter: true,

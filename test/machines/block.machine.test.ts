@@ -16,7 +16,7 @@ function harness(options: { presentSetpoint?: number; failApply?: boolean; apply
   const machine = blockMachine.provide({
     actors: {
       readSetpoint: fromPromise(async () => options.presentSetpoint ?? 0),
-      applySetpoint: fromPromise(async ({ input }: { input: { volts: number } }) => {
+      applySetpoint: fromPromise(async ({ input }: { input: { block: number; volts: number } }) => {
         if (options.applyDelayMs) await clock.sleep(options.applyDelayMs);
         if (options.failApply) throw new Error('calibrator did not answer within 2 s');
         applied.push(input.volts);

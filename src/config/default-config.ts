@@ -1,0 +1,26 @@
+// The rack as it is when no config file names it: block 1 (main, 0–25 kV) on divider 1 and
+// block 2 (shift, 0–1 kV) on divider 2 (PROTOCOL.md §6).
+
+export const DEFAULT_BLOCKS = [
+  {
+    id: 1,
+    name: 'main',
+    min_volts: 0,
+    max_volts: 25000,
+    voltmeter: 'divider-1',
+    output: { gain: 3500.5, offset: 1.26, min_volts: 0, max_volts: 10 },
+  },
+  {
+    id: 2,
+    name: 'shift',
+    min_volts: 0,
+    max_volts: 1000,
+    voltmeter: 'divider-2',
+    output: { gain: 100, offset: 0, min_volts: 0, max_volts: 10 },
+  },
+];
+
+export const DEFAULT_VOLTMETERS = [
+  { id: 'divider-1', divider_ratio: -4050.65, series: 'HV', simulation: { seed: 1 } },
+  { id: 'divider-2', divider_ratio: -2025.7, series: 'HV2', simulation: { seed: 2 } },
+];

@@ -1,0 +1,115 @@
+// The server's configuration: defaults, then the file (JSON or YAML), then command-line flags;
+// validated against schemas/config.schema.json with errors that name the key.
+
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { ServerConfig } from '../../schemas/types.js';
+import { configDefs, describeSchemaErrors, validators } from '../messages/schema-validators.js';
+import { DEFAULT_BLOCKS, DEFAULT_VOLTMETERS } from './default-config.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Flags as the CLI parsed them; each overrides the file's key of the same meaning. */
+export interface ConfigFlags {
+  config?: string;
+  sim?: boolean;
+  tcpHost?: string;
+  tcpPort?: number;
+  httpHost?: string;
+  httpPort?: number;
+  dataDir?: string;
+  timeScale?: number;
+  logLevel?: string;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`config file ${path} cannot be read: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} holds ${Array.isArray(parsed) ? 'a list' : `a ${typeof parsed}`}; expected a mapping of keys`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function section(raw: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = raw[key];
+  return value && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : {};
+}
+
+export function loadConfig(flags: ConfigFlags = {}): ServerConfig {
+  const raw: Record<string, unknown> = flags.config ? readConfigFile(flags.config) : {};
+  const merged: Record<string, unknown> = structuredClone(raw);
+  merged.blocks ??= structuredClone(DEFAULT_BLOCKS);
+  merged.voltmeters ??= structuredClone(DEFAULT_VOLTMETERS);
+  // Only a file can select the real rack; with no file, the server runs in simulation.
+  if (flags.sim !== undefined) merged.sim = flags.sim;
+  else if (!flags.config) merged.sim = true;
+  if (flags.dataDir !== undefined) merged.data_dir = flags.dataDir;
+  if (flags.timeScale !== undefined) merged.time_scale = flags.timeScale;
+  const tcp = section(raw, 'tcp');
+  if (flags.tcpHost !== undefined) tcp.host = flags.tcpHost;
+  if (flags.tcpPort !== undefined) tcp.port = flags.tcpPort;
+  if (raw.tcp !== undefined || Object.keys(tcp).length) merged.tcp = tcp;
+  const http = section(raw, 'http');
+  if (flags.httpHost !== undefined) http.host = flags.httpHost;
+  if (flags.httpPort !== undefined) http.port = flags.httpPort;
+  if (raw.http !== undefined || Object.keys(http).length) merged.http = http;
+  if (flags.logLevel !== undefined) merged.log = { ...section(raw, 'log'), console_level: flags.logLevel };
+
+  if (!validators.config(merged)) {
+    const where = flags.config ? `config file ${flags.config}` : 'configuration';
+    throw new ConfigError(`${where}: ${describeSchemaErrors(validators.config.errors!, merged, configDefs, 'key')}`);
+  }
+  const config = merged as unknown as ServerConfig;
+  checkConsistency(config);
+  return config;
+}
+
+/** What the schema alone cannot say: references between sections, and ranges that make sense. */
+function checkConsistency(config: ServerConfig): void {
+  const fail = (message: string): never => {
+    throw new ConfigError(`configuration: ${message}`);
+  };
+  const meterIds = new Set<string>();
+  for (const [i, meter] of config.voltmeters.entries()) {
+    if (meterIds.has(meter.id)) fail(`key 'voltmeters[${i}].id' is "${meter.id}", which another voltmeter already has; expected a unique id`);
+    meterIds.add(meter.id);
+  }
+  const blockIds = new Set<number>();
+  for (const [i, block] of config.blocks.entries()) {
+    if (blockIds.has(block.id)) fail(`key 'blocks[${i}].id' is ${block.id}, which another block already has; expected a unique block number`);
+    blockIds.add(block.id);
+    if (!meterIds.has(block.voltmeter)) {
+      fail(`key 'blocks[${i}].voltmeter' is "${block.voltmeter}"; expected one of the voltmeters' ids (${[...meterIds].join(', ')})`);
+    }
+    if (!(block.min_volts < block.max_volts)) {
+      fail(`keys 'blocks[${i}].min_volts' and 'max_volts' are ${block.min_volts} and ${block.max_volts}; expected min_volts below max_volts`);
+    }
+    if (!(block.output.min_volts < block.output.max_volts)) {
+      fail(`keys 'blocks[${i}].output.min_volts' and 'max_volts' are ${block.output.min_volts} and ${block.output.max_volts}; expected min below max`);
+    }
+  }
+  if (config.supervisor.backoff_initial_s > config.supervisor.backoff_max_s) {
+    fail(`key 'supervisor.backoff_initial_s' is ${config.supervisor.backoff_initial_s}; expected at most backoff_max_s (${config.supervisor.backoff_max_s})`);
+  }
+  if (!config.sim && config.time_scale !== 1) {
+    fail(`key 'time_scale' is ${config.time_scale} while sim is false; expected 1 (real instruments run in real time)`);
+  }
+}

@@ -1,0 +1,39 @@
+// What happens to one decoded meta from a client, whatever connector it came through:
+// refused at once with an error reply, or passed on to the supervisor as a command.
+
+import type { Origin } from '../../machines/types.js';
+import type { BlockConfig, Command } from '../../schemas/types.js';
+import type { Logger } from '../log/logger.js';
+import { errorReply } from '../messages/error-reply.js';
+import { parseCommand } from '../messages/parse-command.js';
+import type { Meta } from '../protocol/envelope.js';
+import type { ClientHub } from './client-hub.js';
+
+export interface IntakeContext {
+  hub: ClientHub;
+  blocks: ReadonlyMap<number, BlockConfig>;
+  log: Logger;
+}
+
+export type ForwardCommand = (command: Command, origin: Origin) => void;
+
+export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward: ForwardCommand | null): void {
+  const parsed = parseCommand(meta, ctx.blocks);
+  if (!parsed.ok) {
+    ctx.log.info({ client: origin.client, meta, reply: parsed.reply }, `refused: ${parsed.reply.description}`);
+    ctx.hub.deliver(origin, parsed.reply as unknown as Record<string, unknown>);
+    return;
+  }
+  ctx.hub.observe('command', origin, meta);
+  if (!forward) {
+    ctx.hub.deliver(origin, errorReply('ALGORITM_ERROR', 'the server is not accepting commands (starting or stopping)') as unknown as Record<string, unknown>);
+    return;
+  }
+  ctx.log.info({ client: origin.client, command: parsed.command }, `command ${parsed.command.command_type} block ${parsed.command.block} ${parsed.command.voltage} V`);
+  forward(parsed.command, origin);
+}
+
+/** A decoding problem reported to the client that caused it (code 4). */
+export function parseErrorReply(description: string): Record<string, unknown> {
+  return errorReply('PARSE_MESSAGE_ERROR', description) as unknown as Record<string, unknown>;
+}

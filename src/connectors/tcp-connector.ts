@@ -1,0 +1,173 @@
+// The TCP connector: Online's Envelope framing. One decoder per client, one socket write per
+// message, a bounded send queue per client, and every connection closed when either side ends it.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import { nanoid } from 'nanoid';
+import type { ConnectorEvent, ListenAddress } from '../../machines/connector.machine.js';
+import type { Logger } from '../log/logger.js';
+import { EnvelopeDecoder } from '../protocol/envelope-decoder.js';
+import { encodeEnvelope } from '../protocol/envelope-encoder.js';
+import type { Clock } from '../clock/clock.js';
+import type { ClientLink } from './client-hub.js';
+import { atMost, type ConnectorServer } from './connector-server.js';
+import { parseErrorReply, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
+
+export interface TcpConnectorOptions {
+  id: string;
+  host: string;
+  port: number;
+  backlog: number;
+  maxMessageBytes: number;
+  sendQueueBytes: number;
+  maxClients: number;
+  /** Resolves when no command is in flight, so clients get their last answers before they are closed. */
+  whenQuiet: () => Promise<void>;
+}
+
+class TcpClient implements ClientLink {
+  readonly id = nanoid();
+  readonly observer = false;
+  readonly remote: string;
+  readonly closed: Promise<void>;
+  private readonly decoder: EnvelopeDecoder;
+
+  constructor(
+    readonly connector: string,
+    private readonly socket: Socket,
+    private readonly options: TcpConnectorOptions,
+    private readonly ctx: IntakeContext & { clock: Clock },
+    private readonly forward: () => ForwardCommand | null,
+  ) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.decoder = new EnvelopeDecoder({ maxMessageBytes: options.maxMessageBytes });
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.receive(chunk));
+    socket.on('error', (err) => ctx.log.info({ client: this.id, remote: this.remote, err: err.message }, 'client socket error'));
+  }
+
+  private get origin() {
+    return { connector: this.connector, client: this.id };
+  }
+
+  private receive(chunk: Buffer): void {
+    for (const event of this.decoder.push(chunk)) {
+      if (event.kind === 'message') {
+        takeMeta(event.envelope.meta, this.origin, this.ctx, this.forward());
+      } else if (event.kind === 'skipped') {
+        this.ctx.log.warn({ client: this.id, remote: this.remote, bytes: event.bytes }, `skipped ${event.bytes} bytes of garbage before a header`);
+      } else {
+        this.ctx.log.warn({ client: this.id, remote: this.remote, kind: event.error.kind }, event.error.message);
+        this.ctx.hub.deliver(this.origin, parseErrorReply(event.error.message));
+        if (event.error.fatal) {
+          this.end(`its stream cannot be trusted after: ${event.error.message}`);
+          return;
+        }
+      }
+      if (this.socket.destroyed) return;
+    }
+  }
+
+  send(message: Record<string, unknown>): void {
+    if (this.socket.destroyed || !this.socket.writable) return;
+    let bytes: Buffer;
+    try {
+      bytes = encodeEnvelope(message, undefined, { now: this.ctx.clock.now() });
+    } catch (err) {
+      this.ctx.log.error({ client: this.id, message, err: (err as Error).message }, 'message not sent: it cannot be encoded');
+      return;
+    }
+    this.socket.write(bytes);
+    if (this.socket.writableLength > this.options.sendQueueBytes) {
+      this.ctx.log.warn(
+        { client: this.id, remote: this.remote, queued: this.socket.writableLength, limit: this.options.sendQueueBytes },
+        `client dropped: ${this.socket.writableLength} bytes waiting to be sent, more than the limit of ${this.options.sendQueueBytes}`,
+      );
+      this.socket.destroy();
+    }
+  }
+
+  end(reason: string): void {
+    if (this.socket.destroyed) return;
+    this.ctx.log.info({ client: this.id, remote: this.remote }, `closing client: ${reason}`);
+    this.socket.end();
+    // A peer that never reads would keep the socket half-closed forever.
+    const timer = setTimeout(() => this.socket.destroy(), 2000);
+    timer.unref();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+export class TcpConnector implements ConnectorServer {
+  readonly id: string;
+  private server: Server | null = null;
+  private readonly clients = new Set<TcpClient>();
+  private toMachine: ((event: ConnectorEvent) => void) | null = null;
+
+  constructor(
+    private readonly options: TcpConnectorOptions,
+    private readonly ctx: IntakeContext & { clock: Clock },
+  ) {
+    this.id = options.id;
+  }
+
+  listen(): Promise<ListenAddress> {
+    // allowHalfOpen false: when a peer ends its side, Node ends ours, so no socket lingers in CLOSE-WAIT.
+    const server = createServer({ allowHalfOpen: false, noDelay: true }, (socket) => this.accept(socket));
+    server.maxConnections = this.options.maxClients;
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.options.host, port: this.options.port, backlog: this.options.backlog }, () => {
+        server.off('error', reject);
+        server.on('error', (err) => {
+          this.ctx.log.error({ err: err.message }, 'TCP server error');
+          this.toMachine?.({ type: 'SERVE_FAILED', reason: `TCP server error: ${err.message}` });
+        });
+        const address = server.address();
+        const port = typeof address === 'object' && address ? address.port : this.options.port;
+        this.ctx.log.info({ host: this.options.host, port }, `TCP connector listening on ${this.options.host}:${port}`);
+        resolve({ host: this.options.host, port });
+      });
+    });
+  }
+
+  serve(toMachine: (event: ConnectorEvent) => void): () => void {
+    this.toMachine = toMachine;
+    return () => {
+      this.toMachine = null;
+    };
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.close();
+    await this.options.whenQuiet();
+    for (const client of this.clients) client.end('the server is shutting down');
+    await atMost(Promise.all([...this.clients].map((c) => c.closed)), 3000);
+    for (const client of this.clients) client.destroy();
+    this.server = null;
+  }
+
+  private accept(socket: Socket): void {
+    const forward = (): ForwardCommand | null => {
+      const toMachine = this.toMachine;
+      return toMachine ? (command, origin) => toMachine({ type: 'CLIENT_COMMAND', command, origin }) : null;
+    };
+    const client = new TcpClient(this.id, socket, this.options, this.ctx, forward);
+    this.clients.add(client);
+    this.ctx.hub.add(client);
+    this.ctx.log.info({ client: client.id, remote: client.remote, clients: this.clients.size }, 'client connected');
+    this.toMachine?.({ type: 'CLIENTS_CHANGED', clients: this.clients.size });
+    void client.closed.then(() => {
+      this.clients.delete(client);
+      this.ctx.hub.remove(client);
+      this.ctx.log.info({ client: client.id, remote: client.remote, clients: this.clients.size }, 'client disconnected');
+      this.toMachine?.({ type: 'CLIENTS_CHANGED', clients: this.clients.size });
+    });
+  }
+}

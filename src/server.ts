@@ -1,0 +1,232 @@
+// Puts the server together from its config: instruments, supervisor with its children,
+// connectors, readings log and sync; and takes it apart again in the order that loses nothing.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { createActor, waitFor, type Actor, type AnyActorRef } from 'xstate';
+import { blockMachine } from '../machines/block.machine.js';
+import { connectorMachine } from '../machines/connector.machine.js';
+import { blockChildId, supervisorMachine, voltmeterChildId, type ChildSpec } from '../machines/supervisor.machine.js';
+import { voltmeterMachine } from '../machines/voltmeter.machine.js';
+import type { ServerConfig } from '../schemas/types.js';
+import { buildSimulatedRack, type SimulatedRack } from '../sim/simulated-rack.js';
+import type { Clock } from './clock/clock.js';
+import { ConfigError } from './config/load-config.js';
+import { ClientHub } from './connectors/client-hub.js';
+import { atMost, connectorActors, type ConnectorServer } from './connectors/connector-server.js';
+import { TcpConnector } from './connectors/tcp-connector.js';
+import { CHANNEL_PATH, WsConnector } from './connectors/ws-connector.js';
+import { blockInstrumentActors, type OutputChannel } from './devices/output-device.js';
+import { voltmeterInstrumentActors } from './devices/voltmeter-device.js';
+import type { OutputInstrument, VoltmeterInstrument } from './instruments/instrument.js';
+import type { Logger } from './log/logger.js';
+import { ReadingsLog } from './storage/readings-log.js';
+import { SyncCommand } from './storage/sync-command.js';
+import { serverStatus } from './web/status.js';
+
+export const TCP_CONNECTOR = 'tcp';
+export const WS_CONNECTOR = 'ws';
+
+export interface ServerOptions {
+  config: ServerConfig;
+  clock: Clock;
+  log: Logger;
+  /** Instruments to drive; built from the config when left out (the simulated rack when `sim`). */
+  instruments?: { outputs: Map<number, OutputInstrument>; voltmeters: Map<string, VoltmeterInstrument> };
+}
+
+export interface RunningServer {
+  tcp: { host: string; port: number };
+  http: { host: string; port: number };
+  supervisor: Actor<typeof supervisorMachine>;
+  hub: ClientHub;
+  readingsLog: ReadingsLog;
+  /** The simulated rack, in simulation: tests and trainers reach its faults here. */
+  rack: SimulatedRack | null;
+  /** Stops accepting, ends commands in flight, closes clients, flushes the readings, runs the sync. */
+  stop(reason?: string): Promise<void>;
+}
+
+function childSpecs(config: ServerConfig): ChildSpec[] {
+  return [
+    ...config.voltmeters.map((m): ChildSpec => ({
+      id: voltmeterChildId(m.id),
+      kind: 'voltmeter',
+      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: m.reading_timeout_s * 1000 },
+    })),
+    ...config.blocks.map((b): ChildSpec => ({
+      id: blockChildId(b.id),
+      kind: 'block',
+      voltmeter: b.voltmeter,
+      input: { block: b.id, name: b.name, settleMs: b.settle_s * 1000 },
+    })),
+    { id: TCP_CONNECTOR, kind: 'connector', input: { connector: TCP_CONNECTOR } },
+    { id: WS_CONNECTOR, kind: 'connector', input: { connector: WS_CONNECTOR } },
+  ];
+}
+
+/** Resolves when no block has a command in flight (or after `ms` of real time at most). */
+function blocksQuiet(supervisor: AnyActorRef, ms: number): Promise<void> {
+  const children = (supervisor.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children;
+  const blocks = Object.entries(children).filter(([id, ref]) => id.startsWith('block-') && ref) as [string, AnyActorRef][];
+  const quiet = blocks.map(([, ref]) =>
+    waitFor(ref, (s: { value: unknown; status: string }) => s.status !== 'active' || s.value === 'idle', { timeout: ms }).catch(() => {}),
+  );
+  return atMost(Promise.all(quiet), ms);
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { config, clock, log } = options;
+  let rack: SimulatedRack | null = null;
+  let instruments = options.instruments;
+  if (!instruments) {
+    if (!config.sim) {
+      throw new ConfigError('configuration: sim is false, but this version has no drivers for the real instruments; run with sim: true (or --sim)');
+    }
+    rack = buildSimulatedRack(config.blocks, config.voltmeters, clock);
+    instruments = { outputs: rack.outputs, voltmeters: rack.voltmeters };
+  }
+  const channels = new Map<number, OutputChannel>();
+  for (const block of config.blocks) {
+    const instrument = instruments.outputs.get(block.id);
+    if (!instrument) throw new ConfigError(`configuration: block ${block.id} has no output instrument`);
+    channels.set(block.id, { instrument, calibration: block.output });
+  }
+
+  const hub = new ClientHub(log.child({ component: 'hub' }));
+  const readingsLog = new ReadingsLog({ dataDir: config.data_dir, virtual: config.sim }, (err, path) =>
+    log.error({ err: err.message, path }, `reading not written to ${path}`),
+  );
+  const seriesOf = new Map(config.voltmeters.map((m) => [m.id, m.series]));
+  const blocks = new Map(config.blocks.map((b) => [b.id, b]));
+  const connectorLog = log.child({ component: 'connector' });
+  let supervisorRef: Actor<typeof supervisorMachine> | null = null;
+  const whenQuiet = () => (supervisorRef ? blocksQuiet(supervisorRef, 10_000) : Promise.resolve());
+  const httpHandler = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'GET' && url.pathname === '/api/status' && supervisorRef) {
+      const body = JSON.stringify(serverStatus(supervisorRef, { sim: config.sim, time: clock.now(), time_scale: clock.timeScale, clients: hub.size }));
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(body);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${url.pathname} (the websocket is at ${CHANNEL_PATH}, status at /api/status)\n`);
+  };
+  const intake = { hub, blocks, log: connectorLog };
+  const limits = config.limits;
+  const servers = new Map<string, ConnectorServer>([
+    [
+      TCP_CONNECTOR,
+      new TcpConnector(
+        { id: TCP_CONNECTOR, ...config.tcp, maxMessageBytes: limits.max_message_bytes, sendQueueBytes: limits.client_send_queue_bytes, maxClients: limits.max_clients, whenQuiet },
+        { ...intake, clock },
+      ),
+    ],
+    [
+      WS_CONNECTOR,
+      new WsConnector(
+        { id: WS_CONNECTOR, ...config.http, maxMessageBytes: limits.max_message_bytes, sendQueueBytes: limits.client_send_queue_bytes, maxClients: limits.max_clients, whenQuiet, http: httpHandler },
+        intake,
+      ),
+    ],
+  ]);
+
+  const deviceLog = log.child({ component: 'device' });
+  const supervisorLog = log.child({ component: 'supervisor' });
+  const machine = supervisorMachine.provide({
+    actors: {
+      block: blockMachine.provide({
+        actors: blockInstrumentActors(channels, clock),
+        actions: {
+          reply: (_, { origin, message }) => {
+            supervisorLog.info({ client: origin.client, answer: message }, 'answer');
+            hub.deliver(origin, message);
+          },
+          note: ({ context }, { message, fields }) => deviceLog.info({ block: context.block, ...fields }, `block ${context.block}: ${message}`),
+        },
+      }),
+      voltmeter: voltmeterMachine.provide({ actors: voltmeterInstrumentActors(instruments.voltmeters) }),
+      connector: connectorMachine.provide({ actors: connectorActors(servers) }),
+    },
+    actions: {
+      reply: (_, { origin, message }) => {
+        supervisorLog.info({ client: origin.client, reply: message }, `refused: ${String(message.description)}`);
+        hub.deliver(origin, message);
+      },
+      publishReading: (_, { reading, blocks: measured }) => {
+        void readingsLog.append(seriesOf.get(reading.voltmeter) ?? reading.voltmeter, reading.endedAt, reading.volts);
+        for (const block of measured) hub.broadcast({ type: 'answer', answer_type: 'get_voltage', block, voltage: reading.volts });
+        deviceLog.debug({ voltmeter: reading.voltmeter, volts: reading.volts, raw: reading.raw }, 'reading');
+      },
+      note: (_, { level, message, child }) => supervisorLog[level]({ child }, message),
+    },
+  });
+
+  const supervisor = createActor(machine, {
+    clock,
+    input: {
+      children: childSpecs(config),
+      policy: {
+        maxRestartsPerMinute: config.supervisor.max_restarts_per_minute,
+        backoffInitialMs: config.supervisor.backoff_initial_s * 1000,
+        backoffMaxMs: config.supervisor.backoff_max_s * 1000,
+      },
+    },
+  });
+  supervisorRef = supervisor;
+  // The supervisor handles every child failure; this catches a fault in the supervisor itself,
+  // which would otherwise be thrown at the top level and end the process without a word.
+  supervisor.subscribe({ error: (err) => log.fatal({ err: (err as Error).message }, 'supervisor failed; the server must be restarted') });
+  supervisor.start();
+
+  const connectorAddress = async (id: string) => {
+    const ref = supervisor.getSnapshot().children[id] as AnyActorRef | undefined;
+    if (!ref) throw new Error(`connector ${id} did not start`);
+    const s = (await waitFor(ref, (snap: { status: string; value: unknown }) => snap.status !== 'active' || snap.value !== 'starting', {
+      timeout: 10_000,
+    })) as { status: string; context: { address: { host: string; port: number } | null; fault: string | null } };
+    if (s.status !== 'active' || !s.context.address) throw new ConfigError(`connector ${id}: ${s.context.fault ?? 'did not start'}`);
+    return s.context.address;
+  };
+  let tcp: { host: string; port: number };
+  let http: { host: string; port: number };
+  try {
+    [tcp, http] = await Promise.all([connectorAddress(TCP_CONNECTOR), connectorAddress(WS_CONNECTOR)]);
+  } catch (err) {
+    supervisor.stop();
+    for (const server of servers.values()) await server.close().catch(() => {});
+    throw err;
+  }
+
+  const sync = config.readings_log.sync_command
+    ? new SyncCommand(
+        config.readings_log.sync_command,
+        { intervalMs: config.readings_log.sync_interval_s * 1000, timeoutMs: config.readings_log.sync_timeout_s * 1000, cwd: resolve(config.data_dir) },
+        clock,
+        log.child({ component: 'sync' }),
+      )
+    : null;
+  sync?.start();
+
+  let stopping: Promise<void> | null = null;
+  const stop = (reason = 'stop requested') => {
+    stopping ??= (async () => {
+      log.info({ reason }, 'shutting down: no new clients; ending commands in flight');
+      sync?.stop();
+      supervisor.send({ type: 'SHUTDOWN' });
+      const connectors = [TCP_CONNECTOR, WS_CONNECTOR].map((id) => supervisor.getSnapshot().children[id] as AnyActorRef | undefined);
+      await atMost(
+        Promise.all(connectors.map((ref) => (ref ? waitFor(ref, (s: { status: string }) => s.status !== 'active', { timeout: 20_000 }).catch(() => {}) : null))),
+        20_000,
+      );
+      supervisor.stop();
+      await readingsLog.close();
+      log.info({ rows: readingsLog.rowsWritten }, 'readings log flushed and closed');
+      if (sync) await sync.run('shutdown');
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+
+  log.info({ sim: config.sim, time_scale: clock.timeScale, blocks: config.blocks.map((b) => b.id) }, 'server started');
+  return { tcp, http, supervisor, hub, readingsLog, rack, stop };
+}

@@ -1,0 +1,74 @@
+// Runs the configured copy-to-storage command (e.g. rclone) every interval and once at shutdown.
+// One run at a time; a run that takes too long is killed; the outcome is logged, never thrown.
+
+import { spawn } from 'node:child_process';
+import type { Clock } from '../clock/clock.js';
+import type { Logger } from '../log/logger.js';
+
+export interface SyncResult {
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+}
+
+export class SyncCommand {
+  private timer: unknown = null;
+  private running: Promise<SyncResult> | null = null;
+
+  constructor(
+    private readonly command: string,
+    private readonly options: { intervalMs: number; timeoutMs: number; cwd: string },
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    const schedule = () => {
+      this.timer = this.clock.setTimeout(() => {
+        void this.run('periodic').finally(schedule);
+      }, this.options.intervalMs);
+    };
+    schedule();
+  }
+
+  stop(): void {
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Runs the command (or joins the run in progress). Real time, not clock time: it copies real files. */
+  run(reason: 'periodic' | 'shutdown'): Promise<SyncResult> {
+    if (this.running) return this.running;
+    const started = Date.now();
+    this.log.info({ command: this.command, reason }, 'sync started');
+    this.running = new Promise<SyncResult>((resolve) => {
+      const child = spawn(this.command, { shell: true, cwd: this.options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      const keep = (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-4000);
+      };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      const killer = setTimeout(() => child.kill('SIGKILL'), this.options.timeoutMs);
+      let finished = false;
+      const finish = (exitCode: number | null, signal: string | null) => {
+        if (finished) return; // 'error' and 'close' can both arrive
+        finished = true;
+        clearTimeout(killer);
+        const result = { exitCode, signal, durationMs: Date.now() - started };
+        const fields = { command: this.command, reason, ...result, output: output.trim() };
+        if (exitCode === 0) this.log.info(fields, 'sync finished');
+        else this.log.error(fields, signal ? `sync killed by ${signal}` : `sync failed with exit code ${exitCode}`);
+        resolve(result);
+      };
+      child.on('error', (err) => {
+        output += err.message;
+        finish(null, null);
+      });
+      child.on('close', finish);
+    }).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+}
