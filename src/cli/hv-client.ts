@@ -2,7 +2,7 @@
 // hv-client: talks to hv-server as Online does. Exit codes say what happened (see EXIT below).
 
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { checkCommand, HvConnection, setVoltageCommand } from '../client/hv-connection.js';
 import type { Meta } from '../protocol/envelope.js';
 import { parseScenario, type ScenarioStep } from './scenario.js';
@@ -64,7 +64,9 @@ const program = new Command('hv-client')
   .option('--host <host>', 'server address', '127.0.0.1')
   .option('--port <port>', 'server TCP port', number('--port'), 5555)
   .addHelpText('after', `\nExit codes: 0 ok, 1 check timed out, 2 usage, 3 error reply, 4 connection failed or lost.`)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors exit 2, like other Unix tools, instead of commander's 1 (which means "timed out" here).
+  .exitOverride();
 
 program
   .command('set')
@@ -144,4 +146,7 @@ program
     process.exit(worst);
   });
 
-void program.parseAsync();
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+  throw err;
+});

@@ -1,0 +1,104 @@
+// The real executables, as a user runs them: hv-server in its own process at --time-scale 20,
+// driven by hv-client; exit codes, SIGTERM and the readings it leaves behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), 'hv-cli-'));
+let server: ChildProcess;
+let output = '';
+let tcpPort = 0;
+
+function run(bin: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(root, 'bin', bin), ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  expect(existsSync(join(root, 'dist/src/cli/hv-server.js')), 'npm test builds dist/ first').toBe(true);
+  server = spawn(process.execPath, [join(root, 'bin/hv-server.js'), '--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20'], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  server.stdout!.on('data', (d) => (output += d));
+  server.stderr!.on('data', (d) => (output += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+    const poll = setInterval(() => {
+      const ready = output.match(/ready: TCP [\d.]+:(\d+), HTTP/);
+      if (ready) {
+        tcpPort = Number(ready[1]);
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve();
+      }
+    }, 20);
+  });
+});
+
+afterAll(() => {
+  server.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('hv-server and hv-client', () => {
+  it('set --check answers ok within max_error and exits 0', async () => {
+    const r = await run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '18600', '--check', '--max-error', '0.1', '--timeout', '20']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^set_voltage_and_check block 1: ok at 18600\.\d{3} V \(error -?0\.\d{3} V\)\n$/);
+    expect(r.code).toBe(0);
+  });
+
+  it('exits 3 with the reason on an error reply, and 1 on a check that timed out', async () => {
+    const refused = await run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '30000']);
+    expect(refused.code).toBe(3);
+    expect(refused.stdout).toMatch(/error 9 INCORRECT_MESSAGE_PARAMS: field 'voltage' is 30000 V; expected 0 to 25000 V for block 1/);
+    const timedOut = await run('hv-client.js', ['--port', String(tcpPort), 'set', '2', '50', '--check', '--max-error', '0.000001', '--timeout', '5']);
+    expect(timedOut.code).toBe(1);
+    expect(timedOut.stdout).toMatch(/set_voltage_and_check block 2: timeout at/);
+  });
+
+  it('exits 4 when there is no server, and 2 on bad usage', async () => {
+    expect((await run('hv-client.js', ['--port', '1', 'set', '1', '10'])).code).toBe(4);
+    expect((await run('hv-client.js', ['set', '1', 'ten'])).code).toBe(2);
+  });
+
+  it('runs an Online scenario, retrying a busy block after the pause as Online does', async () => {
+    const file = join(dataDir, 'scenario.txt');
+    writeFileSync(file, '# warm-up\nSET_VOLTAGE 2 100\nSET_VOLTAGE_AND_CHECK 1 14000 1\nACQUIRE 30\nSET_VOLTAGE_AND_CHECK 2 200 0.5 20\n');
+    // Another client keeps block 1 busy for a while, so the scenario meets code 8 first.
+    const busy = run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '1000', '--check', '--max-error', '0.000001', '--timeout', '10']);
+    await new Promise((r) => setTimeout(r, 100));
+    const r = await run('hv-client.js', ['--port', String(tcpPort), 'scenario', file, '--busy-retry', '0.2']);
+    await busy;
+    expect(r.stdout).toMatch(/line 2: SET_VOLTAGE 2 100\n.*set_voltage block 2: ok/);
+    expect(r.stdout).toMatch(/error 8 SERVER_BUSY_ERROR: block 1 is busy/);
+    expect(r.stdout).toMatch(/set_voltage_and_check block 1: ok at 1[34]\d{3}\.\d{3} V \(error -?0\.\d{3} V\)/);
+    expect(r.stdout).toMatch(/line 4: skipped, not an HV command: ACQUIRE 30/);
+    expect(r.stdout).toMatch(/set_voltage_and_check block 2: ok at (199|200)\.\d{3} V/);
+    expect(r.code).toBe(0);
+  });
+
+  it('stops on SIGTERM with exit code 0, leaving the readings in the daily -virtual TSV', async () => {
+    const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/readings log flushed and closed/);
+    const files = readdirSync(join(dataDir, 'HV'));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^\d\d-\d\d-\d\d-virtual\.tsv$/);
+    const rows = readFileSync(join(dataDir, 'HV', files[0]!), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('timestamp\tHV');
+    expect(rows.length).toBeGreaterThan(5);
+    expect(existsSync(join(dataDir, 'logs/hv-server.log'))).toBe(true);
+  });
+});

@@ -1,0 +1,51 @@
+// The clocks every wait goes through.
+import { describe, expect, it } from 'vitest';
+import { ManualClock, ScaledClock } from '../../src/clock/clock.js';
+
+describe('ManualClock', () => {
+  it('fires timers in due order and lets their promise chains run before the next', async () => {
+    const clock = new ManualClock(0);
+    const seen: string[] = [];
+    clock.setTimeout(() => seen.push('b@20'), 20);
+    clock.setTimeout(() => seen.push('a@10'), 10);
+    void (async () => {
+      await clock.sleep(5);
+      seen.push('sleep 5 done');
+      await clock.sleep(10);
+      seen.push(`sleep 15 done at ${clock.now()}`);
+    })();
+    await clock.advance(30);
+    expect(seen).toEqual(['sleep 5 done', 'a@10', 'sleep 15 done at 15', 'b@20']);
+    expect(clock.now()).toBe(30);
+  });
+
+  it('cancels timers and aborted sleeps', async () => {
+    const clock = new ManualClock(0);
+    const handle = clock.setTimeout(() => {
+      throw new Error('should not fire');
+    }, 10);
+    clock.clearTimeout(handle);
+    const controller = new AbortController();
+    const sleep = clock.sleep(100, controller.signal);
+    controller.abort(new Error('stopped'));
+    await expect(sleep).rejects.toThrow('stopped');
+    await clock.advance(200);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('ScaledClock', () => {
+  it('runs waits K times faster and keeps now() consistent with them', async () => {
+    const clock = new ScaledClock(100, 0);
+    const realStart = Date.now();
+    await clock.sleep(2000); // 20 ms of real time
+    const real = Date.now() - realStart;
+    expect(real).toBeLessThan(1000);
+    expect(clock.now()).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('refuses a scale that is not a positive finite number', () => {
+    expect(() => new ScaledClock(0)).toThrow(/time scale 0 is not valid/);
+    expect(() => new ScaledClock(Number.NaN)).toThrow(/time scale NaN/);
+  });
+});

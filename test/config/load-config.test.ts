@@ -1,0 +1,62 @@
+// Config: defaults, file formats, flags over file, and errors that name the key.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hv-config-'));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('loadConfig', () => {
+  it('with nothing given: simulation, 127.0.0.1, ports 5555 and 8080, blocks 1 and 2', () => {
+    const c = loadConfig();
+    expect(c.sim).toBe(true);
+    expect(c.tcp).toEqual({ host: '127.0.0.1', port: 5555, backlog: 1024 });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.limits.max_message_bytes).toBe(1024 * 1024);
+    expect(c.blocks.map((b) => [b.id, b.name, b.min_volts, b.max_volts])).toEqual([
+      [1, 'main', 0, 25000],
+      [2, 'shift', 0, 1000],
+    ]);
+    expect(c.blocks[0]!.output).toEqual({ gain: 3500.5, offset: 1.26, min_volts: 0, max_volts: 10 });
+    expect(c.voltmeters[0]).toMatchObject({ id: 'divider-1', divider_ratio: -4050.65, series: 'HV' });
+    expect(c.readings_log.sync_command).toBeNull();
+  });
+
+  it('reads YAML and JSON, and flags override the file', () => {
+    const yaml = file('a.yaml', 'tcp:\n  port: 6000\n  host: 0.0.0.0\ntime_scale: 5\nlog:\n  file_level: warn\n');
+    const c = loadConfig({ config: yaml, tcpPort: 7000, timeScale: 10, logLevel: 'debug' });
+    expect(c.tcp).toMatchObject({ port: 7000, host: '0.0.0.0' });
+    expect(c.time_scale).toBe(10);
+    expect(c.log).toMatchObject({ console_level: 'debug', file_level: 'warn' });
+    const json = file('b.json', JSON.stringify({ sim: true, data_dir: '/var/hv' }));
+    expect(loadConfig({ config: json }).data_dir).toBe('/var/hv');
+  });
+
+  it.each([
+    ['tcp:\n  port: "http"\n', /key 'tcp\.port' is "http"; expected a TCP port from 0 to 65535/],
+    ['tcp:\n  port: 70000\n', /key 'tcp\.port' is 70000; expected a TCP port/],
+    ['colour: blue\n', /key 'colour' is not a known key; expected one of sim, time_scale/],
+    ['blocks:\n  - id: 1\n', /key 'blocks\[0\]\.voltmeter' is missing; expected the id of the voltmeter/],
+    ['blocks:\n  - id: 1\n    voltmeter: dvm9\n', /key 'blocks\[0\]\.voltmeter' is "dvm9"; expected one of the voltmeters' ids \(divider-1, divider-2\)/],
+    ['blocks:\n  - { id: 1, voltmeter: divider-1, max_volts: -1 }\n', /'blocks\[0\]\.min_volts' and 'max_volts' are 0 and -1; expected min_volts below max_volts/],
+    ['voltmeters:\n  - { id: a, divider_ratio: 0 }\n', /key 'voltmeters\[0\]\.divider_ratio' is 0; expected HV volts per voltmeter volt/],
+    ['log:\n  console_level: loud\n', /key 'log\.console_level' is "loud"; expected a pino level/],
+    ['- 1\n- 2\n', /holds a list; expected a mapping of keys/],
+    ['sim: false\ntime_scale: 3\n', /key 'time_scale' is 3 while sim is false; expected 1/],
+  ])('refuses %j naming the key', (text, message) => {
+    const path = file('bad.yaml', text);
+    expect(() => loadConfig({ config: path })).toThrow(ConfigError);
+    expect(() => loadConfig({ config: path })).toThrow(message);
+  });
+
+  it('says which file cannot be read or parsed', () => {
+    expect(() => loadConfig({ config: join(dir, 'missing.yaml') })).toThrow(/config file .*missing\.yaml cannot be read/);
+    expect(() => loadConfig({ config: file('broken.json', '{') })).toThrow(/is not valid JSON/);
+  });
+});
