@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    // Server tests bind real ports and spawn processes; keep a couple of workers on a 2-core machine.
+    // Server tests bind real ports and spawn processes; two workers suit a 2-core machine.
     maxWorkers: 2,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });
