@@ -3,6 +3,7 @@
 
 import type { Origin } from '../../machines/types.js';
 import type { BlockConfig, Command } from '../../schemas/types.js';
+import type { LogThrottle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
 import { errorReply } from '../messages/error-reply.js';
 import { parseCommand } from '../messages/parse-command.js';
@@ -17,10 +18,11 @@ export interface IntakeContext {
 
 export type ForwardCommand = (command: Command, origin: Origin) => void;
 
-export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward: ForwardCommand | null): void {
+export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward: ForwardCommand | null, throttle: LogThrottle): void {
   const parsed = parseCommand(meta, ctx.blocks);
   if (!parsed.ok) {
-    ctx.log.info({ client: origin.client, meta, reply: parsed.reply }, `refused: ${parsed.reply.description}`);
+    const { log, suppressed } = throttle.take();
+    if (log) ctx.log.info({ client: origin.client, meta, reply: parsed.reply, suppressed }, `refused: ${parsed.reply.description}`);
     ctx.hub.deliver(origin, parsed.reply as unknown as Record<string, unknown>);
     return;
   }

@@ -4,7 +4,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { nanoid } from 'nanoid';
 import type { ConnectorEvent, ListenAddress } from '../../machines/connector.machine.js';
-import type { Logger } from '../log/logger.js';
+import { LogThrottle } from '../log/log-throttle.js';
 import { EnvelopeDecoder } from '../protocol/envelope-decoder.js';
 import { encodeEnvelope } from '../protocol/envelope-encoder.js';
 import type { Clock } from '../clock/clock.js';
@@ -30,6 +30,7 @@ class TcpClient implements ClientLink {
   readonly remote: string;
   readonly closed: Promise<void>;
   private readonly decoder: EnvelopeDecoder;
+  private readonly throttle = new LogThrottle();
 
   constructor(
     readonly connector: string,
@@ -53,11 +54,13 @@ class TcpClient implements ClientLink {
   private receive(chunk: Buffer): void {
     for (const event of this.decoder.push(chunk)) {
       if (event.kind === 'message') {
-        takeMeta(event.envelope.meta, this.origin, this.ctx, this.forward());
+        takeMeta(event.envelope.meta, this.origin, this.ctx, this.forward(), this.throttle);
       } else if (event.kind === 'skipped') {
-        this.ctx.log.warn({ client: this.id, remote: this.remote, bytes: event.bytes }, `skipped ${event.bytes} bytes of garbage before a header`);
+        const { log, suppressed } = this.throttle.take();
+        if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, bytes: event.bytes, suppressed }, `skipped ${event.bytes} bytes of garbage before a header`);
       } else {
-        this.ctx.log.warn({ client: this.id, remote: this.remote, kind: event.error.kind }, event.error.message);
+        const { log, suppressed } = this.throttle.take();
+        if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, kind: event.error.kind, suppressed }, event.error.message);
         this.ctx.hub.deliver(this.origin, parseErrorReply(event.error.message));
         if (event.error.fatal) {
           this.end(`its stream cannot be trusted after: ${event.error.message}`);

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { nanoid } from 'nanoid';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConnectorEvent, ListenAddress } from '../../machines/connector.machine.js';
+import { LogThrottle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
 import { parseMeta } from '../protocol/envelope-decoder.js';
 import { EnvelopeError } from '../protocol/envelope.js';
@@ -152,6 +153,7 @@ export class WsConnector implements ConnectorServer {
     this.ctx.log.info({ client: client.id, remote: client.remote, observer: client.observer }, 'websocket client connected');
     this.toMachine?.({ type: 'CLIENTS_CHANGED', clients: this.clients.size });
     const origin = { connector: this.id, client: client.id };
+    const throttle = new LogThrottle();
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         this.ctx.hub.deliver(origin, parseErrorReply('binary frame refused; expected one JSON meta object per text frame'));
@@ -164,7 +166,7 @@ export class WsConnector implements ConnectorServer {
       }
       const toMachine = this.toMachine;
       const forward: ForwardCommand | null = toMachine ? (command, o) => toMachine({ type: 'CLIENT_COMMAND', command, origin: o }) : null;
-      takeMeta(meta, origin, this.ctx, forward);
+      takeMeta(meta, origin, this.ctx, forward, throttle);
     });
     void client.closed.then(() => {
       this.clients.delete(client);

@@ -35,7 +35,9 @@ export function createLogger(options: LoggerOptions): LogHandle {
   let file: ReturnType<typeof pino.destination> | undefined;
   if (options.file && options.fileLevel !== 'silent') {
     mkdirSync(dirname(options.file), { recursive: true });
-    file = pino.destination({ dest: options.file, sync: false, mkdir: true });
+    // A bounded buffer: if the disk cannot keep up, lines are dropped (and counted) rather than
+    // held in memory without limit.
+    file = pino.destination({ dest: options.file, sync: false, mkdir: true, maxLength: 16 * 1024 * 1024 });
     streams.push({ level: options.fileLevel as Level, stream: file });
   }
   const levels = [options.consoleLevel, options.fileLevel].filter((l) => l !== 'silent') as Level[];

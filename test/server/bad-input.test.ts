@@ -112,6 +112,10 @@ describe('bad input on a live server', () => {
       await t.clock.advance(10);
     }
     await t.advanceUntil(() => slow.isClosed(), 5000, 10);
+    // Tens of thousands of refusals, but the log holds a bounded number of lines about them.
+    const refusals = t.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith("refused: field 'type' is missing")).length;
+    expect(refusals).toBeGreaterThanOrEqual(20);
+    expect(refusals).toBeLessThan(200);
     const drop = t.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('client dropped:'));
     expect(drop).toMatchObject({ limit: 4096 });
     const readingsBefore = watcher.received.length;
