@@ -113,7 +113,7 @@ describe('bad input on a live server', () => {
     }
     await t.advanceUntil(() => slow.isClosed(), 5000, 10);
     // Tens of thousands of refusals, but the log holds a bounded number of lines about them.
-    const refusals = t.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith("refused: field 'type' is missing")).length;
+    const refusals = t.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('refused: field \'type\' is "nonsense"')).length;
     expect(refusals).toBeGreaterThanOrEqual(20);
     expect(refusals).toBeLessThan(200);
     const drop = t.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('client dropped:'));
