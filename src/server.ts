@@ -13,7 +13,7 @@ import { buildSimulatedRack, type SimulatedRack } from '../sim/simulated-rack.js
 import type { Clock } from './clock/clock.js';
 import { ConfigError } from './config/load-config.js';
 import { ClientHub } from './connectors/client-hub.js';
-import { atMost, connectorActors, type ConnectorServer } from './connectors/connector-server.js';
+import { atMost, connectorActors, type ConnectorServices } from './connectors/connector-server.js';
 import { TcpConnector } from './connectors/tcp-connector.js';
 import { CHANNEL_PATH, WsConnector } from './connectors/ws-connector.js';
 import { blockInstrumentActors, type OutputChannel } from './devices/output-device.js';
@@ -113,7 +113,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const intake = { hub, blocks, log: connectorLog };
   const limits = config.limits;
-  const servers = new Map<string, ConnectorServer>([
+  const servers = new Map<string, ConnectorServices>([
     [
       TCP_CONNECTOR,
       new TcpConnector(

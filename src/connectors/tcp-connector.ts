@@ -3,13 +3,12 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { nanoid } from 'nanoid';
-import type { ConnectorEvent, ListenAddress } from '../../machines/connector.machine.js';
+import type { ListenAddress } from '../../machines/connector.machine.js';
 import { LogThrottle } from '../log/log-throttle.js';
 import { EnvelopeDecoder } from '../protocol/envelope-decoder.js';
 import { encodeEnvelope } from '../protocol/envelope-encoder.js';
 import type { Clock } from '../clock/clock.js';
-import type { ClientLink } from './client-hub.js';
-import { atMost, type ConnectorServer } from './connector-server.js';
+import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
 import { parseErrorReply, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
 
 export interface TcpConnectorOptions {
@@ -24,7 +23,7 @@ export interface TcpConnectorOptions {
   whenQuiet: () => Promise<void>;
 }
 
-class TcpClient implements ClientLink {
+class TcpClient implements ConnectorClient {
   readonly id = nanoid();
   readonly observer = false;
   readonly remote: string;
@@ -104,73 +103,24 @@ class TcpClient implements ClientLink {
   }
 }
 
-export class TcpConnector implements ConnectorServer {
-  readonly id: string;
-  private server: Server | null = null;
-  private readonly clients = new Set<TcpClient>();
-  private toMachine: ((event: ConnectorEvent) => void) | null = null;
-
+export class TcpConnector extends ConnectorServer<TcpClient> implements ConnectorServices {
   constructor(
     private readonly options: TcpConnectorOptions,
-    private readonly ctx: IntakeContext & { clock: Clock },
+    private readonly tcpCtx: IntakeContext & { clock: Clock },
   ) {
-    this.id = options.id;
+    super(options.id, tcpCtx, options.whenQuiet);
   }
 
-  listen(): Promise<ListenAddress> {
+  start(): Promise<ListenAddress> {
+    return this.listen({ host: this.options.host, port: this.options.port, backlog: this.options.backlog }, 'TCP connector');
+  }
+
+  protected createListener(): Server {
     // allowHalfOpen false: when a peer ends its side, Node ends ours, so no socket lingers in CLOSE-WAIT.
-    const server = createServer({ allowHalfOpen: false, noDelay: true }, (socket) => this.accept(socket));
+    const server = createServer({ allowHalfOpen: false, noDelay: true }, (socket) => {
+      this.admit(new TcpClient(this.id, socket, this.options, this.tcpCtx, () => this.forward()));
+    });
     server.maxConnections = this.options.maxClients;
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: this.options.host, port: this.options.port, backlog: this.options.backlog }, () => {
-        server.off('error', reject);
-        server.on('error', (err) => {
-          this.ctx.log.error({ err: err.message }, 'TCP server error');
-          this.toMachine?.({ type: 'SERVE_FAILED', reason: `TCP server error: ${err.message}` });
-        });
-        const address = server.address();
-        const port = typeof address === 'object' && address ? address.port : this.options.port;
-        this.ctx.log.info({ host: this.options.host, port }, `TCP connector listening on ${this.options.host}:${port}`);
-        resolve({ host: this.options.host, port });
-      });
-    });
-  }
-
-  serve(toMachine: (event: ConnectorEvent) => void): () => void {
-    this.toMachine = toMachine;
-    return () => {
-      this.toMachine = null;
-    };
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.close();
-    await this.options.whenQuiet();
-    for (const client of this.clients) client.end('the server is shutting down');
-    await atMost(Promise.all([...this.clients].map((c) => c.closed)), 3000);
-    for (const client of this.clients) client.destroy();
-    this.server = null;
-  }
-
-  private accept(socket: Socket): void {
-    const forward = (): ForwardCommand | null => {
-      const toMachine = this.toMachine;
-      return toMachine ? (command, origin) => toMachine({ type: 'CLIENT_COMMAND', command, origin }) : null;
-    };
-    const client = new TcpClient(this.id, socket, this.options, this.ctx, forward);
-    this.clients.add(client);
-    this.ctx.hub.add(client);
-    this.ctx.log.info({ client: client.id, remote: client.remote, clients: this.clients.size }, 'client connected');
-    this.toMachine?.({ type: 'CLIENTS_CHANGED', clients: this.clients.size });
-    void client.closed.then(() => {
-      this.clients.delete(client);
-      this.ctx.hub.remove(client);
-      this.ctx.log.info({ client: client.id, remote: client.remote, clients: this.clients.size }, 'client disconnected');
-      this.toMachine?.({ type: 'CLIENTS_CHANGED', clients: this.clients.size });
-    });
+    return server;
   }
 }

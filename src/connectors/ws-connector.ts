@@ -5,15 +5,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { nanoid } from 'nanoid';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ConnectorEvent, ListenAddress } from '../../machines/connector.machine.js';
+import type { ListenAddress } from '../../machines/connector.machine.js';
 import { LogThrottle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
 import { parseMeta } from '../protocol/envelope-decoder.js';
 import { EnvelopeError } from '../protocol/envelope.js';
 import { metaToJson } from '../protocol/envelope-encoder.js';
-import type { ClientLink } from './client-hub.js';
-import { atMost, type ConnectorServer } from './connector-server.js';
-import { parseErrorReply, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
+import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
+import { parseErrorReply, takeMeta, type IntakeContext } from './message-intake.js';
 
 export const CHANNEL_PATH = '/channel';
 
@@ -31,7 +30,7 @@ export interface WsConnectorOptions {
   http: HttpHandler;
 }
 
-class WsClient implements ClientLink {
+class WsClient implements ConnectorClient {
   readonly id = nanoid();
   readonly closed: Promise<void>;
 
@@ -77,62 +76,40 @@ class WsClient implements ClientLink {
   }
 }
 
-export class WsConnector implements ConnectorServer {
-  readonly id: string;
-  private http: Server | null = null;
+export class WsConnector extends ConnectorServer<WsClient> implements ConnectorServices {
   private wss: WebSocketServer | null = null;
-  private readonly clients = new Set<WsClient>();
-  private toMachine: ((event: ConnectorEvent) => void) | null = null;
+  private http: Server | null = null;
 
   constructor(
     private readonly options: WsConnectorOptions,
-    private readonly ctx: IntakeContext,
+    ctx: IntakeContext,
   ) {
-    this.id = options.id;
+    super(options.id, ctx, options.whenQuiet);
   }
 
-  listen(): Promise<ListenAddress> {
+  start(): Promise<ListenAddress> {
+    return this.listen({ host: this.options.host, port: this.options.port, backlog: 511 }, `HTTP and websocket ${CHANNEL_PATH}`);
+  }
+
+  protected createListener(): Server {
     const http = createServer(this.options.http);
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes });
-    http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    http.on('upgrade', (req, socket, head) => this.upgrade(wss, req, socket, head));
     this.http = http;
     this.wss = wss;
-    return new Promise((resolve, reject) => {
-      http.once('error', reject);
-      http.listen({ host: this.options.host, port: this.options.port, backlog: 511 }, () => {
-        http.off('error', reject);
-        http.on('error', (err) => this.toMachine?.({ type: 'SERVE_FAILED', reason: `HTTP server error: ${err.message}` }));
-        const address = http.address();
-        const port = typeof address === 'object' && address ? address.port : this.options.port;
-        this.ctx.log.info({ host: this.options.host, port }, `HTTP and websocket ${CHANNEL_PATH} listening on ${this.options.host}:${port}`);
-        resolve({ host: this.options.host, port });
-      });
-    });
+    return http;
   }
 
-  serve(toMachine: (event: ConnectorEvent) => void): () => void {
-    this.toMachine = toMachine;
-    return () => {
-      this.toMachine = null;
-    };
-  }
-
-  async close(): Promise<void> {
-    const http = this.http;
-    if (!http) return;
-    http.close();
-    await this.options.whenQuiet();
-    for (const client of this.clients) client.end('the server is shutting down');
-    await atMost(Promise.all([...this.clients].map((c) => c.closed)), 3000);
-    for (const client of this.clients) client.destroy();
+  protected override released(): void {
     this.wss?.close();
-    http.closeAllConnections();
+    this.http?.closeAllConnections(); // keep-alive HTTP connections that are not websockets
+    this.wss = null;
     this.http = null;
   }
 
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private upgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== CHANNEL_PATH || !this.wss) {
+    if (url.pathname !== CHANNEL_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -140,18 +117,15 @@ export class WsConnector implements ConnectorServer {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
       const observer = url.searchParams.get('observe') === '1';
       const client = new WsClient(this.id, `${req.socket.remoteAddress}:${req.socket.remotePort}`, observer, ws, this.options.sendQueueBytes, this.ctx.log);
-      this.accept(client, ws);
+      this.admit(client, { observer });
+      this.receive(client, ws);
     });
   }
 
-  private accept(client: WsClient, ws: WebSocket): void {
-    this.clients.add(client);
-    this.ctx.hub.add(client);
-    this.ctx.log.info({ client: client.id, remote: client.remote, observer: client.observer }, 'websocket client connected');
-    this.toMachine?.({ type: 'CLIENTS_CHANGED', clients: this.clients.size });
+  private receive(client: WsClient, ws: WebSocket): void {
     const origin = { connector: this.id, client: client.id };
     const throttle = new LogThrottle();
     ws.on('message', (data, isBinary) => {
@@ -164,15 +138,7 @@ export class WsConnector implements ConnectorServer {
         this.ctx.hub.deliver(origin, parseErrorReply(meta.message));
         return;
       }
-      const toMachine = this.toMachine;
-      const forward: ForwardCommand | null = toMachine ? (command, o) => toMachine({ type: 'CLIENT_COMMAND', command, origin: o }) : null;
-      takeMeta(meta, origin, this.ctx, forward, throttle);
-    });
-    void client.closed.then(() => {
-      this.clients.delete(client);
-      this.ctx.hub.remove(client);
-      this.ctx.log.info({ client: client.id, remote: client.remote }, 'websocket client disconnected');
-      this.toMachine?.({ type: 'CLIENTS_CHANGED', clients: this.clients.size });
+      takeMeta(meta, origin, this.ctx, this.forward(), throttle);
     });
   }
 }
