@@ -127,6 +127,7 @@ export const supervisorMachine = setup({
     ),
   }),
   entry: enqueueActions(({ context, enqueue }) => {
+    // `as never`: the input's type depends on spec.kind, which TypeScript cannot follow through the union.
     for (const spec of context.specs) enqueue.spawnChild(spec.kind, { id: spec.id, input: spec.input as never });
   }),
   initial: 'running',

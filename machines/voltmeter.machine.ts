@@ -71,23 +71,31 @@ export const voltmeterMachine = setup({
       invoke: {
         src: 'takeReading',
         input: ({ context }) => ({ voltmeter: context.voltmeter }),
-        onDone: {
-          target: 'measuring',
-          reenter: true,
-          actions: [
-            assign({
-              lastReading: ({ context, event }) => ({
-                voltmeter: context.voltmeter,
-                raw: event.output.raw,
-                volts: event.output.raw * context.dividerRatio,
-                startedAt: event.output.startedAt,
-                endedAt: event.output.endedAt,
+        onDone: [
+          {
+            // Never pass on a non-finite reading: JSON cannot carry it and Online drops the message.
+            guard: ({ event }) => !Number.isFinite(event.output.raw),
+            target: 'error',
+            actions: assign({ fault: ({ event }) => `reading ${event.output.raw} V is not a finite number; expected a voltage` }),
+          },
+          {
+            target: 'measuring',
+            reenter: true,
+            actions: [
+              assign({
+                lastReading: ({ context, event }) => ({
+                  voltmeter: context.voltmeter,
+                  raw: event.output.raw,
+                  volts: event.output.raw * context.dividerRatio,
+                  startedAt: event.output.startedAt,
+                  endedAt: event.output.endedAt,
+                }),
+                readings: ({ context }) => context.readings + 1,
               }),
-              readings: ({ context }) => context.readings + 1,
-            }),
-            sendParent(({ context }) => ({ type: 'READING' as const, reading: context.lastReading! })),
-          ],
-        },
+              sendParent(({ context }) => ({ type: 'READING' as const, reading: context.lastReading! })),
+            ],
+          },
+        ],
         onError: {
           target: 'error',
           actions: assign({ fault: ({ event }) => `reading failed: ${errorText(event.error)}` }),

@@ -121,6 +121,9 @@ export class TcpConnector extends ConnectorServer<TcpClient> implements Connecto
       this.admit(new TcpClient(this.id, socket, this.options, this.tcpCtx, () => this.forward()));
     });
     server.maxConnections = this.options.maxClients;
+    server.on('drop', (data) =>
+      this.ctx.log.warn({ remote: `${data?.remoteAddress}:${data?.remotePort}`, limit: this.options.maxClients }, `connection refused: already ${this.options.maxClients} clients`),
+    );
     return server;
   }
 }

@@ -42,14 +42,21 @@ export class SyncCommand {
     const started = Date.now();
     this.log.info({ command: this.command, reason }, 'sync started');
     this.running = new Promise<SyncResult>((resolve) => {
-      const child = spawn(this.command, { shell: true, cwd: this.options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group, so a timeout kills the shell and everything it started.
+      const child = spawn(this.command, { shell: true, cwd: this.options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let output = '';
       const keep = (chunk: Buffer) => {
         output = (output + chunk.toString()).slice(-4000);
       };
       child.stdout.on('data', keep);
       child.stderr.on('data', keep);
-      const killer = setTimeout(() => child.kill('SIGKILL'), this.options.timeoutMs);
+      const killer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+      }, this.options.timeoutMs);
       let finished = false;
       const finish = (exitCode: number | null, signal: string | null) => {
         if (finished) return; // 'error' and 'close' can both arrive

@@ -162,3 +162,35 @@ describe('supervisor', () => {
     expect(h.actor.getSnapshot().value).toBe('shuttingDown');
   });
 });
+
+describe('voltmeter', () => {
+  it('treats a reading that is not a finite number as a fault, never passing it on', async () => {
+    const clock = new ManualClock();
+    const seen: unknown[] = [];
+    const parent = supervisorMachine.provide({
+      actors: {
+        voltmeter: voltmeterMachine.provide({
+          actors: {
+            initVoltmeter: fromPromise(async () => {}),
+            takeReading: fromPromise(async () => ({ raw: Number.NaN, startedAt: clock.now(), endedAt: clock.now() })),
+          },
+        }),
+      },
+      actions: { publishReading: (_, params) => seen.push(params), note: () => {}, reply: () => {} },
+    });
+    const actor = createActor(parent, {
+      clock,
+      input: {
+        children: [{ id: 'voltmeter-v', kind: 'voltmeter', input: { voltmeter: 'v', dividerRatio: -4000, readingTimeoutMs: 15_000 } }],
+        policy: { maxRestartsPerMinute: 0, backoffInitialMs: 1000, backoffMaxMs: 1000 },
+      },
+    });
+    actor.start();
+    await clock.advance(0);
+    expect(seen).toEqual([]);
+    expect(actor.getSnapshot().context.children['voltmeter-v']).toMatchObject({
+      status: 'failed',
+      fault: 'reading NaN V is not a finite number; expected a voltage',
+    });
+  });
+});

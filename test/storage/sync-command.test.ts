@@ -1,0 +1,46 @@
+// The copy-to-storage command: run, logged with its outcome, killed when it hangs, run at shutdown.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock/clock.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { SyncCommand } from '../../src/storage/sync-command.js';
+import { startTestServer } from '../helpers/test-server.js';
+
+describe('sync command', () => {
+  it('reports the exit code, and kills a command that takes too long', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'hv-sync-'));
+    const ok = new SyncCommand('true', { intervalMs: 60_000, timeoutMs: 5000, cwd }, new ManualClock(), silentLogger());
+    expect(await ok.run('shutdown')).toMatchObject({ exitCode: 0 });
+    const failing = new SyncCommand('exit 3', { intervalMs: 60_000, timeoutMs: 5000, cwd }, new ManualClock(), silentLogger());
+    expect(await failing.run('shutdown')).toMatchObject({ exitCode: 3 });
+    const hanging = new SyncCommand('sleep 30', { intervalMs: 60_000, timeoutMs: 200, cwd }, new ManualClock(), silentLogger());
+    expect(await hanging.run('shutdown')).toMatchObject({ signal: 'SIGKILL' });
+  });
+
+  it('runs every interval of clock time', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'hv-sync-'));
+    const clock = new ManualClock();
+    const sync = new SyncCommand('touch ran', { intervalMs: 7_200_000, timeoutMs: 5000, cwd }, clock, silentLogger());
+    sync.start();
+    await clock.advance(7_199_000);
+    expect(existsSync(join(cwd, 'ran'))).toBe(false);
+    await clock.advance(1000);
+    for (let i = 0; i < 100 && !existsSync(join(cwd, 'ran')); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(join(cwd, 'ran'))).toBe(true);
+    sync.stop();
+  });
+
+  it('runs at server shutdown, in the data directory, after the readings are flushed', async () => {
+    const t = await startTestServer((c) => {
+      c.readings_log.sync_command = 'cat HV/*.tsv > synced.tsv';
+    });
+    await t.clock.advance(8500);
+    const dataDir = t.dataDir;
+    await t.runUntil(t.server.stop('SIGTERM'), 60_000, 10);
+    expect(t.logs.find((l) => l.msg === 'sync finished')).toMatchObject({ reason: 'shutdown', exitCode: 0 });
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(join(dataDir, 'synced.tsv'), 'utf8').trim().split('\n')).toHaveLength(1 + t.server.readingsLog.rowsWritten / 2);
+  });
+});
