@@ -94,8 +94,13 @@ program
     const { host, port } = program.opts<{ host: string; port: number }>();
     const conn = await open(host, port);
     conn.onMessage((m) => process.stdout.write(opts.json ? `${JSON.stringify(m)}\n` : `${now()}  ${describe(m)}\n`));
-    process.on('SIGINT', () => void conn.close().then(() => process.exit(EXIT.ok)));
+    let interrupted = false;
+    process.on('SIGINT', () => {
+      interrupted = true;
+      void conn.close();
+    });
     await conn.closed;
+    if (interrupted) process.exit(EXIT.ok);
     process.stderr.write('hv-client: the server closed the connection\n');
     process.exit(EXIT.connection);
   });

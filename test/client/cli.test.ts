@@ -88,6 +88,29 @@ describe('hv-server and hv-client', () => {
     expect(r.code).toBe(0);
   });
 
+  it('watch prints readings as they come, and JSON lines with --json', async () => {
+    for (const [args, pattern] of [
+      [[], /^\d\d:\d\d:\d\d\.\d{3}  reading  block 1  -?\d+\.\d{3} V$/m],
+      [['--json'], /^\{"type":"answer","answer_type":"get_voltage","block":1,"voltage":-?[\d.e-]+\}$/m],
+    ] as const) {
+      const watch = spawn(process.execPath, [join(root, 'bin/hv-client.js'), '--port', String(tcpPort), 'watch', ...args], { cwd: root });
+      let seen = '';
+      watch.stdout.on('data', (d) => (seen += d));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no reading printed: ${seen}`)), 5000);
+        watch.stdout.on('data', () => {
+          if (pattern.test(seen)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const exited = new Promise((r) => watch.on('exit', r));
+      watch.kill('SIGINT');
+      expect(await exited).toBe(0);
+    }
+  });
+
   it('stops on SIGTERM with exit code 0, leaving the readings in the daily -virtual TSV', async () => {
     const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
     server.kill('SIGTERM');
