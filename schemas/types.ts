@@ -56,7 +56,12 @@ export interface ErrorReply {
   description: string;
 }
 
+export type OutputDriver = 'fluke-5502e' | 'adam-4024';
+
 export interface OutputConfig {
+  driver: OutputDriver;
+  resource: string;
+  address?: number;
   gain: number;
   offset: number;
   min_volts: number;
@@ -82,14 +87,15 @@ export interface BlockConfig {
 }
 
 export interface VoltmeterSimulationConfig {
-  reading_period_s: number;
-  integration_s: number;
   noise_volts: number;
   seed: number;
 }
 
 export interface VoltmeterConfig {
   id: string;
+  driver: 'agilent-34401a';
+  resource: string;
+  address?: number;
   divider_ratio: number;
   series: string;
   reading_timeout_s: number;
@@ -106,6 +112,7 @@ export interface ServerConfig {
   log: { console_level: LogLevel; file_level: LogLevel; file: string; pretty: boolean };
   readings_log: { sync_command: string | null; sync_interval_s: number; sync_timeout_s: number };
   supervisor: { max_restarts_per_minute: number; backoff_initial_s: number; backoff_max_s: number };
+  instruments: { query_timeout_s: number; visa_library: string | null };
   blocks: BlockConfig[];
   voltmeters: VoltmeterConfig[];
 }

@@ -1,58 +1,82 @@
-// The simulated rack: one supply plant per block, a calibrator driving each, and the voltmeter
-// on each block's divider, all on one clock.
+// The simulated rack: one supply plant per block, the simulated instrument that drives each
+// (Fluke 5502E or ADAM module), and the 34401A on each voltmeter's divider, all on one clock.
+// Instruments are named by their `sim::NAME` resources and reached through their protocol.
 
 import type { BlockConfig, VoltmeterConfig } from '../schemas/types.js';
 import type { Clock } from '../src/clock/clock.js';
-import type { OutputInstrument, VoltmeterInstrument } from '../src/instruments/instrument.js';
+import type { InProcessEndpoint } from '../src/transports/in-process-transport.js';
+import { parseResource } from '../src/transports/resource.js';
+import { inProcessEndpoint } from './adapters/in-process-endpoint.js';
+import { Adam4024 } from './devices/adam-4024.js';
+import { Agilent34401A } from './devices/agilent-34401a.js';
+import { Fluke5502E } from './devices/fluke-5502e.js';
+import type { LineDevice } from './devices/line-device.js';
 import { SeededRandom } from './random.js';
-import { SimulatedCalibrator } from './simulated-calibrator.js';
-import { SimulatedVoltmeter } from './simulated-voltmeter.js';
 import { SupplyPlant } from './supply-plant.js';
 
-export interface SimulatedRack {
-  outputs: Map<number, SimulatedCalibrator>;
-  voltmeters: Map<string, SimulatedVoltmeter>;
-  plants: Map<number, SupplyPlant>;
+export class SimulatedRack {
+  readonly plants = new Map<number, SupplyPlant>();
+  readonly devices = new Map<string, LineDevice>();
+  readonly endpoints = new Map<string, InProcessEndpoint>();
+  private readonly outputs = new Map<number, Fluke5502E | Adam4024>();
+  private readonly meters = new Map<string, Agilent34401A>();
+
+  constructor(
+    blocks: BlockConfig[],
+    voltmeters: VoltmeterConfig[],
+    readonly clock: Clock,
+    /** Round trip of one message on the simulated bus. */
+    busLatencyMs = 2,
+  ) {
+    for (const block of blocks) {
+      const sim = block.simulation;
+      const plant = new SupplyPlant(
+        { gain: sim.gain ?? block.output.gain, offset: sim.offset ?? block.output.offset, tauMs: sim.tau_s * 1000 },
+        sim.initial_output_volts,
+        clock.now(),
+      );
+      this.plants.set(block.id, plant);
+      const name = simName(block.output.resource);
+      if (!name) continue;
+      const device =
+        block.output.driver === 'adam-4024' ? new Adam4024(name, block.output.address ?? 1, plant, clock) : new Fluke5502E(name, plant, clock);
+      this.outputs.set(block.id, device);
+      this.add(device, busLatencyMs);
+    }
+    for (const meter of voltmeters) {
+      const name = simName(meter.resource);
+      if (!name) continue;
+      const block = blocks.find((b) => b.voltmeter === meter.id);
+      // A voltmeter on no block's divider reads a supply that stays at 0 V.
+      const plant = (block && this.plants.get(block.id)) ?? new SupplyPlant({ gain: 0, offset: 0, tauMs: 1 }, 0, clock.now());
+      const s = meter.simulation;
+      const device = new Agilent34401A(name, plant, meter.divider_ratio, clock, new SeededRandom(s.seed), s.noise_volts);
+      this.meters.set(meter.id, device);
+      this.add(device, busLatencyMs);
+    }
+  }
+
+  /** The simulated instrument driving block `block`'s supply. */
+  output(block: number): Fluke5502E | Adam4024 {
+    const device = this.outputs.get(block);
+    if (!device) throw new Error(`block ${block} has no simulated output instrument`);
+    return device;
+  }
+
+  /** The simulated 34401A of voltmeter `id`. */
+  voltmeter(id: string): Agilent34401A {
+    const device = this.meters.get(id);
+    if (!device) throw new Error(`voltmeter ${id} is not simulated`);
+    return device;
+  }
+
+  private add(device: LineDevice, busLatencyMs: number): void {
+    this.devices.set(device.name, device);
+    this.endpoints.set(device.name, inProcessEndpoint(device, this.clock, busLatencyMs));
+  }
 }
 
-export function buildSimulatedRack(blocks: BlockConfig[], voltmeters: VoltmeterConfig[], clock: Clock): SimulatedRack {
-  const rack: SimulatedRack = { outputs: new Map(), voltmeters: new Map(), plants: new Map() };
-  for (const block of blocks) {
-    const sim = block.simulation;
-    const plant = new SupplyPlant(
-      { gain: sim.gain ?? block.output.gain, offset: sim.offset ?? block.output.offset, tauMs: sim.tau_s * 1000 },
-      sim.initial_output_volts,
-      clock.now(),
-    );
-    rack.plants.set(block.id, plant);
-    const limits = { min: block.output.min_volts, max: block.output.max_volts };
-    rack.outputs.set(block.id, new SimulatedCalibrator(`simulated output of block ${block.id}`, plant, clock, limits));
-  }
-  for (const meter of voltmeters) {
-    const block = blocks.find((b) => b.voltmeter === meter.id);
-    // A voltmeter on no block's divider reads a supply that stays at 0 V.
-    const plant = block ? rack.plants.get(block.id)! : new SupplyPlant({ gain: 0, offset: 0, tauMs: 1 }, 0, clock.now());
-    const s = meter.simulation;
-    rack.voltmeters.set(
-      meter.id,
-      new SimulatedVoltmeter(
-        `simulated voltmeter ${meter.id}`,
-        plant,
-        meter.divider_ratio,
-        clock,
-        new SeededRandom(s.seed),
-        { periodMs: s.reading_period_s * 1000, integrationMs: s.integration_s * 1000, triggerDelayMs: 10 },
-        s.noise_volts,
-      ),
-    );
-  }
-  return rack;
-}
-
-/** The rack's instruments as the server's device layer sees them. */
-export function rackInstruments(rack: SimulatedRack): {
-  outputs: Map<number, OutputInstrument>;
-  voltmeters: Map<string, VoltmeterInstrument>;
-} {
-  return { outputs: rack.outputs, voltmeters: rack.voltmeters };
+function simName(resource: string): string | null {
+  const parsed = parseResource(resource);
+  return parsed.kind === 'sim' ? parsed.name : null;
 }

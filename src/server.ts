@@ -9,7 +9,7 @@ import { connectorMachine } from '../machines/connector.machine.js';
 import { blockChildId, supervisorMachine, voltmeterChildId, type ChildSpec } from '../machines/supervisor.machine.js';
 import { voltmeterMachine } from '../machines/voltmeter.machine.js';
 import type { ServerConfig } from '../schemas/types.js';
-import { buildSimulatedRack, type SimulatedRack } from '../sim/simulated-rack.js';
+import { SimulatedRack } from '../sim/simulated-rack.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigError } from './config/load-config.js';
 import { ClientHub } from './connectors/client-hub.js';
@@ -18,7 +18,7 @@ import { TcpConnector } from './connectors/tcp-connector.js';
 import { CHANNEL_PATH, WsConnector } from './connectors/ws-connector.js';
 import { blockInstrumentActors, type OutputChannel } from './devices/output-device.js';
 import { voltmeterInstrumentActors } from './devices/voltmeter-device.js';
-import type { OutputInstrument, VoltmeterInstrument } from './instruments/instrument.js';
+import { createInstruments, type Instruments } from './instruments/create-instruments.js';
 import type { Logger } from './log/logger.js';
 import { ReadingsLog } from './storage/readings-log.js';
 import { SyncCommand } from './storage/sync-command.js';
@@ -31,8 +31,8 @@ export interface ServerOptions {
   config: ServerConfig;
   clock: Clock;
   log: Logger;
-  /** Instruments to drive; built from the config when left out (the simulated rack when `sim`). */
-  instruments?: { outputs: Map<number, OutputInstrument>; voltmeters: Map<string, VoltmeterInstrument> };
+  /** Instruments to drive; built from the config's resources when left out. */
+  instruments?: Instruments;
 }
 
 export interface RunningServer {
@@ -52,7 +52,8 @@ function childSpecs(config: ServerConfig): ChildSpec[] {
     ...config.voltmeters.map((m): ChildSpec => ({
       id: voltmeterChildId(m.id),
       kind: 'voltmeter',
-      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: m.reading_timeout_s * 1000 },
+      // The machine's own limit is a safety net behind the driver's timeout, so the driver's clearer reason comes first.
+      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: m.reading_timeout_s * 1000 + 5000 },
     })),
     ...config.blocks.map((b): ChildSpec => ({
       id: blockChildId(b.id),
@@ -77,15 +78,10 @@ function blocksQuiet(supervisor: AnyActorRef, ms: number): Promise<void> {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config, clock, log } = options;
-  let rack: SimulatedRack | null = null;
-  let instruments = options.instruments;
-  if (!instruments) {
-    if (!config.sim) {
-      throw new ConfigError('configuration: sim is false, but this version has no drivers for the real instruments; run with sim: true (or --sim)');
-    }
-    rack = buildSimulatedRack(config.blocks, config.voltmeters, clock);
-    instruments = { outputs: rack.outputs, voltmeters: rack.voltmeters };
-  }
+  // Simulated instruments (`sim::NAME` resources) live in this process, on the server's clock.
+  const usesSim = [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)].some((r) => /^sim::/i.test(r));
+  const rack = usesSim ? new SimulatedRack(config.blocks, config.voltmeters, clock) : null;
+  const instruments = options.instruments ?? createInstruments(config, { clock, simEndpoints: rack?.endpoints ?? new Map() });
   const channels = new Map<number, OutputChannel>();
   for (const block of config.blocks) {
     const instrument = instruments.outputs.get(block.id);

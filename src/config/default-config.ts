@@ -1,5 +1,6 @@
-// The rack as it is when no config file names it: block 1 (main, 0–25 kV) on divider 1 and
-// block 2 (shift, 0–1 kV) on divider 2 (PROTOCOL.md §6).
+// The rack as it is when no config file names it: block 1 (main, 0–25 kV, Fluke 5502E) on
+// divider 1 and block 2 (shift, 0–1 kV, ADAM analog output) on divider 2 (PROTOCOL.md §6),
+// every instrument a simulator in this process (`sim::NAME`), reached through its real driver.
 
 export const DEFAULT_BLOCKS = [
   {
@@ -8,7 +9,7 @@ export const DEFAULT_BLOCKS = [
     min_volts: 0,
     max_volts: 25000,
     voltmeter: 'divider-1',
-    output: { gain: 3500.5, offset: 1.26, min_volts: 0, max_volts: 10 },
+    output: { driver: 'fluke-5502e', resource: 'sim::calibrator', gain: 3500.5, offset: 1.26, min_volts: 0, max_volts: 10 },
   },
   {
     id: 2,
@@ -16,11 +17,11 @@ export const DEFAULT_BLOCKS = [
     min_volts: 0,
     max_volts: 1000,
     voltmeter: 'divider-2',
-    output: { gain: 100, offset: 0, min_volts: 0, max_volts: 10 },
+    output: { driver: 'adam-4024', resource: 'sim::ao', address: 1, gain: 100, offset: 0, min_volts: 0, max_volts: 10 },
   },
 ];
 
 export const DEFAULT_VOLTMETERS = [
-  { id: 'divider-1', divider_ratio: -4050.65, series: 'HV', simulation: { seed: 1 } },
-  { id: 'divider-2', divider_ratio: -2025.7, series: 'HV2', simulation: { seed: 2 } },
+  { id: 'divider-1', driver: 'agilent-34401a', resource: 'sim::voltmeter-1', divider_ratio: -4050.65, series: 'HV', simulation: { seed: 1 } },
+  { id: 'divider-2', driver: 'agilent-34401a', resource: 'sim::voltmeter-2', divider_ratio: -2025.7, series: 'HV2', simulation: { seed: 2 } },
 ];

@@ -23,8 +23,10 @@ describe('loadConfig', () => {
       [1, 'main', 0, 25000],
       [2, 'shift', 0, 1000],
     ]);
-    expect(c.blocks[0]!.output).toEqual({ gain: 3500.5, offset: 1.26, min_volts: 0, max_volts: 10 });
-    expect(c.voltmeters[0]).toMatchObject({ id: 'divider-1', divider_ratio: -4050.65, series: 'HV' });
+    expect(c.blocks[0]!.output).toEqual({ driver: 'fluke-5502e', resource: 'sim::calibrator', gain: 3500.5, offset: 1.26, min_volts: 0, max_volts: 10 });
+    expect(c.blocks[1]!.output).toMatchObject({ driver: 'adam-4024', resource: 'sim::ao', address: 1 });
+    expect(c.voltmeters[0]).toMatchObject({ id: 'divider-1', driver: 'agilent-34401a', resource: 'sim::voltmeter-1', divider_ratio: -4050.65, series: 'HV' });
+    expect(c.instruments).toEqual({ query_timeout_s: 2, visa_library: null });
     expect(c.readings_log.sync_command).toBeNull();
   });
 
@@ -43,9 +45,11 @@ describe('loadConfig', () => {
     ['tcp:\n  port: 70000\n', /key 'tcp\.port' is 70000; expected a TCP port/],
     ['colour: blue\n', /key 'colour' is not a known key; expected one of sim, time_scale/],
     ['blocks:\n  - id: 1\n', /key 'blocks\[0\]\.voltmeter' is missing; expected the id of the voltmeter/],
-    ['blocks:\n  - id: 1\n    voltmeter: dvm9\n', /key 'blocks\[0\]\.voltmeter' is "dvm9"; expected one of the voltmeters' ids \(divider-1, divider-2\)/],
-    ['blocks:\n  - { id: 1, voltmeter: divider-1, max_volts: -1 }\n', /'blocks\[0\]\.min_volts' and 'max_volts' are 0 and -1; expected min_volts below max_volts/],
-    ['voltmeters:\n  - { id: a, divider_ratio: 0 }\n', /key 'voltmeters\[0\]\.divider_ratio' is 0; expected HV volts per voltmeter volt/],
+    ['blocks:\n  - id: 1\n    voltmeter: dvm9\n    output: { resource: "sim::c" }\n', /key 'blocks\[0\]\.voltmeter' is "dvm9"; expected one of the voltmeters' ids \(divider-1, divider-2\)/],
+    ['blocks:\n  - { id: 1, voltmeter: divider-1, max_volts: -1, output: { resource: "sim::c" } }\n', /'blocks\[0\]\.min_volts' and 'max_volts' are 0 and -1; expected min_volts below max_volts/],
+    ['voltmeters:\n  - { id: a, resource: "sim::a", divider_ratio: 0 }\n', /key 'voltmeters\[0\]\.divider_ratio' is 0; expected HV volts per voltmeter volt/],
+    ['voltmeters:\n  - { id: a, divider_ratio: -4000 }\n', /key 'voltmeters\[0\]\.resource' is missing; expected where the voltmeter is: GPIB0::20::INSTR/],
+    ['blocks:\n  - { id: 1, voltmeter: divider-1, output: { driver: keithley, resource: "sim::c" } }\n', /key 'blocks\[0\]\.output\.driver' is "keithley"; expected fluke-5502e \(calibrator\) or adam-4024/],
     ['log:\n  console_level: loud\n', /key 'log\.console_level' is "loud"; expected a pino level/],
     ['- 1\n- 2\n', /holds a list; expected a mapping of keys/],
     ['sim: false\ntime_scale: 3\n', /key 'time_scale' is 3 while sim is false; expected 1/],

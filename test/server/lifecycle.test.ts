@@ -12,13 +12,15 @@ describe('server life cycle', () => {
     });
     const block = t.server.supervisor.getSnapshot().children['block-1']!.getSnapshot() as { context: { setpoint: number } };
     expect(block.context.setpoint).toBeCloseTo(3500.5 * 5 + 1.26, 6);
-    expect(t.server.rack!.outputs.get(1)!.history).toEqual([]);
+    // The calibrator was asked what it does, and told nothing.
+    const calibrator = t.server.rack!.output(1);
+    expect(calibrator.received).toEqual(['*IDN?', 'OPER?', 'OUT?']);
     // And the readings show the voltage still there.
     const online = await t.connect();
     const reading = online.next((m) => m.answer_type === 'get_voltage' && m.block === 1);
     expect(Math.abs(((await t.runUntil(reading)).voltage as number) - 17503.76)).toBeLessThan(0.5);
     await t.stop();
-    expect(t.server.rack!.outputs.get(1)!.history).toEqual([]);
+    expect(calibrator.received).toEqual(['*IDN?', 'OPER?', 'OUT?']);
   });
 
   it('at shutdown ends a check in flight with code 6, flushes every reading and closes every client', async () => {
@@ -53,17 +55,23 @@ describe('server life cycle', () => {
 
   it('recovers from a voltmeter that drops out for a minute, refusing checks with code 6 meanwhile', async () => {
     const t = await startTestServer();
-    const meter = t.server.rack!.voltmeters.get('divider-1')!;
+    const meter = t.server.rack!.voltmeter('divider-1');
     const online = await t.connect();
     await t.runUntil(online.next((m) => m.answer_type === 'get_voltage' && m.block === 1));
     meter.faults.offline = true;
-    await t.clock.advance(5000);
+    const offlineAt = t.clock.now();
+    const status = () => t.server.supervisor.getSnapshot().context.children['voltmeter-divider-1']!;
+    // The driver waits reading_timeout_s (15 s) for an answer to READ?, then the supervisor steps in.
+    await t.advanceUntil(() => status().status === 'restarting', 30_000);
+    expect(t.clock.now() - offlineAt).toBeGreaterThanOrEqual(15_000);
     const refused = online.answer();
     online.send(checkCommand(1, 1000, 1, 20));
     const reply = await t.runUntil(refused, 5000, 10);
     expect(reply).toMatchObject({ error_code: 6, error_text_code: 'ALGORITM_ERROR' });
-    expect(String(reply.description)).toMatch(/^block 1 cannot check its voltage: voltmeter divider-1 is in error: (reading failed: simulated voltmeter divider-1: no answer to READ\?|initialisation failed: simulated voltmeter divider-1: no answer to \*IDN\?); restarting in \d/);
-    await t.clock.advance(55_000); // offline for a whole minute
+    expect(String(reply.description)).toMatch(
+      /^block 1 cannot check its voltage: voltmeter divider-1 is in error: (reading|initialisation) failed: sim::voltmeter-1: no answer ending in "\\n" within \d+ ms; restarting in \d/,
+    );
+    await t.clock.advance(offlineAt + 60_000 - t.clock.now()); // offline for a whole minute
     expect(t.server.supervisor.getSnapshot().context.children['voltmeter-divider-1']!.status).toBe('restarting');
     meter.faults.offline = false;
     await t.advanceUntil(() => {
@@ -83,12 +91,12 @@ describe('server life cycle', () => {
     const t = await startTestServer((c) => {
       c.supervisor.max_restarts_per_minute = 2;
     });
-    const calibrator = t.server.rack!.outputs.get(1)!;
+    const calibrator = t.server.rack!.output(1);
     calibrator.faults.offline = true;
     const online = await t.connect();
     const first = online.answer();
     online.send(setVoltageCommand(1, 1000));
-    expect(await t.runUntil(first, 5000, 10)).toMatchObject({ error_code: 6, description: expect.stringMatching(/block 1: setting 1000 V failed: simulated output of block 1: no answer/) });
+    expect(await t.runUntil(first, 5000, 10)).toMatchObject({ error_code: 6, description: expect.stringMatching(/^block 1: setting 1000 V failed: sim::calibrator: no answer ending in "\\n" within 2000 ms$/) });
     await t.advanceUntil(() => t.server.supervisor.getSnapshot().context.children['block-1']!.status === 'failed', 60_000, 100);
     const later = online.answer();
     online.send(setVoltageCommand(1, 1000));

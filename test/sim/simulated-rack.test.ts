@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { buildSimulatedRack } from '../../sim/simulated-rack.js';
+import { SimulatedRack } from '../../sim/simulated-rack.js';
 import { SupplyPlant } from '../../sim/supply-plant.js';
 
 describe('supply plant', () => {
@@ -18,24 +18,25 @@ describe('supply plant', () => {
 });
 
 describe('simulated rack', () => {
-  it('reads once every 4.02 s, integrating 2 s, with noise of a few tens of millivolts at HV', async () => {
+  it('answers READ? after 4.02 s, integrating 2 s, with noise of a few tens of millivolts at HV', async () => {
     const clock = new ManualClock(0);
     const config = loadConfig();
-    const rack = buildSimulatedRack(config.blocks, config.voltmeters, clock);
-    const set = rack.outputs.get(1)!.setOutput((18600 - 1.26) / 3500.5);
+    const rack = new SimulatedRack(config.blocks, config.voltmeters, clock);
+    const calibrator = rack.output(1);
+    const set = calibrator.handleMessage(`OUT ${((18600 - 1.26) / 3500.5).toFixed(6)} V;OPER`);
     await clock.advance(5000);
     await set;
-    const meter = rack.voltmeters.get('divider-1')!;
+    const meter = rack.voltmeter('divider-1');
+    await meter.handleMessage('VOLT:NPLC 100');
     const volts: number[] = [];
     for (let i = 0; i < 200; i++) {
       const started = clock.now();
-      const pending = meter.read();
+      const pending = meter.handleMessage('READ?');
       await clock.advance(4020);
-      const r = await pending;
-      expect(r.startedAt).toBe(started + 10);
-      expect(r.endedAt - r.startedAt).toBe(2000);
+      const answer = (await pending)!;
+      expect(answer).toMatch(/^-4\.5918\d{4}E\+00$/);
       expect(clock.now() - started).toBe(4020);
-      volts.push(r.raw * -4050.65);
+      volts.push(Number(answer) * -4050.65);
     }
     const mean = volts.reduce((a, b) => a + b, 0) / volts.length;
     const sd = Math.sqrt(volts.reduce((a, b) => a + (b - mean) ** 2, 0) / (volts.length - 1));
@@ -44,10 +45,11 @@ describe('simulated rack', () => {
     expect(sd).toBeLessThan(0.04);
   });
 
-  it('refuses an output outside the instrument’s range', async () => {
+  it('refuses an output outside the calibrator’s range with -222', async () => {
     const clock = new ManualClock(0);
     const config = loadConfig();
-    const rack = buildSimulatedRack(config.blocks, config.voltmeters, clock);
-    await expect(rack.outputs.get(1)!.setOutput(10.5)).rejects.toThrow(/output 10.5 V refused; expected 0 to 10 V/);
+    const rack = new SimulatedRack(config.blocks, config.voltmeters, clock);
+    await rack.output(1).handleMessage('OUT 2000 V');
+    expect(await rack.output(1).handleMessage('ERR?')).toBe('-222,"Data out of range"');
   });
 });

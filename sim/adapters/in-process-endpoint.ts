@@ -1,0 +1,12 @@
+// Exposes a simulated instrument to an in-process transport (`sim::NAME`).
+
+import type { Clock } from '../../src/clock/clock.js';
+import type { InProcessEndpoint } from '../../src/transports/in-process-transport.js';
+import type { LineDevice } from '../devices/line-device.js';
+import { LineSession } from './line-session.js';
+
+export function inProcessEndpoint(device: LineDevice, clock: Clock, busLatencyMs: number): InProcessEndpoint {
+  return {
+    connect: (receive) => new LineSession(device, receive, { clock, latencyMs: busLatencyMs }),
+  };
+}

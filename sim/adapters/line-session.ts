@@ -1,0 +1,50 @@
+// One connection to a simulated instrument: bytes in, split into messages at the device's
+// terminator, handled one after another; each answer goes back with the terminator.
+
+import type { Clock } from '../../src/clock/clock.js';
+import type { InProcessSession } from '../../src/transports/in-process-transport.js';
+import type { LineDevice } from '../devices/line-device.js';
+
+/** A message longer than this without a terminator is dropped, as a real input buffer overflows. */
+const MAX_MESSAGE = 4096;
+
+export class LineSession implements InProcessSession {
+  private pending = '';
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly device: LineDevice,
+    private readonly send: (bytes: Buffer) => void,
+    /** A bus round trip per message, on the simulation's clock (none without a clock). */
+    private readonly timing: { clock: Clock; latencyMs: number } | null = null,
+    private readonly onClose: () => void = () => {},
+  ) {}
+
+  write(bytes: Buffer): void {
+    if (this.closed) return;
+    this.pending += bytes.toString('latin1');
+    const t = this.device.terminator;
+    let at: number;
+    while ((at = this.pending.indexOf(t)) !== -1) {
+      const message = this.pending.slice(0, at).replace(/\r$/, '');
+      this.pending = this.pending.slice(at + t.length);
+      this.handle(message);
+    }
+    if (this.pending.length > MAX_MESSAGE) this.pending = '';
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+  }
+
+  private handle(message: string): void {
+    this.queue = this.queue.then(async () => {
+      if (this.timing) await this.timing.clock.sleep(this.timing.latencyMs);
+      const reply = await this.device.handleMessage(message);
+      if (reply !== null && !this.closed) this.send(Buffer.from(reply + this.device.terminator, 'latin1'));
+    });
+  }
+}

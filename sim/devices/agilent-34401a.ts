@@ -1,0 +1,104 @@
+// A simulated Agilent 34401A reading a divider: READ? integrates the plant's HV over the
+// configured number of power-line cycles (2 s at NPLC 100, 50 Hz), autozeroes for as long again,
+// and answers about 4.02 s after it was asked, with the meter's noise.
+// Commands: *IDN? *RST *CLS CONF:VOLT:DC DET:BAND INP:IMP:AUTO VOLT:NPLC ZERO:AUTO READ? SYST:ERR? SYST:REM
+
+import type { Clock } from '../../src/clock/clock.js';
+import type { SeededRandom } from '../random.js';
+import type { SupplyPlant } from '../supply-plant.js';
+import { boolArg, numberArg, SCPI_ERRORS, ScpiDevice, scpiExponential } from '../scpi/scpi-device.js';
+import type { LineDevice } from './line-device.js';
+
+const LINE_HZ = 50;
+const NPLC_CHOICES = [0.02, 0.2, 1, 10, 100];
+const RANGES = [0.1, 1, 10, 100, 1000];
+const OVERLOAD = 9.9e37;
+/** From READ? to the start of integration, and the meter's own overhead per reading. */
+const TRIGGER_DELAY_MS = 10;
+const OVERHEAD_MS = 10;
+
+export interface ReadingFaults {
+  /** Every reading repeats this raw value (a stuck meter). */
+  frozen: number | null;
+  /** Added to the next readings' HV, in volts, while `spikeReadings` > 0. */
+  spikeVolts: number;
+  spikeReadings: number;
+}
+
+export class Agilent34401A extends ScpiDevice implements LineDevice {
+  readonly terminator = '\n';
+  protected readonly noError = '+0,"No error"';
+  readonly readingFaults: ReadingFaults = { frozen: null, spikeVolts: 0, spikeReadings: 0 };
+  private nplc = 10;
+  private range = 10;
+  private autozero = true;
+  private lastRaw: number | null = null;
+
+  constructor(
+    name: string,
+    private readonly plant: SupplyPlant,
+    private readonly dividerRatio: number,
+    private readonly clock: Clock,
+    private readonly random: SeededRandom,
+    /** One-sigma noise in HV-side volts. */
+    private readonly noiseVolts: number,
+  ) {
+    super(name);
+    this.on('*IDN?', () => 'HEWLETT-PACKARD,34401A,0,11-5-2');
+    this.on('*RST', () => {
+      this.nplc = 10;
+      this.range = 10;
+      this.autozero = true;
+    });
+    this.on('*CLS', () => this.clearErrors());
+    this.on('SYSTem:REMote', () => {});
+    this.on('CONFigure[:VOLTage][:DC]', (args) => {
+      if (args.length > 0 && args[0]!.toUpperCase() !== 'AUTO' && args[0]!.toUpperCase() !== 'DEF') {
+        const wanted = numberArg(args, 0, { MINIMUM: 0.1, MAXIMUM: 1000 });
+        const range = RANGES.find((r) => r >= Math.abs(wanted));
+        if (range === undefined) throw SCPI_ERRORS.dataOutOfRange();
+        this.range = range;
+      }
+    });
+    this.on('[SENSe:]DETector:BANDwidth', (args) => {
+      if (![3, 20, 200].includes(numberArg(args, 0, { MINIMUM: 3, MAXIMUM: 200 }))) throw SCPI_ERRORS.dataOutOfRange();
+    });
+    this.on('INPut:IMPedance:AUTO', (args) => void boolArg(args, 0));
+    this.on('[SENSe:]VOLTage[:DC]:NPLCycles', (args) => {
+      const n = numberArg(args, 0, { MINIMUM: 0.02, MAXIMUM: 100 });
+      if (!NPLC_CHOICES.includes(n)) throw SCPI_ERRORS.dataOutOfRange();
+      this.nplc = n;
+    });
+    this.on('[SENSe:]VOLTage[:DC]:NPLCycles?', () => scpiExponential(this.nplc));
+    this.on('[SENSe:]ZERO:AUTO', (args) => {
+      this.autozero = boolArg(args, 0);
+    });
+    this.on('READ?', () => this.read());
+    this.on('SYSTem:ERRor?', () => this.nextError());
+  }
+
+  /** How long one READ? takes at the present settings, ms. */
+  get readingTimeMs(): number {
+    const integration = (this.nplc / LINE_HZ) * 1000;
+    return TRIGGER_DELAY_MS + integration * (this.autozero ? 2 : 1) + OVERHEAD_MS;
+  }
+
+  private async read(): Promise<string> {
+    const startedAt = this.clock.now() + TRIGGER_DELAY_MS;
+    const integrationMs = (this.nplc / LINE_HZ) * 1000;
+    await this.clock.sleep(this.readingTimeMs);
+    let hv = this.plant.meanHv(startedAt, startedAt + integrationMs) + this.noiseVolts * this.random.gaussian();
+    if (this.readingFaults.spikeReadings > 0) {
+      this.readingFaults.spikeReadings--;
+      hv += this.readingFaults.spikeVolts;
+    }
+    let raw = this.readingFaults.frozen ?? hv / this.dividerRatio;
+    if (Math.abs(raw) > this.range * 1.2) raw = OVERLOAD;
+    this.lastRaw = raw;
+    return scpiExponential(raw);
+  }
+
+  get lastReading(): number | null {
+    return this.lastRaw;
+  }
+}

@@ -1,0 +1,58 @@
+// A simulated Fluke 5502E calibrator: its output drives a supply plant while it is in operate.
+// Commands: *IDN? *RST *CLS OPER OPER? STBY OUT <v>[ V|MV] OUT? ERR?
+
+import type { Clock } from '../../src/clock/clock.js';
+import type { SupplyPlant } from '../supply-plant.js';
+import { SCPI_ERRORS, ScpiDevice } from '../scpi/scpi-device.js';
+import type { LineDevice } from './line-device.js';
+
+/** The 5502E's DC voltage range. */
+const MAX_VOLTS = 1020;
+
+export class Fluke5502E extends ScpiDevice implements LineDevice {
+  readonly terminator = '\n';
+  protected readonly noError = '0,"No Error"';
+  private amplitude = 0;
+  private operating: boolean;
+
+  constructor(
+    name: string,
+    private readonly plant: SupplyPlant,
+    private readonly clock: Clock,
+  ) {
+    super(name);
+    // A calibrator found driving the supply is in operate at its present amplitude.
+    this.amplitude = plant.drive;
+    this.operating = plant.drive !== 0;
+    this.on('*IDN?', () => 'FLUKE,5502E,3951002,2.11');
+    this.on('*RST', () => {
+      this.amplitude = 0;
+      this.setOperate(false);
+    });
+    this.on('*CLS', () => this.clearErrors());
+    this.on('OPERate', () => this.setOperate(true));
+    this.on('OPERate?', () => (this.operating ? '1' : '0'));
+    this.on('STBY', () => this.setOperate(false));
+    this.on('OUT', (args) => this.setAmplitude(args));
+    this.on('OUT?', () => `${this.amplitude.toExponential(6).toUpperCase().replace(/E([+-])(\d)$/, 'E$10$2')},V,0.000000E+00,0,0.00E+00`);
+    this.on('ERR?', () => this.nextError());
+  }
+
+  get output(): { volts: number; operating: boolean } {
+    return { volts: this.amplitude, operating: this.operating };
+  }
+
+  private setAmplitude(args: string[]): void {
+    const m = /^([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*(MV|V)?$/i.exec(args.join(',').trim());
+    if (!m) throw args.length === 0 ? SCPI_ERRORS.missingParameter() : SCPI_ERRORS.dataType();
+    const volts = Number(m[1]) * (m[2]?.toUpperCase() === 'MV' ? 1e-3 : 1);
+    if (Math.abs(volts) > MAX_VOLTS) throw SCPI_ERRORS.dataOutOfRange();
+    this.amplitude = volts;
+    if (this.operating) this.plant.setDrive(volts, this.clock.now());
+  }
+
+  private setOperate(on: boolean): void {
+    this.operating = on;
+    this.plant.setDrive(on ? this.amplitude : 0, this.clock.now());
+  }
+}

@@ -1,0 +1,159 @@
+// A simulated SCPI instrument: parses program messages (`;` chains, short and long forms, any
+// case), runs each command against its table, keeps an error queue with the standard codes, and
+// answers all queries of one message in one response, as IEEE 488.2 says.
+
+import { compileHeader, headerMatches, type HeaderPattern } from './scpi-header.js';
+
+export class ScpiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly text: string,
+  ) {
+    super(`${code},"${text}"`);
+  }
+}
+
+export const SCPI_ERRORS = {
+  undefinedHeader: () => new ScpiError(-113, 'Undefined header'),
+  missingParameter: () => new ScpiError(-109, 'Missing parameter'),
+  dataOutOfRange: () => new ScpiError(-222, 'Data out of range'),
+  illegalParameter: () => new ScpiError(-224, 'Illegal parameter value'),
+  dataType: () => new ScpiError(-104, 'Data type error'),
+} as const;
+
+export type ScpiHandler = (args: string[]) => string | void | Promise<string | void>;
+
+interface Entry {
+  header: HeaderPattern;
+  handler: ScpiHandler;
+}
+
+/** Faults a trainer or a test can switch on through the back door. */
+export interface DeviceFaults {
+  /** Off the bus: takes bytes, answers nothing, refuses new connections. */
+  offline: boolean;
+  /** Answers nothing to queries (commands still act): a driver's read times out. */
+  timeout: boolean;
+  /** Answers queries with garbage instead of the right reply. */
+  garbage: boolean;
+}
+
+const QUEUE_LENGTH = 20;
+
+export abstract class ScpiDevice {
+  readonly faults: DeviceFaults = { offline: false, timeout: false, garbage: false };
+  private readonly table: Entry[] = [];
+  private readonly errors: ScpiError[] = [];
+  /** Every program message received, for tests and the training log. */
+  readonly received: string[] = [];
+
+  constructor(readonly name: string) {}
+
+  /** How this device answers `SYST:ERR?` / `ERR?` when its queue is empty. */
+  protected abstract readonly noError: string;
+
+  protected on(pattern: string, handler: ScpiHandler): void {
+    this.table.push({ header: compileHeader(pattern), handler });
+  }
+
+  pushError(error: ScpiError): void {
+    if (this.errors.length >= QUEUE_LENGTH - 1) {
+      this.errors.splice(QUEUE_LENGTH - 1);
+      this.errors.push(new ScpiError(-350, 'Queue overflow'));
+      return;
+    }
+    this.errors.push(error);
+  }
+
+  protected nextError(): string {
+    const e = this.errors.shift();
+    return e ? `${e.code},"${e.text}"` : this.noError;
+  }
+
+  protected clearErrors(): void {
+    this.errors.length = 0;
+  }
+
+  get errorCount(): number {
+    return this.errors.length;
+  }
+
+  /** One program message (without its terminator); resolves with the response line, or null for none. */
+  async handleMessage(message: string): Promise<string | null> {
+    this.received.push(message);
+    if (this.faults.offline) return null;
+    const responses: string[] = [];
+    for (const unit of splitUnits(message)) {
+      const { header, args } = parseUnit(unit);
+      if (!header) continue;
+      const entry = this.table.find((e) => headerMatches(e.header, header));
+      if (!entry) {
+        this.pushError(SCPI_ERRORS.undefinedHeader());
+        break; // the rest of the message is not executed after a header error
+      }
+      try {
+        const out = await entry.handler(args);
+        if (typeof out === 'string') responses.push(out);
+      } catch (err) {
+        if (err instanceof ScpiError) this.pushError(err);
+        else throw err;
+      }
+    }
+    if (responses.length === 0 || this.faults.timeout) return null;
+    if (this.faults.garbage) return '#\u0007?garbage\u00ff';
+    return responses.join(';');
+  }
+}
+
+function splitUnits(message: string): string[] {
+  const units: string[] = [];
+  let current = '';
+  let quote: string | null = null;
+  for (const ch of message) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === ';') {
+      units.push(current);
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  units.push(current);
+  return units.map((u) => u.trim()).filter((u) => u.length > 0);
+}
+
+function parseUnit(unit: string): { header: string; args: string[] } {
+  const m = /^(\S+)\s*(.*)$/.exec(unit);
+  if (!m) return { header: '', args: [] };
+  const args = m[2]!.trim() === '' ? [] : m[2]!.split(',').map((a) => a.trim());
+  return { header: m[1]!, args };
+}
+
+/** A SCPI numeric parameter: "10", "1E-5", "+5.000", "MIN"/"MAX"/"DEF" mapped by the caller. */
+export function numberArg(args: string[], index: number, named: Record<string, number> = {}): number {
+  const raw = args[index];
+  if (raw === undefined) throw SCPI_ERRORS.missingParameter();
+  const upper = raw.toUpperCase();
+  for (const [name, value] of Object.entries(named)) if (upper === name || upper === name.slice(0, 3)) return value;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || raw.trim() === '') throw SCPI_ERRORS.dataType();
+  return n;
+}
+
+/** A boolean parameter: ON/OFF/1/0. */
+export function boolArg(args: string[], index: number): boolean {
+  const raw = args[index]?.toUpperCase();
+  if (raw === undefined) throw SCPI_ERRORS.missingParameter();
+  if (raw === 'ON' || raw === '1') return true;
+  if (raw === 'OFF' || raw === '0') return false;
+  throw SCPI_ERRORS.illegalParameter();
+}
+
+/** "+1.23456789E+00": the 34401A's reading format (sign, nine digits, two-digit exponent). */
+export function scpiExponential(value: number, digits = 8): string {
+  const [mantissa, exponent] = value.toExponential(digits).split('e') as [string, string];
+  const exp = Number(exponent);
+  return `${mantissa.startsWith('-') ? '' : '+'}${mantissa}E${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+}

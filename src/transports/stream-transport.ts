@@ -1,0 +1,96 @@
+// What every byte-stream transport shares: open once, reopen after a loss, one transaction at a
+// time, per-call timeouts on the program's clock. Subclasses only connect, send and disconnect.
+
+import type { Clock } from '../clock/clock.js';
+import { ByteStreamReader } from './byte-stream.js';
+import { TransactionLock, TransportError, type ReadOptions, type Transport } from './transport.js';
+
+export interface StreamOptions {
+  /** Default per-call timeout, clock ms. */
+  timeoutMs: number;
+  /** Appended to each query's command (SCPI: "\n"; ADAM modules: "\r"). */
+  writeTerminator: string;
+  /** What ends an answer. */
+  readTerminator: string;
+}
+
+export abstract class StreamTransport implements Transport {
+  protected readonly reader: ByteStreamReader;
+  private readonly lock = new TransactionLock();
+  private isOpen = false;
+
+  constructor(
+    readonly resource: string,
+    protected readonly clock: Clock,
+    protected readonly options: StreamOptions,
+  ) {
+    this.reader = new ByteStreamReader(resource, clock);
+  }
+
+  /** Connects, and arranges for received bytes to reach `this.reader` and a loss to call `this.lost`. */
+  protected abstract connect(): Promise<void>;
+  protected abstract send(data: Buffer): Promise<void>;
+  protected abstract disconnect(): Promise<void>;
+
+  /** The connection went away: the read in progress fails, and the next call reconnects. */
+  protected lost(reason: string): void {
+    this.isOpen = false;
+    this.reader.fail(new TransportError('closed', this.resource, reason));
+  }
+
+  async open(): Promise<void> {
+    if (this.isOpen) return;
+    this.reader.reset();
+    await this.connect();
+    this.isOpen = true;
+  }
+
+  async close(): Promise<void> {
+    const wasOpen = this.isOpen;
+    this.isOpen = false;
+    this.reader.fail(new TransportError('closed', this.resource, 'closed by the program'));
+    if (wasOpen) await this.disconnect();
+  }
+
+  async write(data: string | Buffer, timeoutMs = this.options.timeoutMs): Promise<void> {
+    await this.open();
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+    await this.withTimeout(this.send(bytes), timeoutMs, `writing ${bytes.length} bytes`);
+  }
+
+  async read(options: ReadOptions = {}): Promise<Buffer> {
+    await this.open();
+    return this.reader.read(
+      options.bytes !== undefined ? { bytes: options.bytes } : { terminator: options.terminator ?? this.options.readTerminator },
+      options.timeoutMs ?? this.options.timeoutMs,
+    );
+  }
+
+  query(command: string, options: ReadOptions = {}): Promise<string> {
+    return this.lock.run(async () => {
+      await this.write(command + this.options.writeTerminator, options.timeoutMs);
+      const answer = await this.read(options);
+      return answer.toString('latin1').trim();
+    });
+  }
+
+  async clear(): Promise<void> {
+    this.reader.discard();
+  }
+
+  private withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => reject(new TransportError('timeout', this.resource, `${what} took longer than ${ms} ms`)), ms);
+      work.then(
+        (v) => {
+          this.clock.clearTimeout(timer);
+          resolve(v);
+        },
+        (err: unknown) => {
+          this.clock.clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+}
