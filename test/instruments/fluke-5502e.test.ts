@@ -1,0 +1,41 @@
+// The Fluke 5502E driver, byte for byte.
+import { describe, expect, it } from 'vitest';
+import { Fluke5502E } from '../../src/instruments/fluke-5502e.js';
+import { ScriptedTransport } from '../helpers/scripted-transport.js';
+
+const IDN = 'FLUKE,5502E,3951002,2.11\n';
+
+describe('Fluke 5502E driver', () => {
+  it('reads the present output with OPER? and OUT?, sending nothing that changes it', async () => {
+    const transport = new ScriptedTransport([IDN, '1\n', '5.313156E+00,V,0.000000E+00,0,0.00E+00\n']);
+    const fluke = new Fluke5502E('cal', transport, 2000);
+    expect(await fluke.readOutput()).toBe(5.313156);
+    expect(transport.written).toEqual(['*IDN?\n', 'OPER?\n', 'OUT?\n']);
+  });
+
+  it('reads 0 V while in standby: nothing is on the terminals', async () => {
+    const fluke = new Fluke5502E('cal', new ScriptedTransport([IDN, '0\n', '5.000000E+00,V,0.000000E+00,0,0.00E+00\n']), 2000);
+    expect(await fluke.readOutput()).toBe(0);
+  });
+
+  it('sets the output, puts it in operate only when it was in standby, and checks ERR?', async () => {
+    const transport = new ScriptedTransport([IDN, '0\n', '0,"No Error"\n', '1\n', '0,"No Error"\n']);
+    const fluke = new Fluke5502E('cal', transport, 2000);
+    await fluke.setOutput(5.313156);
+    await fluke.setOutput(5.2);
+    expect(transport.written).toEqual(['*IDN?\n', 'OUT 5.313156 V\n', 'OPER?\n', 'OPER\n', 'ERR?\n', 'OUT 5.200000 V\n', 'OPER?\n', 'ERR?\n']);
+  });
+
+  it('reports the error the calibrator queued, and starts afresh on the next call', async () => {
+    const transport = new ScriptedTransport([IDN, '1\n', '-222,"Data out of range"\n', IDN, '1\n', '0,"No Error"\n']);
+    const fluke = new Fluke5502E('cal', transport, 2000);
+    await expect(fluke.setOutput(9.5)).rejects.toThrow('cal: OUT 9.500000 V refused: -222,"Data out of range"');
+    await fluke.setOutput(9.5);
+    expect(transport.written.filter((w) => w === '*IDN?\n')).toHaveLength(2);
+  });
+
+  it('refuses a wrong instrument', async () => {
+    const fluke = new Fluke5502E('cal', new ScriptedTransport(['FLUKE,5720A,1,1\n']), 2000);
+    await expect(fluke.readOutput()).rejects.toThrow(/expected a Fluke 5502E/);
+  });
+});
