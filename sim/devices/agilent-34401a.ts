@@ -1,12 +1,13 @@
-// A simulated Agilent 34401A reading a divider: READ? integrates the plant's HV over the
+// A simulated Agilent 34401A reading a divider: a measurement integrates the plant's HV over the
 // configured number of power-line cycles (2 s at NPLC 100, 50 Hz), autozeroes for as long again,
-// and answers about 4.02 s after it was asked, with the meter's noise.
-// Commands: *IDN? *RST *CLS CONF:VOLT:DC DET:BAND INP:IMP:AUTO VOLT:NPLC ZERO:AUTO READ? SYST:ERR? SYST:REM
+// and is ready about 4.02 s after it was triggered, with the meter's noise.
+// INIT starts one; FETC? waits for it and answers; READ? is both.
+// Commands: *IDN? *RST *CLS CONF:VOLT:DC DET:BAND INP:IMP:AUTO VOLT:NPLC ZERO:AUTO INIT FETC? READ? SYST:ERR? SYST:REM
 
 import type { Clock } from '../../src/clock/clock.js';
 import type { SeededRandom } from '../random.js';
 import type { SupplyPlant } from '../supply-plant.js';
-import { boolArg, numberArg, SCPI_ERRORS, ScpiDevice, scpiExponential } from '../scpi/scpi-device.js';
+import { boolArg, numberArg, SCPI_ERRORS, ScpiDevice, ScpiError, scpiExponential } from '../scpi/scpi-device.js';
 import type { LineDevice } from './line-device.js';
 
 const LINE_HZ = 50;
@@ -33,6 +34,7 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
   private range = 10;
   private autozero = true;
   private lastRaw: number | null = null;
+  private measurement: Promise<string> | null = null;
 
   constructor(
     name: string,
@@ -73,7 +75,17 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
     this.on('[SENSe:]ZERO:AUTO', (args) => {
       this.autozero = boolArg(args, 0);
     });
-    this.on('READ?', () => this.read());
+    this.on('INITiate', () => {
+      this.measurement = this.measure();
+    });
+    this.on('FETCh?', () => {
+      if (!this.measurement) throw new ScpiError(-230, 'Data stale');
+      return this.measurement;
+    });
+    this.on('READ?', () => {
+      this.measurement = this.measure();
+      return this.measurement;
+    });
     this.on('SYSTem:ERRor?', () => this.nextError());
   }
 
@@ -83,7 +95,7 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
     return TRIGGER_DELAY_MS + integration * (this.autozero ? 2 : 1) + OVERHEAD_MS;
   }
 
-  private async read(): Promise<string> {
+  private async measure(): Promise<string> {
     const startedAt = this.clock.now() + TRIGGER_DELAY_MS;
     const integrationMs = (this.nplc / LINE_HZ) * 1000;
     await this.clock.sleep(this.readingTimeMs);

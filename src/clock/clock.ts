@@ -41,23 +41,33 @@ export function sleepOn(clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>, ms: n
  * `now()` run K times faster from the moment it was created, so timestamps stay consistent with waits.
  */
 export class ScaledClock implements Clock {
-  private readonly realStart = Date.now();
-  private readonly virtualStart: number;
+  private realStart = Date.now();
+  private virtualStart: number;
+  private scale: number;
 
-  constructor(readonly timeScale = 1, startAt: number = Date.now()) {
-    if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
-      throw new RangeError(`time scale ${timeScale} is not valid; expected a finite number above 0`);
-    }
+  constructor(timeScale = 1, startAt: number = Date.now()) {
+    this.scale = ScaledClock.checked(timeScale);
     this.virtualStart = startAt;
   }
 
+  get timeScale(): number {
+    return this.scale;
+  }
+
+  /** Changes the speed from now on; waits already running keep the speed they started with. */
+  setTimeScale(timeScale: number): void {
+    const now = this.now();
+    this.scale = ScaledClock.checked(timeScale);
+    this.realStart = Date.now();
+    this.virtualStart = now;
+  }
+
   now(): number {
-    return this.virtualStart + (Date.now() - this.realStart) * this.timeScale;
+    return this.virtualStart + (Date.now() - this.realStart) * this.scale;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer = globalThis.setTimeout(fn, Math.max(0, ms) / this.timeScale);
-    return timer;
+    return globalThis.setTimeout(fn, Math.max(0, ms) / this.scale);
   }
 
   clearTimeout(handle: TimerHandle): void {
@@ -66,6 +76,13 @@ export class ScaledClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepOn(this, ms, signal);
+  }
+
+  private static checked(timeScale: number): number {
+    if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
+      throw new RangeError(`time scale ${timeScale} is not valid; expected a finite number above 0`);
+    }
+    return timeScale;
   }
 }
 

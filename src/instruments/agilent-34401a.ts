@@ -1,6 +1,9 @@
 // Driver: Agilent (HP) 34401A digital multimeter reading a divider (PROTOCOL.md §6).
 // Init: *IDN? check, *RST, *CLS, CONF:VOLT:DC 10,0.00001, DET:BAND 3, INP:IMP:AUTO ON, VOLT:NPLC 100,
-// then SYST:ERR? drained. Each reading: READ?, stamped with its integration window.
+// then SYST:ERR? drained. Each reading: INIT, a wait of one measurement time, then FETC?.
+// READ? would hold the GPIB bus for the whole 4 s of a reading, so a setpoint for the calibrator
+// on the same bus would wait for it; INIT ... FETC? leaves the bus free while the meter integrates,
+// and the integration window is stamped from when INIT went out.
 
 import type { Clock } from '../clock/clock.js';
 import type { Transport } from '../transports/transport.js';
@@ -11,8 +14,10 @@ export const AGILENT_INIT = ['*RST', '*CLS', 'CONF:VOLT:DC 10,0.00001', 'DET:BAN
 export const OVERLOAD = 9.9e37;
 const NPLC = 100;
 const LINE_HZ = 50;
-/** From READ? to the start of integration. */
+/** From INIT to the start of integration. */
 const TRIGGER_DELAY_MS = 10;
+/** Integration, autozero for as long again, and the meter's overhead: about 4.02 s at NPLC 100. */
+export const MEASUREMENT_MS = TRIGGER_DELAY_MS + 2 * (NPLC / LINE_HZ) * 1000 + 10;
 const NO_ERROR = /^\+?0,/;
 
 export interface Agilent34401AOptions {
@@ -44,19 +49,20 @@ export class Agilent34401A implements VoltmeterInstrument {
     if (errors.length > 0) throw new InstrumentError('bad-answer', this.name, `init left errors in the queue: ${errors.join('; ')}`);
   }
 
-  async read(): Promise<RawReading> {
-    const sentAt = this.clock.now();
-    const answer = await this.transport.query('READ?', { timeoutMs: this.options.readingTimeoutMs });
+  async read(signal?: AbortSignal): Promise<RawReading> {
+    await this.transport.write('INIT\n');
+    const startedAt = this.clock.now() + TRIGGER_DELAY_MS;
+    await this.clock.sleep(MEASUREMENT_MS, signal);
+    const answer = await this.transport.query('FETC?', { timeoutMs: this.options.readingTimeoutMs });
     const raw = Number(answer);
     if (!/^[+-]?\d/.test(answer) || !Number.isFinite(raw)) {
       const errors = await this.drainErrors().catch(() => [] as string[]);
-      throw new InstrumentError('bad-answer', this.name, `READ? answered ${JSON.stringify(answer.slice(0, 40))}; expected a number${errors.length ? ` (errors: ${errors.join('; ')})` : ''}`);
+      throw new InstrumentError('bad-answer', this.name, `FETC? answered ${JSON.stringify(answer.slice(0, 40))}; expected a number${errors.length ? ` (errors: ${errors.join('; ')})` : ''}`);
     }
     if (Math.abs(raw) >= OVERLOAD) {
       await this.drainErrors().catch(() => []);
-      throw new InstrumentError('out-of-range', this.name, `READ? answered ${answer}: overload, the input is beyond the 10 V range`);
+      throw new InstrumentError('out-of-range', this.name, `FETC? answered ${answer}: overload, the input is beyond the 10 V range`);
     }
-    const startedAt = sentAt + TRIGGER_DELAY_MS;
     return { raw, startedAt, endedAt: startedAt + (NPLC / LINE_HZ) * 1000 };
   }
 

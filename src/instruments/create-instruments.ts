@@ -1,7 +1,7 @@
 // The instruments the config names, each a driver over the transport its resource calls for.
 
 import type { ServerConfig } from '../../schemas/types.js';
-import { createTransport, type TransportContext } from '../transports/create-transport.js';
+import { TransportFactory, type TransportContext } from '../transports/create-transport.js';
 import { Adam4024 } from './adam-4024.js';
 import { Agilent34401A } from './agilent-34401a.js';
 import { Fluke5502E } from './fluke-5502e.js';
@@ -14,21 +14,27 @@ export interface Instruments {
 
 export function createInstruments(config: ServerConfig, ctx: TransportContext): Instruments {
   const queryTimeoutMs = config.instruments.query_timeout_s * 1000;
+  const transports = new TransportFactory(ctx);
   const outputs = new Map<number, OutputInstrument>();
   for (const block of config.blocks) {
     const { driver, resource, address } = block.output;
     const name = `block ${block.id} ${driver} at ${resource}`;
     if (driver === 'adam-4024') {
-      const transport = createTransport({ resource, terminator: '\r', timeoutMs: queryTimeoutMs }, ctx);
+      const transport = transports.create({ resource, terminator: '\r', timeoutMs: queryTimeoutMs });
       outputs.set(block.id, new Adam4024(name, transport, address ?? 1, queryTimeoutMs));
     } else {
-      const transport = createTransport({ resource, terminator: '\n', timeoutMs: queryTimeoutMs }, ctx);
+      const transport = transports.create({ resource, terminator: '\n', timeoutMs: queryTimeoutMs, ...(address !== undefined ? { address } : {}) });
       outputs.set(block.id, new Fluke5502E(name, transport, queryTimeoutMs));
     }
   }
   const voltmeters = new Map<string, VoltmeterInstrument>();
   for (const meter of config.voltmeters) {
-    const transport = createTransport({ resource: meter.resource, terminator: '\n', timeoutMs: queryTimeoutMs }, ctx);
+    const transport = transports.create({
+      resource: meter.resource,
+      terminator: '\n',
+      timeoutMs: queryTimeoutMs,
+      ...(meter.address !== undefined ? { address: meter.address } : {}),
+    });
     voltmeters.set(
       meter.id,
       new Agilent34401A(`voltmeter ${meter.id} at ${meter.resource}`, transport, ctx.clock, {

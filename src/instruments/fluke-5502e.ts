@@ -1,7 +1,8 @@
 // Driver: Fluke 5502E calibrator as the analog output that drives the main HV supply.
 // Identification with *IDN?; the present output from OUT? and OPER? (so a restart adopts it);
-// setpoints with OUT <v> V, then OPER if it was in standby, then ERR? to confirm.
-// OPER is never sent at start: from standby it would put a voltage on the supply by itself.
+// a setpoint is one compound message, OUT <v> V;OPER;ERR?, so it is a single bus transaction and
+// the error queue confirms it. OPER is never sent at start: from standby it would put a voltage
+// on the supply by itself.
 
 import type { Transport } from '../transports/transport.js';
 import { InstrumentError, type OutputInstrument } from './instrument.js';
@@ -35,9 +36,7 @@ export class Fluke5502E implements OutputInstrument {
     if (!Number.isFinite(volts)) throw new InstrumentError('out-of-range', this.name, `output ${volts} V refused; expected a finite number`);
     await this.identify();
     await this.guard(async () => {
-      await this.transport.write(`OUT ${volts.toFixed(6)} V\n`);
-      if ((await this.query('OPER?')) !== '1') await this.transport.write('OPER\n');
-      const error = await this.query('ERR?');
+      const error = await this.query(`OUT ${volts.toFixed(6)} V;OPER;ERR?`);
       if (!NO_ERROR.test(error)) throw new InstrumentError('bad-answer', this.name, `OUT ${volts.toFixed(6)} V refused: ${error}`);
     });
   }

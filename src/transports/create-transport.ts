@@ -1,7 +1,9 @@
-// From a resource string to the transport that reaches it.
+// From a resource string to the transport that reaches it. One factory per server: instruments
+// behind the same Prologix adapter share its one connection.
 
 import type { Clock } from '../clock/clock.js';
 import { InProcessTransport, type InProcessEndpoint } from './in-process-transport.js';
+import { PrologixAdapter, PrologixTransport } from './prologix-transport.js';
 import { parseResource, ResourceError } from './resource.js';
 import { SocketTransport } from './socket-transport.js';
 import type { Transport } from './transport.js';
@@ -18,17 +20,38 @@ export interface TransportSpec {
   terminator: string;
   /** Default per-call timeout, clock ms. */
   timeoutMs: number;
+  /** The instrument's GPIB address behind a Prologix adapter. */
+  address?: number;
 }
 
-export function createTransport(spec: TransportSpec, ctx: TransportContext): Transport {
-  const resource = parseResource(spec.resource);
-  const stream = { timeoutMs: spec.timeoutMs, writeTerminator: spec.terminator, readTerminator: spec.terminator };
-  switch (resource.kind) {
-    case 'sim':
-      return new InProcessTransport(resource.text, ctx.simEndpoints.get(resource.name), ctx.clock, stream);
-    case 'tcp-socket':
-      return new SocketTransport(resource.text, resource.host, resource.port, ctx.clock, stream);
-    default:
-      throw new ResourceError(`resource ${spec.resource}: ${resource.kind} transports are not built into this version yet`);
+export class TransportFactory {
+  private readonly adapters = new Map<string, PrologixAdapter>();
+
+  constructor(private readonly ctx: TransportContext) {}
+
+  create(spec: TransportSpec): Transport {
+    const resource = parseResource(spec.resource);
+    const { clock } = this.ctx;
+    const stream = { timeoutMs: spec.timeoutMs, writeTerminator: spec.terminator, readTerminator: spec.terminator };
+    switch (resource.kind) {
+      case 'sim':
+        return new InProcessTransport(resource.text, this.ctx.simEndpoints.get(resource.name), clock, stream);
+      case 'tcp-socket':
+        return new SocketTransport(resource.text, resource.host, resource.port, clock, stream);
+      case 'prologix': {
+        if (spec.address === undefined) {
+          throw new ResourceError(`resource ${spec.resource} needs the instrument's GPIB address: give it as "address" beside the resource`);
+        }
+        const key = `${resource.host}:${resource.port}`;
+        let adapter = this.adapters.get(key);
+        if (!adapter) {
+          adapter = new PrologixAdapter(resource.text, resource.host, resource.port, clock, spec.timeoutMs);
+          this.adapters.set(key, adapter);
+        }
+        return new PrologixTransport(adapter, spec.address, { timeoutMs: spec.timeoutMs, terminator: spec.terminator });
+      }
+      default:
+        throw new ResourceError(`resource ${spec.resource}: ${resource.kind} transports are not built into this version yet`);
+    }
   }
 }

@@ -15,6 +15,8 @@ export class SocketTransport extends StreamTransport {
     private readonly port: number,
     clock: Clock,
     options: StreamOptions,
+    /** Written first on every new connection (a Prologix adapter's setup). */
+    private readonly greeting: string | null = null,
   ) {
     super(resource, clock, options);
   }
@@ -31,6 +33,7 @@ export class SocketTransport extends StreamTransport {
         this.clock.clearTimeout(timer);
         this.socket = socket;
         socket.on('data', (chunk) => this.reader.push(chunk));
+        if (this.greeting) socket.write(this.greeting);
         socket.on('close', () => {
           if (this.socket === socket) {
             this.socket = null;

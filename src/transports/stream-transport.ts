@@ -69,6 +69,7 @@ export abstract class StreamTransport implements Transport {
   query(command: string, options: ReadOptions = {}): Promise<string> {
     return this.lock.run(async () => {
       await this.write(command + this.options.writeTerminator, options.timeoutMs);
+      options.onSent?.();
       const answer = await this.read(options);
       return answer.toString('latin1').trim();
     });

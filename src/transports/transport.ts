@@ -22,6 +22,11 @@ export interface ReadOptions {
   bytes?: number;
   /** Per-call timeout in clock ms (the transport's default otherwise). */
   timeoutMs?: number;
+  /**
+   * For query(): called when the command has really gone out, after waiting for the bus. A
+   * voltmeter stamps its integration window from this, not from when it asked.
+   */
+  onSent?: () => void;
 }
 
 export interface Transport {

@@ -38,6 +38,7 @@ export class ScriptedTransport implements Transport {
 
   async query(command: string, options?: ReadOptions): Promise<string> {
     await this.write(command + this.terminator);
+    options?.onSent?.();
     return (await this.read(options)).toString('latin1').trim();
   }
 

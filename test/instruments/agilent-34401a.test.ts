@@ -36,24 +36,33 @@ describe('Agilent 34401A driver', () => {
     await expect(dmm.init()).rejects.toThrow('init left errors in the queue: -113,"Undefined header"; -222,"Data out of range"');
   });
 
-  it('reads with READ? and stamps the 2 s integration window from when it asked', async () => {
+  it('triggers with INIT, waits one measurement (4.02 s) on the clock, fetches with FETC?, and stamps the window from INIT', async () => {
     const { transport, clock, dmm } = driver(['-4.59186512E+00\n']);
-    const reading = await dmm.read();
-    expect(transport.written).toEqual(['READ?\n']);
-    expect(reading).toEqual({ raw: -4.59186512, startedAt: clock.now() + 10, endedAt: clock.now() + 2010 });
+    const asked = clock.now();
+    const pending = dmm.read();
+    await clock.advance(4019);
+    expect(transport.written).toEqual(['INIT\n']);
+    await clock.advance(1);
+    expect(await pending).toEqual({ raw: -4.59186512, startedAt: asked + 10, endedAt: asked + 2010 });
+    expect(transport.written).toEqual(['INIT\n', 'FETC?\n']);
   });
 
   it('treats overload (+9.9E+37) as an error and drains the queue after it', async () => {
-    const { transport, dmm } = driver(['+9.90000000E+37\n', NO_ERROR]);
-    const err = await dmm.read().catch((e: unknown) => e);
+    const { transport, clock, dmm } = driver(['+9.90000000E+37\n', NO_ERROR]);
+    const pending = dmm.read().catch((e: unknown) => e);
+    await clock.advance(4020);
+    const err = await pending;
     expect(err).toBeInstanceOf(InstrumentError);
     expect((err as InstrumentError).code).toBe('out-of-range');
-    expect((err as Error).message).toMatch(/READ\? answered \+9\.90000000E\+37: overload/);
-    expect(transport.written).toEqual(['READ?\n', 'SYST:ERR?\n']);
+    expect((err as Error).message).toMatch(/FETC\? answered \+9\.90000000E\+37: overload/);
+    expect(transport.written).toEqual(['INIT\n', 'FETC?\n', 'SYST:ERR?\n']);
   });
 
   it('refuses an answer that is not a number, naming it and the errors it found', async () => {
-    const { dmm } = driver(['#\u0007?garbage\n', '-410,"Query INTERRUPTED"\n', NO_ERROR]);
-    await expect(dmm.read()).rejects.toThrow(/READ\? answered "#\\u0007\?garbage"; expected a number \(errors: -410,"Query INTERRUPTED"\)/);
+    const { clock, dmm } = driver(['#\u0007?garbage\n', '-410,"Query INTERRUPTED"\n', NO_ERROR]);
+    const pending = dmm.read();
+    const failed = expect(pending).rejects.toThrow(/FETC\? answered "#\\u0007\?garbage"; expected a number \(errors: -410,"Query INTERRUPTED"\)/);
+    await clock.advance(4020);
+    await failed;
   });
 });

@@ -18,16 +18,16 @@ describe('Fluke 5502E driver', () => {
     expect(await fluke.readOutput()).toBe(0);
   });
 
-  it('sets the output, puts it in operate only when it was in standby, and checks ERR?', async () => {
-    const transport = new ScriptedTransport([IDN, '0\n', '0,"No Error"\n', '1\n', '0,"No Error"\n']);
+  it('sets the output in one compound message that also operates and checks ERR?', async () => {
+    const transport = new ScriptedTransport([IDN, '0,"No Error"\n', '0,"No Error"\n']);
     const fluke = new Fluke5502E('cal', transport, 2000);
     await fluke.setOutput(5.313156);
     await fluke.setOutput(5.2);
-    expect(transport.written).toEqual(['*IDN?\n', 'OUT 5.313156 V\n', 'OPER?\n', 'OPER\n', 'ERR?\n', 'OUT 5.200000 V\n', 'OPER?\n', 'ERR?\n']);
+    expect(transport.written).toEqual(['*IDN?\n', 'OUT 5.313156 V;OPER;ERR?\n', 'OUT 5.200000 V;OPER;ERR?\n']);
   });
 
   it('reports the error the calibrator queued, and starts afresh on the next call', async () => {
-    const transport = new ScriptedTransport([IDN, '1\n', '-222,"Data out of range"\n', IDN, '1\n', '0,"No Error"\n']);
+    const transport = new ScriptedTransport([IDN, '-222,"Data out of range"\n', IDN, '0,"No Error"\n']);
     const fluke = new Fluke5502E('cal', transport, 2000);
     await expect(fluke.setOutput(9.5)).rejects.toThrow('cal: OUT 9.500000 V refused: -222,"Data out of range"');
     await fluke.setOutput(9.5);

@@ -66,6 +66,17 @@ describe('simulated 34401A', () => {
     await clock.advance(4020);
     expect(await overload).toBe('+9.90000000E+37');
   });
+
+  it('starts a measurement on INIT and answers it on FETC?, waiting if it is not done', async () => {
+    const { dmm, clock } = rig();
+    expect(await dmm.handleMessage('FETC?')).toBeNull();
+    expect(await dmm.handleMessage('SYST:ERR?')).toBe('-230,"Data stale"');
+    await dmm.handleMessage('VOLT:NPLC 100;INIT');
+    await clock.advance(3000);
+    const early = dmm.handleMessage('FETC?');
+    await clock.advance(1020);
+    expect(await early).toMatch(/^[+-]\d\.\d{8}E[+-]\d\d$/);
+  });
 });
 
 describe('simulated Fluke 5502E', () => {

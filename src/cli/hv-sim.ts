@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// hv-sim: the simulated rack's instruments as a process of their own, for the server to reach
+// over TCP as it reaches LAN instruments.
+
+import { Command, InvalidArgumentError } from 'commander';
+import { startLanInstruments } from '../../sim/lan-instruments.js';
+import { ScaledClock } from '../clock/clock.js';
+import { ConfigError, loadConfig } from '../config/load-config.js';
+
+function number(name: string, integer = true) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`${name} is "${value}"; expected ${integer ? 'an integer' : 'a number'}`);
+    }
+    return n;
+  };
+}
+
+const program = new Command('hv-sim').description('Simulated HV-rack instruments: calibrator, voltmeters, analog output, Prologix adapter.');
+
+program
+  .command('instruments')
+  .description('serve each simulated instrument on its own TCP port; the first line on stdout maps names to ports (JSON)')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--base-port <port>', 'first instrument port, the others follow (0: any free ports)', number('--base-port'), 5025)
+  .option('--prologix-port <port>', 'port of the Prologix-style GPIB adapter', number('--prologix-port'))
+  .option('--control-port <port>', 'port of the back door (JSON lines)', number('--control-port'))
+  .option('--time-scale <k>', 'run K times faster than real time (match the server’s --time-scale)', number('--time-scale', false), 1)
+  .option('--config <file>', 'take the rack (blocks, voltmeters, their sim:: names) from a server config')
+  .action(async (opts: { host: string; basePort: number; prologixPort?: number; controlPort?: number; timeScale: number; config?: string }) => {
+    let config;
+    try {
+      config = loadConfig({ sim: true, ...(opts.config ? { config: opts.config } : {}) });
+    } catch (err) {
+      process.stderr.write(`hv-sim: ${(err as Error).message}\n`);
+      process.exit(err instanceof ConfigError ? 2 : 1);
+    }
+    const free = opts.basePort === 0;
+    const lan = await startLanInstruments({
+      host: opts.host,
+      basePort: opts.basePort,
+      prologixPort: opts.prologixPort ?? (free ? 0 : 1234),
+      controlPort: opts.controlPort ?? (free ? 0 : opts.basePort + 10),
+      clock: new ScaledClock(opts.timeScale),
+      blocks: config.blocks,
+      voltmeters: config.voltmeters,
+    });
+    process.stdout.write(`${JSON.stringify(lan.ports)}\n`);
+    process.stdout.write(`GPIB addresses behind the Prologix port: ${JSON.stringify(lan.gpib)}; time scale ${opts.timeScale}\n`);
+    const stop = () => void lan.close().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  process.stderr.write(`hv-sim: ${(err as Error).message}\n`);
+  process.exit(1);
+});
