@@ -5,7 +5,7 @@
 import type { Clock } from '../clock/clock.js';
 import { escapeData } from './prologix-escape.js';
 import { SocketTransport } from './socket-transport.js';
-import { TransactionLock, type ReadOptions, type Transport } from './transport.js';
+import { TransactionLock, TransportError, type ReadOptions, type Transport } from './transport.js';
 
 /** Sent once per connection: controller mode, no auto-read, EOI on the last byte, LF appended. */
 export const PROLOGIX_SETUP = '++mode 1\n++auto 0\n++eoi 1\n++eos 2\n';
@@ -84,12 +84,16 @@ export class PrologixTransport implements Transport {
     return this.guard(this.adapter.connection.read({ ...options, timeoutMs: options.timeoutMs ?? this.options.timeoutMs }));
   }
 
-  /** After any failure the adapter's connection is rebuilt, so a late answer cannot be taken for the next one. */
+  /**
+   * After any failure the adapter's connection is rebuilt, so a late answer cannot be taken for the
+   * next one; the error names this instrument (adapter and GPIB address), not just the adapter.
+   */
   private async guard<T>(work: Promise<T>): Promise<T> {
     try {
       return await work;
     } catch (err) {
       await this.adapter.reset();
+      if (err instanceof TransportError) throw new TransportError(err.code, this.resource, err.message.slice(err.resource.length + 2));
       throw err;
     }
   }
