@@ -9,6 +9,7 @@ import { connectorMachine } from '../machines/connector.machine.js';
 import { blockChildId, supervisorMachine, voltmeterChildId, type ChildSpec } from '../machines/supervisor.machine.js';
 import { voltmeterMachine } from '../machines/voltmeter.machine.js';
 import type { ServerConfig } from '../schemas/types.js';
+import { SimulatorControl } from '../sim/control/simulator-control.js';
 import { SimulatedRack } from '../sim/simulated-rack.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigError } from './config/load-config.js';
@@ -41,8 +42,10 @@ export interface RunningServer {
   supervisor: Actor<typeof supervisorMachine>;
   hub: ClientHub;
   readingsLog: ReadingsLog;
-  /** The simulated rack, in simulation: tests and trainers reach its faults here. */
+  /** The simulated rack, when instruments are simulated in this process. */
   rack: SimulatedRack | null;
+  /** Its back door (faults, time scale): for tests and the training page. */
+  control: SimulatorControl | null;
   /** Stops accepting, ends commands in flight, closes clients, flushes the readings, runs the sync. */
   stop(reason?: string): Promise<void>;
 }
@@ -82,6 +85,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const usesSim = [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)].some((r) => /^sim::/i.test(r));
   const rack = usesSim ? new SimulatedRack(config.blocks, config.voltmeters, clock) : null;
   const instruments = options.instruments ?? createInstruments(config, { clock, simEndpoints: rack?.endpoints ?? new Map() });
+  const simLog = log.child({ component: 'simulator' });
+  const control = rack
+    ? new SimulatorControl(rack.devices, clock as Clock & { setTimeScale?: (k: number) => void }, {
+        changed: (command) => simLog.warn({ command }, `simulator: ${JSON.stringify(command)}`),
+      })
+    : null;
   const channels = new Map<number, OutputChannel>();
   for (const block of config.blocks) {
     const instrument = instruments.outputs.get(block.id);
@@ -224,5 +233,5 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 
   log.info({ sim: config.sim, time_scale: clock.timeScale, blocks: config.blocks.map((b) => b.id) }, 'server started');
-  return { tcp, http, supervisor, hub, readingsLog, rack, stop };
+  return { tcp, http, supervisor, hub, readingsLog, rack, control, stop };
 }
