@@ -84,7 +84,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Simulated instruments (`sim::NAME` resources) live in this process, on the server's clock.
   const usesSim = [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)].some((r) => /^sim::/i.test(r));
   const rack = usesSim ? new SimulatedRack(config.blocks, config.voltmeters, clock) : null;
-  const instruments = options.instruments ?? createInstruments(config, { clock, simEndpoints: rack?.endpoints ?? new Map() });
+  const instruments =
+    options.instruments ?? createInstruments(config, { clock, simEndpoints: rack?.endpoints ?? new Map(), visaLibrary: config.instruments.visa_library });
   const simLog = log.child({ component: 'simulator' });
   const control = rack
     ? new SimulatorControl(rack.devices, clock as Clock & { setTimeScale?: (k: number) => void }, {

@@ -7,11 +7,15 @@ import { PrologixAdapter, PrologixTransport } from './prologix-transport.js';
 import { parseResource, ResourceError } from './resource.js';
 import { SocketTransport } from './socket-transport.js';
 import type { Transport } from './transport.js';
+import { VisaLibrary } from './visa/visa-library.js';
+import { VisaTransport } from './visa/visa-transport.js';
 
 export interface TransportContext {
   clock: Clock;
   /** Simulated instruments in this process, by `sim::NAME`. */
   simEndpoints: ReadonlyMap<string, InProcessEndpoint>;
+  /** The VISA library's path, or null to look for the vendors' usual ones. */
+  visaLibrary?: string | null;
 }
 
 export interface TransportSpec {
@@ -26,6 +30,7 @@ export interface TransportSpec {
 
 export class TransportFactory {
   private readonly adapters = new Map<string, PrologixAdapter>();
+  private visa: VisaLibrary | null = null;
 
   constructor(private readonly ctx: TransportContext) {}
 
@@ -50,6 +55,11 @@ export class TransportFactory {
         }
         return new PrologixTransport(adapter, spec.address, { timeoutMs: spec.timeoutMs, terminator: spec.terminator });
       }
+      case 'gpib':
+        return new VisaTransport(resource.text, () => (this.visa ??= VisaLibrary.load(this.ctx.visaLibrary ?? null, resource.text)), clock, {
+          timeoutMs: spec.timeoutMs,
+          terminator: spec.terminator,
+        });
       default:
         throw new ResourceError(`resource ${spec.resource}: ${resource.kind} transports are not built into this version yet`);
     }

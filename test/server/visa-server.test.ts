@@ -1,0 +1,55 @@
+// The whole server with its GPIB instruments behind VISA (examples/visa.yaml): koffi, the VISA
+// test library, the simulated instruments on their LAN ports, and Online's protocol on top.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkCommand, HvConnection } from '../../src/client/hv-connection.js';
+import { ScaledClock } from '../../src/clock/clock.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { startLanInstruments, type LanInstruments } from '../../sim/lan-instruments.js';
+import { buildVisaSimLibrary } from '../helpers/visa-sim-library.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hv-visa-'));
+let lan: LanInstruments;
+let server: RunningServer;
+
+beforeAll(async () => {
+  const clock = new ScaledClock(20);
+  const defaults = loadConfig();
+  lan = await startLanInstruments({ host: '127.0.0.1', basePort: 0, prologixPort: 0, controlPort: 0, clock, blocks: defaults.blocks, voltmeters: defaults.voltmeters });
+  process.env.HV_VISA_SIM_GPIB_4 = `127.0.0.1:${lan.ports.calibrator}`;
+  process.env.HV_VISA_SIM_GPIB_20 = `127.0.0.1:${lan.ports['voltmeter-1']}`;
+  process.env.HV_VISA_SIM_GPIB_21 = `127.0.0.1:${lan.ports['voltmeter-2']}`;
+  const example = readFileSync(new URL('../../examples/visa.yaml', import.meta.url), 'utf8')
+    .replace('visa_library: sim/visa/libvisa-sim.so', `visa_library: ${buildVisaSimLibrary()}`)
+    .replace('5026', String(lan.ports.ao));
+  writeFileSync(join(dir, 'visa.yaml'), example);
+  const config = loadConfig({ config: join(dir, 'visa.yaml'), tcpPort: 0, httpPort: 0, dataDir: dir, timeScale: 20 });
+  server = await startServer({ config, clock, log: silentLogger() });
+});
+
+afterAll(async () => {
+  await server.stop();
+  await lan.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('hv-server over VISA (examples/visa.yaml)', () => {
+  it('answers set_voltage_and_check ok through koffi, the VISA library and GPIB addresses 4 and 20', async () => {
+    const online = await HvConnection.open(server.tcp.host, server.tcp.port);
+    let answer: Record<string, unknown> = {};
+    for (let i = 0; i < 10 && answer.status !== 'ok'; i++) {
+      const pending = online.answer(10_000);
+      online.send(checkCommand(1, 18600, 0.1, 20));
+      answer = await pending;
+      if (answer.status !== 'ok') await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(answer).toMatchObject({ status: 'ok' });
+    expect(Math.abs(answer.error as number)).toBeLessThanOrEqual(0.1);
+    expect(lan.rack.output(1).received.some((m) => /^OUT 5\.3131\d\d V;OPER;ERR\?$/.test(m))).toBe(true);
+    await online.close();
+  });
+});

@@ -1,0 +1,113 @@
+// The VISA binding, through koffi, against the VISA test library forwarding to simulated
+// instruments: the code path that loads NI-VISA in the lab, run for real.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScaledClock } from '../../src/clock/clock.js';
+import { Agilent34401A } from '../../src/instruments/agilent-34401a.js';
+import { TransportError } from '../../src/transports/transport.js';
+import { VisaLibrary, visaLibraryCandidates } from '../../src/transports/visa/visa-library.js';
+import { VisaTransport } from '../../src/transports/visa/visa-transport.js';
+import { TcpInstrumentServer } from '../../sim/adapters/tcp-instrument-server.js';
+import { Agilent34401A as SimulatedAgilent } from '../../sim/devices/agilent-34401a.js';
+import { SeededRandom } from '../../sim/random.js';
+import { SupplyPlant } from '../../sim/supply-plant.js';
+import { buildVisaSimLibrary } from '../helpers/visa-sim-library.js';
+
+const clock = new ScaledClock(10);
+let library: VisaLibrary;
+let dmm: SimulatedAgilent;
+let server: TcpInstrumentServer;
+let port: number;
+
+beforeAll(async () => {
+  library = VisaLibrary.load(buildVisaSimLibrary(), 'test');
+  const plant = new SupplyPlant({ gain: 3500.5, offset: 1.26, tauMs: 400 }, 5, clock.now());
+  dmm = new SimulatedAgilent('voltmeter-1', plant, -4050.65, clock, new SeededRandom(1), 0.03);
+  server = new TcpInstrumentServer(dmm);
+  port = await server.listen('127.0.0.1', 0);
+  process.env.HV_VISA_SIM_GPIB_20 = `127.0.0.1:${port}`;
+});
+afterAll(async () => {
+  delete process.env.HV_VISA_SIM_GPIB_20;
+  await server.close();
+});
+
+const transport = (resource: string, timeoutMs = 2000) => new VisaTransport(resource, () => library, clock, { timeoutMs, terminator: '\n' });
+
+async function failure(work: Promise<unknown>): Promise<TransportError> {
+  const err = await work.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(TransportError);
+  return err as TransportError;
+}
+
+describe('VISA through koffi', () => {
+  it('finds the vendors’ libraries where they install them', () => {
+    expect(visaLibraryCandidates('win32', 'x64')).toEqual(['visa64.dll', 'visa32.dll']);
+    expect(visaLibraryCandidates('win32', 'ia32')).toEqual(['visa32.dll']);
+    expect(visaLibraryCandidates('linux', 'x64')).toEqual(expect.arrayContaining(['libvisa.so.7', 'libiovisa.so', 'librsvisa.so']));
+    expect(visaLibraryCandidates('darwin', 'arm64')).toEqual(['/Library/Frameworks/VISA.framework/VISA']);
+  });
+
+  it('says not-found, naming what it tried, when no VISA library is there', () => {
+    const err = (() => {
+      try {
+        VisaLibrary.load('/nonexistent/libvisa.so.7', 'GPIB0::20::INSTR');
+      } catch (e) {
+        return e as TransportError;
+      }
+    })();
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err!.code).toBe('not-found');
+    expect(err!.message).toMatch(/^GPIB0::20::INSTR: no VISA library could be loaded; tried \/nonexistent\/libvisa\.so\.7 \(/);
+  });
+
+  it('queries a GPIB instrument, and the 34401A driver runs over it unchanged', async () => {
+    const t = transport('GPIB0::20::INSTR');
+    expect(await t.query('*IDN?')).toBe('HEWLETT-PACKARD,34401A,0,11-5-2');
+    const driver = new Agilent34401A('dvm', t, clock, { readingTimeoutMs: 15_000, queryTimeoutMs: 2000 });
+    await driver.init();
+    const reading = await driver.read();
+    expect(reading.raw * -4050.65).toBeCloseTo(3500.5 * 5 + 1.26, 0);
+    expect(reading.endedAt - reading.startedAt).toBe(2000);
+    await t.close();
+  });
+
+  it('gives a typed timeout with the vendor’s description when the instrument stays silent', async () => {
+    const t = transport('GPIB0::20::INSTR', 3000);
+    dmm.faults.timeout = true;
+    const err = await failure(t.query('*IDN?'));
+    dmm.faults.timeout = false;
+    expect(err.code).toBe('timeout');
+    expect(err.message).toBe('GPIB0::20::INSTR: viRead failed: VI_ERROR_TMO: Timeout expired before operation completed.');
+    await t.close();
+  });
+
+  it('gives not-found for an address nobody answers at', async () => {
+    const err = await failure(transport('GPIB0::9::INSTR').open());
+    expect(err.code).toBe('not-found');
+    expect(err.message).toMatch(/^GPIB0::9::INSTR: viOpen failed: VI_ERROR_RSRC_NFOUND/);
+  });
+
+  it('gives closed when the connection is lost, and opens a new session on the next call', async () => {
+    const t = transport('GPIB0::20::INSTR');
+    expect(await t.query('*IDN?')).toMatch(/34401A/);
+    server.dropConnections();
+    const err = await failure(t.query('*IDN?'));
+    expect(err.code).toBe('closed');
+    expect(err.message).toMatch(/VI_ERROR_CONN_LOST/);
+    expect(await t.query('*IDN?')).toMatch(/34401A/);
+    await t.close();
+  });
+
+  it('does not stall the event loop while VISA blocks in a read', async () => {
+    const t = transport('GPIB0::20::INSTR', 3000); // 300 ms of real time at this clock's scale
+    dmm.faults.timeout = true;
+    const pending = t.query('*IDN?').catch(() => 'timed out');
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    expect(await pending).toBe('timed out');
+    clearInterval(ticker);
+    dmm.faults.timeout = false;
+    expect(ticks).toBeGreaterThanOrEqual(15);
+    await t.close();
+  });
+});
