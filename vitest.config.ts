@@ -8,5 +8,6 @@ export default defineConfig({
     // Server tests bind real ports and spawn processes; two workers suit a 2-core machine.
     maxWorkers: 2,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    globalSetup: ['./test/setup/debian-packages.ts'],
   },
 });

@@ -62,6 +62,7 @@ export interface OutputConfig {
   driver: OutputDriver;
   resource: string;
   address?: number;
+  baud_rate?: number;
   gain: number;
   offset: number;
   min_volts: number;

@@ -3,6 +3,7 @@
 // over TCP as it reaches LAN instruments.
 
 import { Command, InvalidArgumentError } from 'commander';
+import { SerialInstrumentPort } from '../../sim/adapters/serial-instrument-port.js';
 import { startLanInstruments } from '../../sim/lan-instruments.js';
 import { ScaledClock } from '../clock/clock.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
@@ -28,7 +29,8 @@ program
   .option('--control-port <port>', 'port of the back door (JSON lines)', number('--control-port'))
   .option('--time-scale <k>', 'run K times faster than real time (match the server’s --time-scale)', number('--time-scale', false), 1)
   .option('--config <file>', 'take the rack (blocks, voltmeters, their sim:: names) from a server config')
-  .action(async (opts: { host: string; basePort: number; prologixPort?: number; controlPort?: number; timeScale: number; config?: string }) => {
+  .option('--ao-serial <path>', 'also put the analog-output module on this serial device (e.g. one end of a socat pty pair)')
+  .action(async (opts: { host: string; basePort: number; prologixPort?: number; controlPort?: number; timeScale: number; config?: string; aoSerial?: string }) => {
     let config;
     try {
       config = loadConfig({ sim: true, ...(opts.config ? { config: opts.config } : {}) });
@@ -46,6 +48,11 @@ program
       blocks: config.blocks,
       voltmeters: config.voltmeters,
     });
+    if (opts.aoSerial) {
+      const ao = config.blocks.find((b) => b.output.driver === 'adam-4024');
+      if (!ao) throw new Error('no block drives an adam-4024 module, so there is nothing to put on the serial line');
+      await new SerialInstrumentPort(lan.rack.output(ao.id), { clock: lan.rack.clock, latencyMs: 2 }).open(opts.aoSerial);
+    }
     process.stdout.write(`${JSON.stringify(lan.ports)}\n`);
     process.stdout.write(`GPIB addresses behind the Prologix port: ${JSON.stringify(lan.gpib)}; time scale ${opts.timeScale}\n`);
     const stop = () => void lan.close().then(() => process.exit(0));

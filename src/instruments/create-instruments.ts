@@ -17,10 +17,10 @@ export function createInstruments(config: ServerConfig, ctx: TransportContext): 
   const transports = new TransportFactory(ctx);
   const outputs = new Map<number, OutputInstrument>();
   for (const block of config.blocks) {
-    const { driver, resource, address } = block.output;
+    const { driver, resource, address, baud_rate } = block.output;
     const name = `block ${block.id} ${driver} at ${resource}`;
     if (driver === 'adam-4024') {
-      const transport = transports.create({ resource, terminator: '\r', timeoutMs: queryTimeoutMs });
+      const transport = transports.create({ resource, terminator: '\r', timeoutMs: queryTimeoutMs, ...(baud_rate !== undefined ? { baudRate: baud_rate } : {}) });
       outputs.set(block.id, new Adam4024(name, transport, address ?? 1, queryTimeoutMs));
     } else {
       const transport = transports.create({ resource, terminator: '\n', timeoutMs: queryTimeoutMs, ...(address !== undefined ? { address } : {}) });

@@ -5,6 +5,7 @@ import type { Clock } from '../clock/clock.js';
 import { InProcessTransport, type InProcessEndpoint } from './in-process-transport.js';
 import { PrologixAdapter, PrologixTransport } from './prologix-transport.js';
 import { parseResource, ResourceError } from './resource.js';
+import { SerialTransport } from './serial-transport.js';
 import { SocketTransport } from './socket-transport.js';
 import type { Transport } from './transport.js';
 import { VisaLibrary } from './visa/visa-library.js';
@@ -26,6 +27,8 @@ export interface TransportSpec {
   timeoutMs: number;
   /** The instrument's GPIB address behind a Prologix adapter. */
   address?: number;
+  /** For serial lines. */
+  baudRate?: number;
 }
 
 export class TransportFactory {
@@ -60,8 +63,8 @@ export class TransportFactory {
           timeoutMs: spec.timeoutMs,
           terminator: spec.terminator,
         });
-      default:
-        throw new ResourceError(`resource ${spec.resource}: ${resource.kind} transports are not built into this version yet`);
+      case 'serial':
+        return new SerialTransport(resource.text, resource.path, spec.baudRate ?? 9600, clock, stream);
     }
   }
 }

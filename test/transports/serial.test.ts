@@ -1,0 +1,72 @@
+// The serial transport on a real pseudo-terminal pair (socat): the ADAM driver sets and reads the
+// simulated module over it, and a missing port or a lost line gives a typed error.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScaledClock } from '../../src/clock/clock.js';
+import { Adam4024 as AdamDriver } from '../../src/instruments/adam-4024.js';
+import { SerialTransport } from '../../src/transports/serial-transport.js';
+import { TransportError } from '../../src/transports/transport.js';
+import { SerialInstrumentPort } from '../../sim/adapters/serial-instrument-port.js';
+import { Adam4024 } from '../../sim/devices/adam-4024.js';
+import { SupplyPlant } from '../../sim/supply-plant.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hv-serial-'));
+const hostSide = join(dir, 'host');
+const instrumentSide = join(dir, 'instrument');
+const clock = new ScaledClock(1);
+let socat: ChildProcess;
+let instrument: SerialInstrumentPort;
+let module: Adam4024;
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeAll(async () => {
+  socat = spawn('socat', [`pty,raw,echo=0,link=${hostSide}`, `pty,raw,echo=0,link=${instrumentSide}`]);
+  await until(() => existsSync(hostSide) && existsSync(instrumentSide), 'socat to create the pseudo-terminals');
+  module = new Adam4024('ao', 1, new SupplyPlant({ gain: 100, offset: 0, tauMs: 100 }, 2.5, clock.now()), clock);
+  instrument = new SerialInstrumentPort(module);
+  await instrument.open(instrumentSide);
+});
+
+afterAll(async () => {
+  await instrument.close();
+  socat.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const stream = { timeoutMs: 500, writeTerminator: '\r', readTerminator: '\r' };
+
+describe('serial transport on a pseudo-terminal pair', () => {
+  it('carries the ADAM module’s protocol byte for byte', async () => {
+    const transport = new SerialTransport(`ASRL${hostSide}::INSTR`, hostSide, 9600, clock, stream);
+    const ao = new AdamDriver('ao', transport, 1, 500);
+    expect(await ao.readOutput()).toBe(2.5);
+    await ao.setOutput(7.25);
+    expect(await ao.readOutput()).toBe(7.25);
+    expect(module.received).toEqual(['$012', '$016', '#01+07.250', '$016']);
+    await transport.close();
+  });
+
+  it('gives not-found for a port that does not exist', async () => {
+    const transport = new SerialTransport('ASRL/dev/ttyNOPE9::INSTR', '/dev/ttyNOPE9', 9600, clock, stream);
+    const err = await transport.open().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect((err as TransportError).code).toBe('not-found');
+    expect((err as Error).message).toMatch(/^ASRL\/dev\/ttyNOPE9::INSTR: cannot open \/dev\/ttyNOPE9/);
+  });
+
+  it('gives a typed timeout when the module stays silent', async () => {
+    const transport = new SerialTransport(`ASRL${hostSide}::INSTR`, hostSide, 9600, clock, stream);
+    module.faults.timeout = true;
+    const err = await transport.query('$016').then(() => null, (e: unknown) => e);
+    module.faults.timeout = false;
+    expect((err as TransportError).code).toBe('timeout');
+    await transport.close();
+  });
+});
