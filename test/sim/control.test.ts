@@ -1,0 +1,68 @@
+// The back door: the time scale changes while running, and the JSON-lines control channel.
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ScaledClock } from '../../src/clock/clock.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { startLanInstruments } from '../../sim/lan-instruments.js';
+
+async function exchange(port: number, lines: string[]): Promise<Record<string, unknown>[]> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await new Promise((r) => socket.once('connect', r));
+  let buffer = '';
+  const answers: Record<string, unknown>[] = [];
+  const done = new Promise<void>((resolve) => {
+    socket.on('data', (d) => {
+      buffer += d.toString();
+      let at;
+      while ((at = buffer.indexOf('\n')) !== -1) {
+        answers.push(JSON.parse(buffer.slice(0, at)) as Record<string, unknown>);
+        buffer = buffer.slice(at + 1);
+      }
+      if (answers.length === lines.length) resolve();
+    });
+  });
+  socket.write(lines.map((l) => `${l}\n`).join(''));
+  await done;
+  socket.destroy();
+  return answers;
+}
+
+describe('simulators’ back door', () => {
+  it('changes the time scale of a running clock, keeping its time continuous', () => {
+    const clock = new ScaledClock(1, 0);
+    const before = clock.now();
+    clock.setTimeScale(50);
+    expect(clock.timeScale).toBe(50);
+    expect(clock.now() - before).toBeLessThan(100);
+  });
+
+  it('takes JSON lines over TCP and answers each, naming what is wrong', async () => {
+    const config = loadConfig();
+    const clock = new ScaledClock(5);
+    const lan = await startLanInstruments({ host: '127.0.0.1', basePort: 0, prologixPort: 0, controlPort: 0, clock, blocks: config.blocks, voltmeters: config.voltmeters });
+    const answers = await exchange(lan.ports.control!, [
+      '{"cmd":"fault","device":"voltmeter-1","fault":"garbage","on":true}',
+      '{"cmd":"push_error","device":"calibrator","code":-222,"text":"Data out of range"}',
+      '{"cmd":"spike","device":"voltmeter-2","volts":3}',
+      '{"cmd":"time_scale","value":40}',
+      '{"cmd":"status"}',
+      'not json',
+      '{"cmd":"spike","device":"calibrator","volts":3}',
+    ]);
+    expect(answers.slice(0, 4).map((a) => a.ok)).toEqual([true, true, true, true]);
+    expect(clock.timeScale).toBe(40);
+    expect(answers[4]).toMatchObject({
+      ok: true,
+      time_scale: 40,
+      devices: {
+        'voltmeter-1': { faults: { garbage: true } },
+        calibrator: { queued_errors: 1 },
+        'voltmeter-2': { reading_faults: { spikeVolts: 3, spikeReadings: 1 } },
+      },
+    });
+    expect(answers[5]).toMatchObject({ ok: false, error: expect.stringMatching(/^not JSON/) });
+    expect(answers[6]).toEqual({ ok: false, error: 'calibrator is not a voltmeter' });
+    expect(await lan.rack.output(1).handleMessage('ERR?')).toBe('-222,"Data out of range"');
+    await lan.close();
+  });
+});
