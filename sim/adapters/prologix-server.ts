@@ -1,10 +1,11 @@
 // A Prologix GPIB-ETHERNET adapter in front of the simulated GPIB instruments: one TCP port,
 // "++" commands for the adapter, escaped data for the addressed instrument, answers on ++read.
 
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Clock } from '../../src/clock/clock.js';
 import { splitAdapterInput } from '../../src/transports/prologix-escape.js';
 import type { LineDevice } from '../devices/line-device.js';
+import { TcpListener } from './tcp-listener.js';
 
 export const PROLOGIX_VERSION = 'Prologix GPIB-ETHERNET Controller version 01.06.06.00';
 
@@ -68,37 +69,24 @@ class AdapterSession {
 }
 
 export class PrologixServer {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly listener: TcpListener;
 
   constructor(
     private readonly bus: ReadonlyMap<number, LineDevice>,
     private readonly timing: { clock: Clock; latencyMs: number } | null = null,
   ) {
-    this.server = createServer((socket) => this.accept(socket));
-  }
-
-  listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host, port }, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as { port: number }).port);
-      });
+    this.listener = new TcpListener((socket) => {
+      socket.setNoDelay(true);
+      const session = new AdapterSession(this.bus, socket, this.timing);
+      socket.on('data', (chunk) => session.receive(chunk));
     });
   }
 
-  close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  listen(host: string, port: number): Promise<number> {
+    return this.listener.listen(host, port);
   }
 
-  private accept(socket: Socket): void {
-    socket.setNoDelay(true);
-    this.sockets.add(socket);
-    const session = new AdapterSession(this.bus, socket, this.timing);
-    socket.on('data', (chunk) => session.receive(chunk));
-    socket.on('error', () => {});
-    socket.on('close', () => this.sockets.delete(socket));
+  close(): Promise<void> {
+    return this.listener.close();
   }
 }

@@ -1,55 +1,43 @@
 // The back door over TCP: one JSON command per line in, one JSON result per line out.
 
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { TcpListener } from '../adapters/tcp-listener.js';
 import type { SimulatorControl } from './simulator-control.js';
 
-export class ControlServer {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+const MAX_LINE = 65536;
 
-  constructor(private readonly control: SimulatorControl) {
-    this.server = createServer((socket) => this.accept(socket));
-  }
+export class ControlServer {
+  private readonly listener = new TcpListener((socket) => this.accept(socket));
+
+  constructor(private readonly control: SimulatorControl) {}
 
   listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host, port }, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as { port: number }).port);
-      });
-    });
+    return this.listener.listen(host, port);
   }
 
   close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return this.listener.close();
   }
 
   private accept(socket: Socket): void {
-    this.sockets.add(socket);
     let buffer = '';
     socket.on('data', (chunk) => {
       buffer += chunk.toString('utf8');
-      if (buffer.length > 65536) {
-        socket.end('{"ok":false,"error":"line longer than 65536 bytes"}\n');
-        return;
-      }
       let at: number;
       while ((at = buffer.indexOf('\n')) !== -1) {
         const line = buffer.slice(0, at).trim();
         buffer = buffer.slice(at + 1);
-        if (!line) continue;
-        let result;
-        try {
-          result = this.control.apply(JSON.parse(line));
-        } catch (err) {
-          result = { ok: false, error: `not JSON: ${(err as Error).message}` };
-        }
-        socket.write(`${JSON.stringify(result)}\n`);
+        if (line) socket.write(`${JSON.stringify(this.answer(line))}\n`);
       }
+      if (buffer.length > MAX_LINE) socket.end(`${JSON.stringify({ ok: false, error: `line longer than ${MAX_LINE} bytes` })}\n`);
     });
-    socket.on('error', () => {});
-    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  private answer(line: string): unknown {
+    try {
+      return this.control.apply(JSON.parse(line));
+    } catch (err) {
+      return { ok: false, error: `not JSON: ${(err as Error).message}` };
+    }
   }
 }

@@ -2,7 +2,8 @@
 // hv-client: talks to hv-server as Online does. Exit codes say what happened (see EXIT below).
 
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { numberArgument } from './parse-number.js';
 import { checkCommand, HvConnection, setVoltageCommand } from '../client/hv-connection.js';
 import type { Meta } from '../protocol/envelope.js';
 import { parseScenario, type ScenarioStep } from './scenario.js';
@@ -18,13 +19,6 @@ export const EXIT = {
   connection: 4,
 } as const;
 
-function number(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} is "${value}"; expected a number`);
-    return n;
-  };
-}
 
 const now = () => new Date().toISOString().slice(11, 23);
 
@@ -62,7 +56,7 @@ async function runCommand(conn: HvConnection, meta: Meta, waitMs: number): Promi
 const program = new Command('hv-client')
   .description('Sends HV commands to hv-server over TCP, as Online does, and prints what comes back.')
   .option('--host <host>', 'server address', '127.0.0.1')
-  .option('--port <port>', 'server TCP port', number('--port'), 5555)
+  .option('--port <port>', 'server TCP port', numberArgument('--port'), 5555)
   .addHelpText('after', `\nExit codes: 0 ok, 1 check timed out, 2 usage, 3 error reply, 4 connection failed or lost.`)
   .showHelpAfterError()
   // Usage errors exit 2, like other Unix tools, instead of commander's 1 (which means "timed out" here).
@@ -72,10 +66,10 @@ program
   .command('set')
   .description('set a block’s voltage; with --check, wait until a reading confirms it')
   .argument('<block>', 'block number (1 main, 2 shift)')
-  .argument('<volts>', 'HV-side volts', number('volts'))
+  .argument('<volts>', 'HV-side volts', numberArgument('volts'))
   .option('--check', 'send set_voltage_and_check instead of set_voltage')
-  .option('--max-error <volts>', 'tolerance for --check', number('--max-error'), 5)
-  .option('--timeout <seconds>', 'timeout for --check', number('--timeout'), 20)
+  .option('--max-error <volts>', 'tolerance for --check', numberArgument('--max-error'), 5)
+  .option('--timeout <seconds>', 'timeout for --check', numberArgument('--timeout'), 20)
   .action(async (block: string, volts: number, opts: { check?: boolean; maxError: number; timeout: number }) => {
     const { host, port } = program.opts<{ host: string; port: number }>();
     const conn = await open(host, port);
@@ -109,7 +103,7 @@ program
   .command('scenario')
   .description('run an Online scenario file: SET_VOLTAGE B V / SET_VOLTAGE_AND_CHECK B V [MAX_ERROR [TIMEOUT]]')
   .argument('<file>', 'scenario file')
-  .option('--busy-retry <seconds>', 'wait before re-sending a command answered SERVER_BUSY_ERROR (8)', number('--busy-retry'), 5)
+  .option('--busy-retry <seconds>', 'wait before re-sending a command answered SERVER_BUSY_ERROR (8)', numberArgument('--busy-retry'), 5)
   .action(async (file: string, opts: { busyRetry: number }) => {
     const { host, port } = program.opts<{ host: string; port: number }>();
     let steps: ScenarioStep[];

@@ -2,32 +2,24 @@
 // hv-server: the HV rack's control server. Simulated instruments unless a config file says otherwise.
 
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { numberArgument } from './parse-number.js';
 import { ScaledClock } from '../clock/clock.js';
 import { ConfigError, loadConfig, type ConfigFlags } from '../config/load-config.js';
 import { createLogger } from '../log/logger.js';
 import { startServer } from '../server.js';
 
-function number(name: string, integer = false) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`${name} is "${value}"; expected ${integer ? 'an integer' : 'a number'}`);
-    }
-    return n;
-  };
-}
 
 const program = new Command('hv-server')
   .description('Control server for the precision HV rack: Online over TCP (Envelope), websocket /channel over HTTP.')
   .option('--config <file>', 'configuration file (JSON or YAML); without one the server runs in simulation')
   .option('--sim', 'drive simulated instruments (the default without --config)')
   .option('--tcp-host <host>', 'address for Online’s TCP connector (default 127.0.0.1)')
-  .option('--tcp-port <port>', 'TCP port (default 5555)', number('--tcp-port', true))
+  .option('--tcp-port <port>', 'TCP port (default 5555)', numberArgument('--tcp-port', true))
   .option('--http-host <host>', 'address for HTTP and the websocket (default 127.0.0.1)')
-  .option('--http-port <port>', 'HTTP port (default 8080)', number('--http-port', true))
+  .option('--http-port <port>', 'HTTP port (default 8080)', numberArgument('--http-port', true))
   .option('--data-dir <dir>', 'directory for readings and logs (default data)')
-  .option('--time-scale <k>', 'run the clock K times faster (simulation only)', number('--time-scale'))
+  .option('--time-scale <k>', 'run the clock K times faster (simulation only)', numberArgument('--time-scale'))
   .option('--log-level <level>', 'console log level: fatal, error, warn, info, debug, trace, silent')
   .showHelpAfterError();
 

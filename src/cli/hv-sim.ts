@@ -2,21 +2,13 @@
 // hv-sim: the simulated rack's instruments as a process of their own, for the server to reach
 // over TCP as it reaches LAN instruments.
 
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { numberArgument } from './parse-number.js';
 import { SerialInstrumentPort } from '../../sim/adapters/serial-instrument-port.js';
 import { startLanInstruments } from '../../sim/lan-instruments.js';
 import { ScaledClock } from '../clock/clock.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 
-function number(name: string, integer = true) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`${name} is "${value}"; expected ${integer ? 'an integer' : 'a number'}`);
-    }
-    return n;
-  };
-}
 
 const program = new Command('hv-sim').description('Simulated HV-rack instruments: calibrator, voltmeters, analog output, Prologix adapter.');
 
@@ -24,10 +16,10 @@ program
   .command('instruments')
   .description('serve each simulated instrument on its own TCP port; the first line on stdout maps names to ports (JSON)')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('--base-port <port>', 'first instrument port, the others follow (0: any free ports)', number('--base-port'), 5025)
-  .option('--prologix-port <port>', 'port of the Prologix-style GPIB adapter', number('--prologix-port'))
-  .option('--control-port <port>', 'port of the back door (JSON lines)', number('--control-port'))
-  .option('--time-scale <k>', 'run K times faster than real time (match the server’s --time-scale)', number('--time-scale', false), 1)
+  .option('--base-port <port>', 'first instrument port, the others follow (0: any free ports)', numberArgument('--base-port', true), 5025)
+  .option('--prologix-port <port>', 'port of the Prologix-style GPIB adapter', numberArgument('--prologix-port', true))
+  .option('--control-port <port>', 'port of the back door (JSON lines)', numberArgument('--control-port', true))
+  .option('--time-scale <k>', 'run K times faster than real time (match the server’s --time-scale)', numberArgument('--time-scale'), 1)
   .option('--config <file>', 'take the rack (blocks, voltmeters, their sim:: names) from a server config')
   .option('--ao-serial <path>', 'also put the analog-output module on this serial device (e.g. one end of a socat pty pair)')
   .action(async (opts: { host: string; basePort: number; prologixPort?: number; controlPort?: number; timeScale: number; config?: string; aoSerial?: string }) => {
