@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock/clock.js';
 import { Agilent34401A } from '../../sim/devices/agilent-34401a.js';
+import { Adam4024 } from '../../sim/devices/adam-4024.js';
 import { Fluke5502E } from '../../sim/devices/fluke-5502e.js';
 import { SeededRandom } from '../../sim/random.js';
 import { SupplyPlant } from '../../sim/supply-plant.js';
@@ -101,5 +102,23 @@ describe('simulated Fluke 5502E', () => {
     expect(await fluke.handleMessage('ERR?')).toBe('-113,"Undefined header"');
     expect(await fluke.handleMessage('ERR?')).toBe('-104,"Data type error"');
     expect(await fluke.handleMessage('ERR?')).toBe('0,"No Error"');
+  });
+});
+
+describe('simulated ADAM analog-output module', () => {
+  it('answers its own address only, refuses malformed commands with ?AA, and drives the plant', async () => {
+    const clock = new ManualClock(0);
+    const plant = new SupplyPlant({ gain: 100, offset: 0, tauMs: 100 }, 0, 0);
+    const ao = new Adam4024('ao', 1, plant, clock);
+    expect(await ao.handleMessage('$012')).toBe('!01320600');
+    expect(await ao.handleMessage('$01M')).toBe('!014024');
+    expect(await ao.handleMessage('#01+05.000')).toBe('>');
+    expect(plant.drive).toBe(5);
+    expect(await ao.handleMessage('$016')).toBe('!01+05.000');
+    expect(await ao.handleMessage('#02+05.000')).toBeNull(); // another module's address
+    expect(await ao.handleMessage('#01+5')).toBe('?01');
+    expect(await ao.handleMessage('#01+12.000')).toBe('?01');
+    expect(await ao.handleMessage('$01X')).toBe('?01');
+    expect(plant.drive).toBe(5);
   });
 });
