@@ -70,9 +70,11 @@ export interface OutputConfig {
 }
 
 export interface BlockSimulationConfig {
+  model: 'fitted' | 'ideal';
+  day: number;
   gain?: number;
   offset?: number;
-  tau_s: number;
+  tau_s?: number;
   initial_output_volts: number;
 }
 
@@ -89,6 +91,9 @@ export interface BlockConfig {
 
 export interface VoltmeterSimulationConfig {
   noise_volts: number;
+  noise_volts_per_kv: number;
+  outlier_rate: number;
+  outlier_volts: number;
   seed: number;
 }
 

@@ -11,6 +11,7 @@ import { Adam4024 } from './devices/adam-4024.js';
 import { Agilent34401A } from './devices/agilent-34401a.js';
 import { Fluke5502E } from './devices/fluke-5502e.js';
 import type { LineDevice } from './devices/line-device.js';
+import { FITTED_PLANT, fittedDay } from './plant/plant-model.js';
 import { SeededRandom } from './random.js';
 import { SupplyPlant } from './supply-plant.js';
 
@@ -30,8 +31,11 @@ export class SimulatedRack {
   ) {
     for (const block of blocks) {
       const sim = block.simulation;
+      const fitted = sim.model === 'fitted';
       const plant = new SupplyPlant(
-        { gain: sim.gain ?? block.output.gain, offset: sim.offset ?? block.output.offset, tauMs: sim.tau_s * 1000 },
+        fitted
+          ? { ...fittedDay(sim.day), tauMs: (sim.tau_s ?? FITTED_PLANT.tau_s) * 1000, driftV2PerS: FITTED_PLANT.drift_v2_per_s, seed: block.id }
+          : { gain: sim.gain ?? block.output.gain, offset: sim.offset ?? block.output.offset, tauMs: (sim.tau_s ?? 0.4) * 1000 },
         sim.initial_output_volts,
         clock.now(),
       );
@@ -39,7 +43,9 @@ export class SimulatedRack {
       const name = simName(block.output.resource);
       if (!name) continue;
       const device =
-        block.output.driver === 'adam-4024' ? new Adam4024(name, block.output.address ?? 1, plant, clock) : new Fluke5502E(name, plant, clock);
+        block.output.driver === 'adam-4024'
+          ? new Adam4024(name, block.output.address ?? 1, plant, clock)
+          : new Fluke5502E(name, plant, clock, fitted ? FITTED_PLANT.range_glitch : null);
       this.outputs.set(block.id, device);
       this.add(device, busLatencyMs);
     }
@@ -50,7 +56,12 @@ export class SimulatedRack {
       // A voltmeter on no block's divider reads a supply that stays at 0 V.
       const plant = (block && this.plants.get(block.id)) ?? new SupplyPlant({ gain: 0, offset: 0, tauMs: 1 }, 0, clock.now());
       const s = meter.simulation;
-      const device = new Agilent34401A(name, plant, meter.divider_ratio, clock, new SeededRandom(s.seed), s.noise_volts);
+      const device = new Agilent34401A(name, plant, meter.divider_ratio, clock, new SeededRandom(s.seed), {
+        sigma0V: s.noise_volts,
+        perKvV: s.noise_volts_per_kv,
+        outlierRate: s.outlier_rate,
+        outlierV: s.outlier_volts,
+      });
       this.meters.set(meter.id, device);
       this.add(device, busLatencyMs);
     }

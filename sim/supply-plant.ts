@@ -1,14 +1,23 @@
-// The physics of one HV chain: the drive volts set the supply's target (HV = gain × drive + offset),
-// and the output follows with a first-order response. The voltmeter sees the mean over its
-// integration window, so the plant integrates its own history exactly.
+// The physics of one HV chain: the drive volts set the supply's target
+// (HV = gain × v + offset + quadratic × v²), the output follows with a first-order response, and
+// a slow random-walk drift adds to it. The voltmeter sees the mean over its integration window, so
+// the plant integrates its own history exactly (the drift is slow enough to take at the window's middle).
+
+import { SeededRandom } from './random.js';
 
 export interface SupplyParameters {
   /** HV volts per drive volt. */
   gain: number;
   /** HV volts at zero drive. */
   offset: number;
+  /** HV volts per drive volt squared (the supply's curvature; 0 for an ideal one). */
+  quadratic?: number;
   /** First-order time constant, ms. */
   tauMs: number;
+  /** Random-walk drift: variance grows by this many V² per second (0: none). */
+  driftV2PerS?: number;
+  /** Seed of the drift's random walk. */
+  seed?: number;
 }
 
 interface Segment {
@@ -22,10 +31,12 @@ interface Segment {
 
 /** History kept for readings whose integration began before the latest change. */
 const HISTORY_MS = 120_000;
+const DRIFT_STEP_MS = 1000;
 
 export class SupplyPlant {
   private segments: Segment[];
   private driveVolts: number;
+  private readonly drift: { origin: number; values: number[]; random: SeededRandom; sigmaPerStep: number };
 
   constructor(
     readonly parameters: SupplyParameters,
@@ -35,6 +46,12 @@ export class SupplyPlant {
     this.driveVolts = initialDriveVolts;
     const hv = this.targetFor(initialDriveVolts);
     this.segments = [{ from: now - HISTORY_MS, start: hv, target: hv }];
+    this.drift = {
+      origin: now,
+      values: [0],
+      random: new SeededRandom(parameters.seed ?? 7),
+      sigmaPerStep: Math.sqrt((parameters.driftV2PerS ?? 0) * (DRIFT_STEP_MS / 1000)),
+    };
   }
 
   get drive(): number {
@@ -42,11 +59,12 @@ export class SupplyPlant {
   }
 
   targetFor(driveVolts: number): number {
-    return this.parameters.gain * driveVolts + this.parameters.offset;
+    const p = this.parameters;
+    return p.gain * driveVolts + p.offset + (p.quadratic ?? 0) * driveVolts * driveVolts;
   }
 
   setDrive(driveVolts: number, now: number): void {
-    const start = this.hvAt(now);
+    const start = this.responseAt(now);
     this.driveVolts = driveVolts;
     this.segments.push({ from: now, start, target: this.targetFor(driveVolts) });
     while (this.segments.length > 1 && (this.segments[1] as Segment).from < now - HISTORY_MS) this.segments.shift();
@@ -54,13 +72,13 @@ export class SupplyPlant {
 
   /** HV output at time `t`. */
   hvAt(t: number): number {
-    const seg = this.segmentAt(t);
-    return seg.target + (seg.start - seg.target) * Math.exp(-(t - seg.from) / this.parameters.tauMs);
+    return this.responseAt(t) + this.driftAt(t);
   }
 
   /** Mean HV over [from, to], as an integrating voltmeter sees it. */
   meanHv(from: number, to: number): number {
-    if (to <= from) return this.hvAt(from);
+    const drift = this.driftAt((from + to) / 2);
+    if (to <= from) return this.responseAt(from) + drift;
     const tau = this.parameters.tauMs;
     let integral = 0;
     for (let i = 0; i < this.segments.length; i++) {
@@ -72,15 +90,25 @@ export class SupplyPlant {
       const decay = (t: number) => Math.exp(-(t - seg.from) / tau);
       integral += seg.target * (b - a) + (seg.start - seg.target) * tau * (decay(a) - decay(b));
     }
-    return integral / (to - from);
+    return integral / (to - from) + drift;
   }
 
-  private segmentAt(t: number): Segment {
-    let found = this.segments[0] as Segment;
-    for (const seg of this.segments) {
-      if (seg.from <= t) found = seg;
+  private responseAt(t: number): number {
+    let seg = this.segments[0] as Segment;
+    for (const s of this.segments) {
+      if (s.from <= t) seg = s;
       else break;
     }
-    return found;
+    return seg.target + (seg.start - seg.target) * Math.exp(-(t - seg.from) / this.parameters.tauMs);
+  }
+
+  /** The random walk, one step a second from the plant's start, linear between steps. */
+  private driftAt(t: number): number {
+    const d = this.drift;
+    if (d.sigmaPerStep === 0 || t <= d.origin) return 0;
+    const x = (t - d.origin) / DRIFT_STEP_MS;
+    const i = Math.floor(x);
+    while (d.values.length <= i + 1) d.values.push(d.values.at(-1)! + d.sigmaPerStep * d.random.gaussian());
+    return d.values[i]! + (d.values[i + 1]! - d.values[i]!) * (x - i);
   }
 }

@@ -18,6 +18,16 @@ const OVERLOAD = 9.9e37;
 const TRIGGER_DELAY_MS = 10;
 const OVERHEAD_MS = 10;
 
+/** The meter's noise at the HV side, as fitted to the calibration runs. */
+export interface ReadingNoise {
+  /** One sigma: sigma0V + perKvV × |HV| / 1000. */
+  sigma0V: number;
+  perKvV: number;
+  /** Chance that a reading is an outlier, and an outlier's typical size (HV volts). */
+  outlierRate: number;
+  outlierV: number;
+}
+
 export interface ReadingFaults {
   /** Every reading repeats this raw value (a stuck meter). */
   frozen: number | null;
@@ -42,8 +52,7 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
     private readonly dividerRatio: number,
     private readonly clock: Clock,
     private readonly random: SeededRandom,
-    /** One-sigma noise in HV-side volts. */
-    private readonly noiseVolts: number,
+    private readonly noise: ReadingNoise,
   ) {
     super(name);
     this.on('*IDN?', () => 'HEWLETT-PACKARD,34401A,0,11-5-2');
@@ -99,7 +108,12 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
     const startedAt = this.clock.now() + TRIGGER_DELAY_MS;
     const integrationMs = (this.nplc / LINE_HZ) * 1000;
     await this.clock.sleep(this.readingTimeMs);
-    let hv = this.plant.meanHv(startedAt, startedAt + integrationMs) + this.noiseVolts * this.random.gaussian();
+    const clean = this.plant.meanHv(startedAt, startedAt + integrationMs);
+    let hv = clean + (this.noise.sigma0V + (this.noise.perKvV * Math.abs(clean)) / 1000) * this.random.gaussian();
+    if (this.random.next() < this.noise.outlierRate) {
+      // Outliers: exponentially distributed sizes with the fitted median, either sign.
+      hv += (this.random.next() < 0.5 ? -1 : 1) * (this.noise.outlierV / Math.LN2) * -Math.log(1 - this.random.next());
+    }
     if (this.readingFaults.spikeReadings > 0) {
       this.readingFaults.spikeReadings--;
       hv += this.readingFaults.spikeVolts;

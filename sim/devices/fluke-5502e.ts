@@ -9,6 +9,31 @@ import type { LineDevice } from './line-device.js';
 /** The 5502E's DC voltage range. */
 const MAX_VOLTS = 1020;
 
+/** Its DC ranges and their resolution: the output moves in these steps. */
+const RANGES = [
+  { upTo: 0.33, resolution: 1e-7 },
+  { upTo: 3.3, resolution: 1e-6 },
+  { upTo: 33, resolution: 1e-5 },
+  { upTo: 330, resolution: 1e-4 },
+  { upTo: MAX_VOLTS, resolution: 1e-3 },
+];
+
+function rangeOf(volts: number): number {
+  return RANGES.findIndex((r) => Math.abs(volts) < r.upTo || r.upTo === MAX_VOLTS);
+}
+
+function quantize(volts: number): number {
+  const { resolution } = RANGES[rangeOf(volts)]!;
+  return Math.round(volts / resolution) * resolution;
+}
+
+export interface RangeGlitch {
+  /** Crossing this output, the calibrator changes range... */
+  calibrator_volts: number;
+  /** ...and its output drops out for this long. */
+  dropout_s: number;
+}
+
 export class Fluke5502E extends ScpiDevice implements LineDevice {
   readonly terminator = '\n';
   protected readonly noError = '0,"No Error"';
@@ -19,6 +44,8 @@ export class Fluke5502E extends ScpiDevice implements LineDevice {
     name: string,
     private readonly plant: SupplyPlant,
     private readonly clock: Clock,
+    /** The range change the real calibrator shows (fitted to the calibration runs); none when left out. */
+    private readonly glitch: RangeGlitch | null = null,
   ) {
     super(name);
     // A calibrator found driving the supply is in operate at its present amplitude.
@@ -47,8 +74,20 @@ export class Fluke5502E extends ScpiDevice implements LineDevice {
     if (!m) throw args.length === 0 ? SCPI_ERRORS.missingParameter() : SCPI_ERRORS.dataType();
     const volts = Number(m[1]) * (m[2]?.toUpperCase() === 'MV' ? 1e-3 : 1);
     if (Math.abs(volts) > MAX_VOLTS) throw SCPI_ERRORS.dataOutOfRange();
-    this.amplitude = volts;
-    if (this.operating) this.plant.setDrive(volts, this.clock.now());
+    const previous = this.amplitude;
+    this.amplitude = quantize(volts);
+    if (!this.operating) return;
+    const boundary = this.glitch?.calibrator_volts;
+    if (boundary !== undefined && (Math.abs(previous) - boundary) * (Math.abs(this.amplitude) - boundary) < 0) {
+      // Changing range, the output relays open for a moment: the supply sees 0 V, then the new value.
+      this.plant.setDrive(0, this.clock.now());
+      const amplitude = this.amplitude;
+      this.clock.setTimeout(() => {
+        if (this.operating && this.amplitude === amplitude) this.plant.setDrive(amplitude, this.clock.now());
+      }, this.glitch!.dropout_s * 1000);
+      return;
+    }
+    this.plant.setDrive(this.amplitude, this.clock.now());
   }
 
   private setOperate(on: boolean): void {

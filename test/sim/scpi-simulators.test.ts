@@ -13,7 +13,7 @@ function rig() {
   return {
     clock,
     plant,
-    dmm: new Agilent34401A('dmm', plant, -4050.65, clock, new SeededRandom(1), 0),
+    dmm: new Agilent34401A('dmm', plant, -4050.65, clock, new SeededRandom(1), { sigma0V: 0, perKvV: 0, outlierRate: 0, outlierV: 0 }),
     fluke: new Fluke5502E('fluke', plant, clock),
   };
 }

@@ -21,7 +21,7 @@ let port: number;
 beforeAll(async () => {
   library = VisaLibrary.load(buildVisaSimLibrary(), 'test');
   const plant = new SupplyPlant({ gain: 3500.5, offset: 1.26, tauMs: 400 }, 5, clock.now());
-  dmm = new SimulatedAgilent('voltmeter-1', plant, -4050.65, clock, new SeededRandom(1), 0.03);
+  dmm = new SimulatedAgilent('voltmeter-1', plant, -4050.65, clock, new SeededRandom(1), { sigma0V: 0.0023, perKvV: 0.0001, outlierRate: 0, outlierV: 0 });
   server = new TcpInstrumentServer(dmm);
   port = await server.listen('127.0.0.1', 0);
   process.env.HV_VISA_SIM_GPIB_20 = `127.0.0.1:${port}`;
