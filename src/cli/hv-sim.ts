@@ -6,6 +6,9 @@ import { Command } from 'commander';
 import { numberArgument } from './parse-number.js';
 import { SerialInstrumentPort } from '../../sim/adapters/serial-instrument-port.js';
 import { startLanInstruments } from '../../sim/lan-instruments.js';
+import { parseRun, readingsCsv } from '../../sim/plant/calibration-runs.js';
+import { replay } from '../../sim/plant/replay.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ScaledClock } from '../clock/clock.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 
@@ -50,6 +53,34 @@ program
     const stop = () => void lan.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+  });
+
+program
+  .command('replay')
+  .description('run the fitted plant under a setpoint schedule in virtual time; write readings as the lab records them')
+  .requiredOption('--sets <file>', 'setpoint schedule: voltage_sets.csv ("timestamp","voltage","voltage_scaled")')
+  .requiredOption('--out <file>', 'readings to write: voltage.csv ("timestamp","voltage","voltage_scaled")')
+  .option('--seed <n>', 'seed of the noise, drift and outliers', numberArgument('--seed', true), 1)
+  .option('--day <n>', 'which fitted calibration day’s transfer (0, 1, 2)', numberArgument('--day', true), 2)
+  .option('--tail <seconds>', 'readings after the last setpoint', numberArgument('--tail'), 600)
+  .action(async (opts: { sets: string; out: string; seed: number; day: number; tail: number }) => {
+    let setpoints;
+    try {
+      setpoints = parseRun('schedule', readFileSync(opts.sets, 'utf8'), '"timestamp","voltage"\n').setpoints;
+    } catch (err) {
+      process.stderr.write(`hv-sim: cannot read ${opts.sets}: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    const bad = setpoints.findIndex((s) => !Number.isFinite(s.at) || !Number.isFinite(s.calibratorVolts));
+    if (setpoints.length === 0 || bad !== -1) {
+      process.stderr.write(`hv-sim: ${opts.sets} line ${bad + 2} is not "timestamp","voltage","voltage_scaled" with an ISO time and calibrator volts\n`);
+      process.exit(2);
+    }
+    const started = Date.now();
+    const readings = await replay(setpoints, { seed: opts.seed, day: opts.day, tailS: opts.tail });
+    writeFileSync(opts.out, readingsCsv(readings));
+    const hours = (readings.at(-1)!.at - readings[0]!.at) / 3600;
+    process.stdout.write(`${readings.length} readings over ${hours.toFixed(2)} h of simulated time written to ${opts.out} in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${opts.seed}, day ${opts.day})\n`);
   });
 
 program.parseAsync().catch((err: unknown) => {
