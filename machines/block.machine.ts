@@ -1,22 +1,51 @@
-// One HV block: adopts the present output at start, takes one command at a time, and decides
-// when a set_voltage_and_check is done from readings that began after the output settled.
+// One HV block: adopts the present output at start, takes one command at a time, closes the loop
+// on fresh readings until the voltage is within the command's tolerance, and keeps holding it
+// against drift while idle.
+//
+// A reading is fresh when its integration began after the last output change had settled: the
+// supply follows with time constant τ, so a step of S volts still shows about S·k·e^(−t/τ) in a
+// reading beginning t after it (k: the window's averaging of the exponential). The settling
+// time is the t at which that is below `settleResidualV`, never less than the configured floor.
 
 import { assign, cancel, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Command, SetVoltageAndCheckCommand } from '../schemas/types.js';
 import type { CommandEvent, Fault, Origin, Reading, ReadingEvent, Reply } from './types.js';
 import { errorText } from './types.js';
 
+export type CorrectionStrategy = 'ours' | 'half' | 'none';
+
+export interface CorrectionSettings {
+  /** ours: fresh readings, full steps, holding with a deadband; half: half the error on each reading (the older C++ server); none: never (the older Python server). */
+  strategy: CorrectionStrategy;
+  /** Largest change of the demand in one correction, volts. */
+  maxStepV: number;
+  /** Furthest the corrections may take the demand from the setpoint, volts. */
+  maxTotalV: number;
+  /** Whether an idle block keeps correcting drift. */
+  hold: boolean;
+  /** An idle block corrects once its smoothed error passes this, volts. */
+  holdDeadbandV: number;
+  /** A reading counts once the last output change's transient in it is below this, volts. */
+  settleResidualV: number;
+  /** The supply's response time constant and the voltmeter's integration time, ms. */
+  responseTauMs: number;
+  integrationMs: number;
+  /** Expected reading noise (one sigma), volts: readings further off are held back as outliers. */
+  noiseV: number;
+}
+
 export interface BlockInput {
   block: number;
   name: string;
-  /** Time the output needs after a setpoint before a reading may confirm it. */
+  /** The shortest time after an output change before a reading may count. */
   settleMs: number;
+  correction: CorrectionSettings;
 }
 
 interface CommandInFlight {
   command: Command;
   origin: Origin;
-  /** Why the command must end as soon as the setpoint is out: its timeout passed, or shutdown. */
+  /** Why the command must end as soon as the output is written: its timeout passed, or shutdown. */
   ending: null | 'timeout' | 'shutdown';
 }
 
@@ -24,9 +53,20 @@ export interface BlockContext {
   block: number;
   name: string;
   settleMs: number;
-  /** HV volts last sent to the output; adopted from the instrument at start. */
+  correction: CorrectionSettings;
+  /** HV volts the operator asked for; adopted from the instrument at start. */
   setpoint: number | null;
-  setpointSentAt: number | null;
+  /** HV volts last written to the output: the setpoint plus the corrections made since. */
+  demand: number | null;
+  /** Demand being written (while adjusting). */
+  pendingDemand: number | null;
+  /** Clock ms when the output last changed, and by how much (volts), for the freshness rule. */
+  outputChangedAt: number | null;
+  lastStepV: number;
+  /** Smoothed error of fresh readings while holding, and readings in a row that looked like outliers. */
+  holdError: number | null;
+  suspects: number;
+  corrections: number;
   lastReading: Reading | null;
   inFlight: CommandInFlight | null;
   fault: string | null;
@@ -39,8 +79,22 @@ export type BlockEvent =
   | { type: 'ABORT'; reason: string };
 
 export interface SetpointSent {
-  /** Clock time when the instrument accepted the setpoint. */
+  /** Clock time when the instrument accepted the output. */
   sentAt: number;
+}
+
+/** The block's top-level state ('idle', 'ramping', 'correcting', ...), whatever its substate. */
+export function topState(value: unknown): string {
+  return typeof value === 'string' ? value : Object.keys(value as object)[0] ?? '';
+}
+
+/** How long after an output change of `stepV` volts a reading may begin and count. */
+export function settleTimeMs(stepV: number, c: CorrectionSettings, floorMs: number): number {
+  const tau = c.responseTauMs;
+  const windowFactor = (tau / c.integrationMs) * (1 - Math.exp(-c.integrationMs / tau));
+  const residual = Math.abs(stepV) * windowFactor;
+  if (residual <= c.settleResidualV) return floorMs;
+  return Math.max(floorMs, tau * Math.log(residual / c.settleResidualV));
 }
 
 function checkCommand(context: BlockContext): SetVoltageAndCheckCommand | null {
@@ -48,18 +102,35 @@ function checkCommand(context: BlockContext): SetVoltageAndCheckCommand | null {
   return command?.command_type === 'set_voltage_and_check' ? command : null;
 }
 
-function isFresh(context: BlockContext, reading: Reading): boolean {
-  return context.setpointSentAt !== null && reading.startedAt >= context.setpointSentAt + context.settleMs;
+export function isFresh(context: BlockContext, reading: Reading): boolean {
+  if (context.outputChangedAt === null) return true;
+  return reading.startedAt >= context.outputChangedAt + settleTimeMs(context.lastStepV, context.correction, context.settleMs);
+}
+
+/** The half-error strategy waits only for readings that began after the change, as the older server did. */
+function beganAfterChange(context: BlockContext, reading: Reading): boolean {
+  return context.outputChangedAt === null || reading.startedAt >= context.outputChangedAt;
+}
+
+const clamp = (x: number, limit: number) => Math.max(-limit, Math.min(limit, x));
+
+/**
+ * The demand after correcting `error` volts, by the block's strategy: each step bounded, and the
+ * total kept within maxTotalV of the setpoint, so a stuck or wrong voltmeter cannot walk the HV
+ * away. Null when there is nothing to change.
+ */
+function correctedDemand(context: BlockContext, error: number, smoothed = error): number | null {
+  const c = context.correction;
+  if (c.strategy === 'none' || context.demand === null || context.setpoint === null) return null;
+  const step = c.strategy === 'half' ? -error / 2 : -smoothed;
+  const wanted = context.demand + clamp(step, c.maxStepV);
+  const demand = context.setpoint + clamp(wanted - context.setpoint, c.maxTotalV);
+  return demand === context.demand ? null : demand;
 }
 
 function checkAnswer(context: BlockContext, status: 'ok' | 'timeout'): Record<string, unknown> {
   const command = checkCommand(context)!;
-  const answer: Record<string, unknown> = {
-    type: 'answer',
-    answer_type: 'set_voltage_and_check',
-    block: command.blockAsSent,
-    status,
-  };
+  const answer: Record<string, unknown> = { type: 'answer', answer_type: 'set_voltage_and_check', block: command.blockAsSent, status };
   if (context.lastReading) {
     answer.voltage = context.lastReading.volts;
     answer.error = context.lastReading.volts - command.voltage;
@@ -75,6 +146,16 @@ function describe(command: Command): string {
   return `${command.command_type} to ${command.voltage} V`;
 }
 
+function errorReply(code: 6 | 8, description: string): Record<string, unknown> {
+  return {
+    type: 'reply',
+    reply_type: 'error',
+    error_code: code,
+    error_text_code: code === 6 ? 'ALGORITM_ERROR' : 'SERVER_BUSY_ERROR',
+    description,
+  };
+}
+
 const answerTimeout = {
   type: 'reply',
   params: ({ context }: { context: BlockContext }) => replyTo(context, checkAnswer(context, 'timeout')),
@@ -83,14 +164,21 @@ const answerTimeout = {
 const answerShutdown = {
   type: 'reply',
   params: ({ context }: { context: BlockContext }) =>
-    replyTo(context, {
-      type: 'reply',
-      reply_type: 'error',
-      error_code: 6,
-      error_text_code: 'ALGORITM_ERROR',
-      description: `block ${context.block}: the server is shutting down; ${describe(context.inFlight!.command)} ended before a reading confirmed it`,
-    }),
+    replyTo(
+      context,
+      errorReply(6, `block ${context.block}: the server is shutting down; ${describe(context.inFlight!.command)} ended before a reading confirmed it`),
+    ),
 } as const;
+
+/** After the output was written: when, and by how much it moved. */
+function written(context: BlockContext, sent: SetpointSent): Partial<BlockContext> {
+  return {
+    outputChangedAt: sent.sentAt,
+    lastStepV: Math.abs((context.pendingDemand ?? 0) - (context.demand ?? 0)),
+    demand: context.pendingDemand,
+    pendingDemand: null,
+  };
+}
 
 export const blockMachine = setup({
   types: {
@@ -100,11 +188,11 @@ export const blockMachine = setup({
     output: {} as Fault,
   },
   actors: {
-    /** Reads the output instrument and returns the HV setpoint it is producing now. */
+    /** Reads the output instrument and returns the HV it is producing now. */
     readSetpoint: fromPromise<number, { block: number }>(async () => {
       throw new Error('readSetpoint is provided by src/devices');
     }),
-    /** Sends an HV setpoint (volts) to the output instrument. */
+    /** Writes an HV demand (volts) to the output instrument. */
     applySetpoint: fromPromise<SetpointSent, { block: number; volts: number }>(async () => {
       throw new Error('applySetpoint is provided by src/devices');
     }),
@@ -114,16 +202,13 @@ export const blockMachine = setup({
     reply: (_, _params: Reply) => {},
     /** Records what the block did, for the log. */
     note: (_, _params: { message: string; fields?: Record<string, unknown> }) => {},
+    /** A settled reading at the present output: material for learning the transfer. */
+    learnTransfer: (_, _params: { reading: Reading }) => {},
   },
   guards: {
     isCheck: ({ context }) => checkCommand(context) !== null,
     endingOnTimeout: ({ context }) => context.inFlight?.ending === 'timeout',
     endingOnShutdown: ({ context }) => context.inFlight?.ending === 'shutdown',
-    freshAndWithinTolerance: ({ context, event }) => {
-      const command = checkCommand(context);
-      if (!command || event.type !== 'READING') return false;
-      return isFresh(context, event.reading) && Math.abs(event.reading.volts - command.voltage) <= command.max_error;
-    },
   },
   delays: {
     commandTimeout: ({ context }) => (checkCommand(context)?.timeout ?? 0) * 1000,
@@ -134,8 +219,15 @@ export const blockMachine = setup({
     block: input.block,
     name: input.name,
     settleMs: input.settleMs,
+    correction: input.correction,
     setpoint: null,
-    setpointSentAt: null,
+    demand: null,
+    pendingDemand: null,
+    outputChangedAt: null,
+    lastStepV: 0,
+    holdError: null,
+    suspects: 0,
+    corrections: 0,
     lastReading: null,
     inFlight: null,
     fault: null,
@@ -148,15 +240,10 @@ export const blockMachine = setup({
         type: 'reply',
         params: ({ context, event }) => ({
           origin: event.origin,
-          message: {
-            type: 'reply',
-            reply_type: 'error',
-            error_code: 8,
-            error_text_code: 'SERVER_BUSY_ERROR',
-            description: context.inFlight
-              ? `block ${context.block} is busy with ${describe(context.inFlight.command)}`
-              : `block ${context.block} is busy starting up`,
-          },
+          message: errorReply(
+            8,
+            context.inFlight ? `block ${context.block} is busy with ${describe(context.inFlight.command)}` : `block ${context.block} is busy starting up`,
+          ),
         }),
       },
     },
@@ -169,7 +256,7 @@ export const blockMachine = setup({
         onDone: {
           target: 'idle',
           actions: [
-            assign({ setpoint: ({ event }) => event.output }),
+            assign({ setpoint: ({ event }) => event.output, demand: ({ event }) => event.output }),
             { type: 'note', params: ({ event }) => ({ message: `adopted the present output as setpoint: ${event.output} V` }) },
           ],
         },
@@ -181,12 +268,77 @@ export const blockMachine = setup({
     },
     idle: {
       entry: [cancel('commandTimeout'), assign({ inFlight: null })],
+      initial: 'watching',
       on: {
         COMMAND: {
           target: 'ramping',
-          actions: assign({ inFlight: ({ event }) => ({ command: event.command, origin: event.origin, ending: null }) }),
+          actions: assign({
+            inFlight: ({ event }) => ({ command: event.command, origin: event.origin, ending: null }),
+            pendingDemand: ({ event }) => event.command.voltage,
+            holdError: null,
+            suspects: 0,
+          }),
         },
         ABORT: {},
+      },
+      states: {
+        watching: {
+          on: {
+            READING: {
+              actions: enqueueActions(({ context, event, enqueue }) => {
+                const reading = event.reading;
+                enqueue.assign({ lastReading: reading });
+                const c = context.correction;
+                if (context.setpoint === null || !c.hold || c.strategy === 'none') return;
+                const error = reading.volts - context.setpoint;
+                if (c.strategy === 'half') {
+                  if (!beganAfterChange(context, reading)) return;
+                  enqueue.assign({ pendingDemand: correctedDemand(context, error) });
+                  return;
+                }
+                if (!isFresh(context, reading)) return;
+                // An outlier is held back; two in a row are taken as a real change.
+                const expected = context.holdError ?? 0;
+                const suspect = Math.abs(error - expected) > Math.max(6 * c.noiseV, 0.02);
+                if (suspect && context.suspects < 1) {
+                  enqueue.assign({ suspects: context.suspects + 1 });
+                  return;
+                }
+                const smoothed = suspect || context.holdError === null ? error : context.holdError + 0.5 * (error - context.holdError);
+                enqueue.assign({ holdError: smoothed, suspects: 0 });
+                enqueue({ type: 'learnTransfer', params: { reading } });
+                if (Math.abs(smoothed) > c.holdDeadbandV) {
+                  enqueue.assign({ pendingDemand: correctedDemand(context, error, smoothed) });
+                }
+              }),
+            },
+          },
+          always: { guard: ({ context }) => context.pendingDemand !== null, target: 'adjusting' },
+        },
+        adjusting: {
+          invoke: {
+            src: 'applySetpoint',
+            input: ({ context }) => ({ block: context.block, volts: context.pendingDemand! }),
+            onDone: {
+              target: 'watching',
+              actions: [
+                assign(({ context, event }) => written(context, event.output)),
+                assign({ holdError: null, corrections: ({ context }) => context.corrections + 1 }),
+                {
+                  type: 'note',
+                  params: ({ context }) => ({
+                    message: `holding ${context.setpoint} V: demand now ${context.demand!.toFixed(4)} V`,
+                    fields: { demand: context.demand, error: context.lastReading ? context.lastReading.volts - context.setpoint! : null },
+                  }),
+                },
+              ],
+            },
+            onError: {
+              target: '#block.error',
+              actions: assign({ fault: ({ context, event }) => `holding ${context.setpoint} V failed: ${errorText(event.error)}` }),
+            },
+          },
+        },
       },
     },
     ramping: {
@@ -196,23 +348,18 @@ export const blockMachine = setup({
       }),
       invoke: {
         src: 'applySetpoint',
-        input: ({ context }) => ({ block: context.block, volts: context.inFlight!.command.voltage }),
+        input: ({ context }) => ({ block: context.block, volts: context.pendingDemand! }),
         onDone: [
           {
             guard: 'isCheck',
             target: 'correcting',
-            actions: assign({
-              setpoint: ({ context }) => context.inFlight!.command.voltage,
-              setpointSentAt: ({ event }) => event.output.sentAt,
-            }),
+            actions: [assign(({ context, event }) => written(context, event.output)), assign({ setpoint: ({ context }) => context.inFlight!.command.voltage })],
           },
           {
             target: 'idle',
             actions: [
-              assign({
-                setpoint: ({ context }) => context.inFlight!.command.voltage,
-                setpointSentAt: ({ event }) => event.output.sentAt,
-              }),
+              assign(({ context, event }) => written(context, event.output)),
+              assign({ setpoint: ({ context }) => context.inFlight!.command.voltage }),
               {
                 type: 'reply',
                 params: ({ context }) =>
@@ -225,45 +372,79 @@ export const blockMachine = setup({
           target: 'error',
           actions: [
             assign({ fault: ({ context, event }) => `setting ${context.inFlight!.command.voltage} V failed: ${errorText(event.error)}` }),
-            {
-              type: 'reply',
-              params: ({ context }) =>
-                replyTo(context, {
-                  type: 'reply',
-                  reply_type: 'error',
-                  error_code: 6,
-                  error_text_code: 'ALGORITM_ERROR',
-                  description: `block ${context.block}: ${context.fault}`,
-                }),
-            },
+            { type: 'reply', params: ({ context }) => replyTo(context, errorReply(6, `block ${context.block}: ${context.fault}`)) },
           ],
         },
       },
       on: {
-        // The setpoint is on its way to the instrument: let it arrive, then end the command.
+        // The output is on its way to the instrument: let it arrive, then end the command.
         COMMAND_TIMEOUT: { actions: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'timeout' as const }) }) },
         ABORT: { actions: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'shutdown' as const }) }) },
       },
     },
     correcting: {
-      always: [
-        { guard: 'endingOnTimeout', target: 'idle', actions: answerTimeout },
-        { guard: 'endingOnShutdown', target: 'idle', actions: answerShutdown },
-      ],
-      on: {
-        READING: [
-          {
-            guard: 'freshAndWithinTolerance',
-            target: 'idle',
-            actions: [
-              assign({ lastReading: ({ event }) => event.reading }),
-              { type: 'reply', params: ({ context }) => replyTo(context, checkAnswer(context, 'ok')) },
+      initial: 'waiting',
+      states: {
+        waiting: {
+          always: [
+            { guard: 'endingOnTimeout', target: '#block.idle', actions: answerTimeout },
+            { guard: 'endingOnShutdown', target: '#block.idle', actions: answerShutdown },
+            { guard: ({ context }) => context.pendingDemand !== null, target: 'adjusting' },
+          ],
+          on: {
+            READING: [
+              {
+                guard: ({ context, event }) => {
+                  const command = checkCommand(context)!;
+                  return isFresh(context, event.reading) && Math.abs(event.reading.volts - command.voltage) <= command.max_error;
+                },
+                target: '#block.idle',
+                actions: [
+                  assign({ lastReading: ({ event }) => event.reading }),
+                  enqueueActions(({ context, event, enqueue }) => {
+                    if (context.correction.strategy === 'ours') enqueue({ type: 'learnTransfer', params: { reading: event.reading } });
+                  }),
+                  { type: 'reply', params: ({ context }) => replyTo(context, checkAnswer(context, 'ok')) },
+                ],
+              },
+              {
+                actions: enqueueActions(({ context, event, enqueue }) => {
+                  const reading = event.reading;
+                  enqueue.assign({ lastReading: reading });
+                  const c = context.correction;
+                  const usable = c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading);
+                  if (!usable) return;
+                  if (c.strategy === 'ours') enqueue({ type: 'learnTransfer', params: { reading } });
+                  const demand = correctedDemand(context, reading.volts - checkCommand(context)!.voltage);
+                  if (demand !== null) enqueue.assign({ pendingDemand: demand });
+                }),
+              },
             ],
+            COMMAND_TIMEOUT: { target: '#block.idle', actions: answerTimeout },
+            ABORT: { target: '#block.idle', actions: answerShutdown },
           },
-          { actions: assign({ lastReading: ({ event }) => event.reading }) },
-        ],
-        COMMAND_TIMEOUT: { target: 'idle', actions: answerTimeout },
-        ABORT: { target: 'idle', actions: answerShutdown },
+        },
+        adjusting: {
+          invoke: {
+            src: 'applySetpoint',
+            input: ({ context }) => ({ block: context.block, volts: context.pendingDemand! }),
+            onDone: {
+              target: 'waiting',
+              actions: [assign(({ context, event }) => written(context, event.output)), assign({ corrections: ({ context }) => context.corrections + 1 })],
+            },
+            onError: {
+              target: '#block.error',
+              actions: [
+                assign({ fault: ({ context, event }) => `correcting towards ${context.setpoint} V failed: ${errorText(event.error)}` }),
+                { type: 'reply', params: ({ context }) => replyTo(context, errorReply(6, `block ${context.block}: ${context.fault}`)) },
+              ],
+            },
+          },
+          on: {
+            COMMAND_TIMEOUT: { actions: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'timeout' as const }) }) },
+            ABORT: { actions: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'shutdown' as const }) }) },
+          },
+        },
       },
     },
     error: {

@@ -78,6 +78,18 @@ export interface BlockSimulationConfig {
   initial_output_volts: number;
 }
 
+export interface CorrectionConfig {
+  strategy: 'ours' | 'half' | 'none';
+  max_step_v: number;
+  max_total_v: number;
+  hold: boolean;
+  hold_deadband_v: number;
+  settle_residual_v: number;
+  response_tau_s: number;
+  noise_v: number;
+  learn: boolean;
+}
+
 export interface BlockConfig {
   id: number;
   name: string;
@@ -85,6 +97,7 @@ export interface BlockConfig {
   max_volts: number;
   voltmeter: string;
   settle_s: number;
+  correction: CorrectionConfig;
   output: OutputConfig;
   simulation: BlockSimulationConfig;
 }

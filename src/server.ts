@@ -2,9 +2,9 @@
 // connectors, readings log and sync; and takes it apart again in the order that loses nothing.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createActor, waitFor, type Actor, type AnyActorRef } from 'xstate';
-import { blockMachine } from '../machines/block.machine.js';
+import { blockMachine, topState, type CorrectionSettings } from '../machines/block.machine.js';
 import { connectorMachine } from '../machines/connector.machine.js';
 import { blockChildId, supervisorMachine, voltmeterChildId, type ChildSpec } from '../machines/supervisor.machine.js';
 import { voltmeterMachine } from '../machines/voltmeter.machine.js';
@@ -17,10 +17,13 @@ import { ClientHub } from './connectors/client-hub.js';
 import { atMost, connectorActors, type ConnectorServices } from './connectors/connector-server.js';
 import { TcpConnector } from './connectors/tcp-connector.js';
 import { CHANNEL_PATH, WsConnector } from './connectors/ws-connector.js';
-import { blockInstrumentActors, type OutputChannel } from './devices/output-device.js';
+import { TransferEstimator } from './control/transfer-estimator.js';
+import { TransferStore } from './control/transfer-store.js';
+import { blockInstrumentActors, configuredTransfer, learnFrom, type OutputChannel } from './devices/output-device.js';
 import { voltmeterInstrumentActors } from './devices/voltmeter-device.js';
 import { createInstruments, type Instruments } from './instruments/create-instruments.js';
 import type { Logger } from './log/logger.js';
+import { throttledLogger } from './log/log-throttle.js';
 import { ReadingsLog } from './storage/readings-log.js';
 import { SyncCommand } from './storage/sync-command.js';
 import { serverStatus } from './web/status.js';
@@ -50,6 +53,23 @@ export interface RunningServer {
   stop(reason?: string): Promise<void>;
 }
 
+/** The voltmeters integrate 100 power-line cycles (VOLT:NPLC 100 at 50 Hz). */
+const INTEGRATION_MS = 2000;
+
+function correctionSettings(c: ServerConfig['blocks'][number]['correction']): CorrectionSettings {
+  return {
+    strategy: c.strategy,
+    maxStepV: c.max_step_v,
+    maxTotalV: c.max_total_v,
+    hold: c.hold,
+    holdDeadbandV: c.hold_deadband_v,
+    settleResidualV: c.settle_residual_v,
+    responseTauMs: c.response_tau_s * 1000,
+    integrationMs: INTEGRATION_MS,
+    noiseV: c.noise_v,
+  };
+}
+
 function childSpecs(config: ServerConfig): ChildSpec[] {
   return [
     ...config.voltmeters.map((m): ChildSpec => ({
@@ -62,7 +82,7 @@ function childSpecs(config: ServerConfig): ChildSpec[] {
       id: blockChildId(b.id),
       kind: 'block',
       voltmeter: b.voltmeter,
-      input: { block: b.id, name: b.name, settleMs: b.settle_s * 1000 },
+      input: { block: b.id, name: b.name, settleMs: b.settle_s * 1000, correction: correctionSettings(b.correction) },
     })),
     { id: TCP_CONNECTOR, kind: 'connector', input: { connector: TCP_CONNECTOR } },
     { id: WS_CONNECTOR, kind: 'connector', input: { connector: WS_CONNECTOR } },
@@ -74,7 +94,7 @@ function blocksQuiet(supervisor: AnyActorRef, ms: number): Promise<void> {
   const children = (supervisor.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children;
   const blocks = Object.entries(children).filter(([id, ref]) => id.startsWith('block-') && ref) as [string, AnyActorRef][];
   const quiet = blocks.map(([, ref]) =>
-    waitFor(ref, (s: { value: unknown; status: string }) => s.status !== 'active' || s.value === 'idle', { timeout: ms }).catch(() => {}),
+    waitFor(ref, (s: { value: unknown; status: string }) => s.status !== 'active' || topState(s.value) === 'idle', { timeout: ms }).catch(() => {}),
   );
   return atMost(Promise.all(quiet), ms);
 }
@@ -92,11 +112,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         changed: (command) => simLog.warn({ command }, `simulator: ${JSON.stringify(command)}`),
       })
     : null;
+  const transferStore = new TransferStore(join(config.data_dir, 'transfer'), (message) => log.error(message));
   const channels = new Map<number, OutputChannel>();
   for (const block of config.blocks) {
     const instrument = instruments.outputs.get(block.id);
     if (!instrument) throw new ConfigError(`configuration: block ${block.id} has no output instrument`);
-    channels.set(block.id, { instrument, calibration: block.output });
+    const learns = block.correction.strategy === 'ours' && block.correction.learn;
+    const estimator = learns ? new TransferEstimator(configuredTransfer(block.output), transferStore.load(block.id)) : null;
+    channels.set(block.id, { instrument, calibration: block.output, estimator, learnLimitV: block.correction.max_total_v });
   }
 
   const hub = new ClientHub(log.child({ component: 'hub' }));
@@ -137,6 +160,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   ]);
 
   const deviceLog = log.child({ component: 'device' });
+  const implausible = throttledLogger(deviceLog);
   const supervisorLog = log.child({ component: 'supervisor' });
   const machine = supervisorMachine.provide({
     actors: {
@@ -148,6 +172,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             hub.deliver(origin, message);
           },
           note: ({ context }, { message, fields }) => deviceLog.info({ block: context.block, ...fields }, `block ${context.block}: ${message}`),
+          learnTransfer: ({ context }, { reading }) => {
+            const channel = channels.get(context.block);
+            const outcome = learnFrom(channel, reading, clock.now());
+            if (outcome === 'learned') transferStore.save(context.block, channel!.estimator!.state);
+            if (outcome === 'implausible') {
+              implausible.warn(
+                { block: context.block, volts: reading.volts, output_volts: channel!.lastOutputVolts },
+                `block ${context.block}: reading ${reading.volts.toFixed(3)} V is more than ${channel!.learnLimitV} V from what output ${channel!.lastOutputVolts!.toFixed(6)} V should give; not learned (is the voltmeter right?)`,
+              );
+            }
+          },
         },
       }),
       voltmeter: voltmeterMachine.provide({ actors: voltmeterInstrumentActors(instruments.voltmeters) }),
@@ -226,6 +261,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       );
       supervisor.stop();
       await readingsLog.close();
+      await transferStore.flush();
       log.info({ rows: readingsLog.rowsWritten }, 'readings log flushed and closed');
       if (sync) await sync.run('shutdown');
       log.info('stopped');

@@ -1,23 +1,47 @@
-// Provides the block machine's instrument actors: HV setpoints become output volts through the
-// block's calibration (HV = gain × volts + offset), clamped to what the output may produce.
+// Provides the block machine's instrument actors: HV demands become output volts through the
+// block's transfer (learned, or as configured), clamped to what the output may produce; settled
+// readings at a known output teach the transfer.
 
 import { fromPromise } from 'xstate';
 import type { SetpointSent } from '../../machines/block.machine.js';
+import type { Reading } from '../../machines/types.js';
 import type { OutputConfig } from '../../schemas/types.js';
 import type { Clock } from '../clock/clock.js';
+import { TransferEstimator } from '../control/transfer-estimator.js';
 import type { OutputInstrument } from '../instruments/instrument.js';
 
 export interface OutputChannel {
   instrument: OutputInstrument;
   calibration: OutputConfig;
+  /** The learned transfer; null to use the configured coefficients only. */
+  estimator: TransferEstimator | null;
+  /**
+   * How far (HV volts) the learned transfer may take the output from what the configured
+   * coefficients would send, and how far a reading may disagree with them and still be learned:
+   * a voltmeter that is stuck or wrong must not teach the block a wrong transfer.
+   */
+  learnLimitV: number;
+  /** The output volts last written (or found at start). */
+  lastOutputVolts?: number;
 }
 
-export function outputVoltsFor(hv: number, c: OutputConfig): number {
-  return Math.min(c.max_volts, Math.max(c.min_volts, (hv - c.offset) / c.gain));
+export function configuredTransfer(c: OutputConfig) {
+  return { gain: c.gain, offset: c.offset, quadratic: 0 };
 }
 
-export function hvFor(outputVolts: number, c: OutputConfig): number {
-  return c.gain * outputVolts + c.offset;
+function outputVoltsFor(hv: number, channel: OutputChannel): number {
+  const c = channel.calibration;
+  const configured = (hv - c.offset) / c.gain;
+  let volts = configured;
+  if (channel.estimator) {
+    const limit = channel.learnLimitV / c.gain;
+    volts = Math.min(configured + limit, Math.max(configured - limit, channel.estimator.outputFor(hv)));
+  }
+  return Math.min(c.max_volts, Math.max(c.min_volts, volts));
+}
+
+function hvFor(volts: number, channel: OutputChannel): number {
+  return channel.estimator ? channel.estimator.hvFor(volts) : channel.calibration.gain * volts + channel.calibration.offset;
 }
 
 export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChannel>, clock: Clock) {
@@ -28,13 +52,25 @@ export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChanne
   };
   return {
     readSetpoint: fromPromise<number, { block: number }>(async ({ input, signal }) => {
-      const { instrument, calibration } = channel(input.block);
-      return hvFor(await instrument.readOutput(signal), calibration);
+      const ch = channel(input.block);
+      ch.lastOutputVolts = await ch.instrument.readOutput(signal);
+      return hvFor(ch.lastOutputVolts, ch);
     }),
     applySetpoint: fromPromise<SetpointSent, { block: number; volts: number }>(async ({ input, signal }) => {
-      const { instrument, calibration } = channel(input.block);
-      await instrument.setOutput(outputVoltsFor(input.volts, calibration), signal);
+      const ch = channel(input.block);
+      const volts = outputVoltsFor(input.volts, ch);
+      await ch.instrument.setOutput(volts, signal);
+      ch.lastOutputVolts = volts;
       return { sentAt: clock.now() };
     }),
   };
+}
+
+/** The block's learnTransfer action: a settled reading at the output last written, if it is plausible. */
+export function learnFrom(channel: OutputChannel | undefined, reading: Reading, now: number): 'learned' | 'implausible' | 'not-learning' {
+  if (!channel?.estimator || channel.lastOutputVolts === undefined) return 'not-learning';
+  const c = channel.calibration;
+  const expected = c.gain * channel.lastOutputVolts + c.offset;
+  if (Math.abs(reading.volts - expected) > channel.learnLimitV) return 'implausible';
+  return channel.estimator.add(channel.lastOutputVolts, reading.volts, now) ? 'learned' : 'not-learning';
 }

@@ -24,3 +24,14 @@ export class LogThrottle {
     return { log: false, suppressed: this.suppressed };
   }
 }
+
+/** A logger's warn, throttled: the first lines in full, then one in every thousand with the count left out. */
+export function throttledLogger(log: { warn: (fields: object, message: string) => void }) {
+  const throttle = new LogThrottle();
+  return {
+    warn(fields: object, message: string): void {
+      const { log: now, suppressed } = throttle.take();
+      if (now) log.warn({ ...fields, suppressed }, message);
+    },
+  };
+}

@@ -1,7 +1,7 @@
 // A JSON picture of the server for operators and scripts: every actor's state, setpoints, last readings.
 
 import type { AnyActorRef } from 'xstate';
-import type { BlockContext } from '../../machines/block.machine.js';
+import { topState, type BlockContext } from '../../machines/block.machine.js';
 import type { SupervisorContext } from '../../machines/supervisor.machine.js';
 import type { VoltmeterContext } from '../../machines/voltmeter.machine.js';
 
@@ -16,10 +16,10 @@ export function serverStatus(supervisor: AnyActorRef, extra: Record<string, unkn
   const { specs, children } = snapshot.context;
   const actors = specs.map((spec) => {
     const child = snapshot.children[spec.id]?.getSnapshot() as Snapshot<Record<string, unknown>> | undefined;
-    const base = { id: spec.id, kind: spec.kind, supervision: children[spec.id], state: child?.value ?? null };
+    const base = { id: spec.id, kind: spec.kind, supervision: children[spec.id], state: child ? topState(child.value) : null, state_detail: child?.value ?? null };
     if (spec.kind === 'block' && child) {
       const c = child.context as unknown as BlockContext;
-      return { ...base, block: c.block, name: c.name, setpoint: c.setpoint, last_reading: c.lastReading };
+      return { ...base, block: c.block, name: c.name, setpoint: c.setpoint, demand: c.demand, corrections: c.corrections, last_reading: c.lastReading };
     }
     if (spec.kind === 'voltmeter' && child) {
       const c = child.context as unknown as VoltmeterContext;

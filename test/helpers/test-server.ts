@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { topState } from '../../machines/block.machine.js';
 import { HvConnection } from '../../src/client/hv-connection.js';
 import { ManualClock } from '../../src/clock/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -53,7 +54,7 @@ export async function startTestServer(patch: (config: ServerConfig) => void = ()
   };
   // The blocks read their present output first (a bus round trip): wait for them, as Online would.
   const blocksIdle = () =>
-    config.blocks.every((b) => (server.supervisor.getSnapshot().children[`block-${b.id}`]?.getSnapshot() as { value?: unknown } | undefined)?.value === 'idle');
+    config.blocks.every((b) => topState((server.supervisor.getSnapshot().children[`block-${b.id}`]?.getSnapshot() as { value?: unknown } | undefined)?.value ?? '') === 'idle');
   if (!(await clock.advanceUntil(blocksIdle, 5000, 10))) throw new Error('blocks did not start');
   return {
     server,

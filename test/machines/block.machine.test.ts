@@ -1,12 +1,17 @@
 // The HV block machine under a manual clock: adoption at start, busy, freshness, timeout, failure.
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
-import { blockMachine } from '../../machines/block.machine.js';
+import { blockMachine, topState, type CorrectionSettings } from '../../machines/block.machine.js';
 import type { Reading, Reply } from '../../machines/types.js';
 import type { Command } from '../../schemas/types.js';
 import { ManualClock } from '../../src/clock/clock.js';
 
 const origin = { connector: 'tcp', client: 'a' };
+
+/** No correction and an instant supply: these tests are about commands, freshness and timeouts. */
+export const plainCorrection: CorrectionSettings = {
+  strategy: 'none', maxStepV: 40, maxTotalV: 20, hold: false, holdDeadbandV: 0.01, settleResidualV: 0.003, responseTauMs: 0.001, integrationMs: 2000, noiseV: 0.004,
+};
 const other = { connector: 'tcp', client: 'b' };
 
 function harness(options: { presentSetpoint?: number; failApply?: boolean; applyDelayMs?: number } = {}) {
@@ -25,7 +30,7 @@ function harness(options: { presentSetpoint?: number; failApply?: boolean; apply
     },
     actions: { reply: (_, params) => replies.push(params) },
   });
-  const actor = createActor(machine, { clock, input: { block: 1, name: 'main', settleMs: 1000 } });
+  const actor = createActor(machine, { clock, input: { block: 1, name: 'main', settleMs: 1000, correction: plainCorrection } });
   actor.start();
   const reading = (volts: number, startedAt: number): Reading => ({ voltmeter: 'dvm', volts, raw: volts / -4050.65, startedAt, endedAt: startedAt + 2000 });
   return { clock, actor, replies, applied, reading };
@@ -40,7 +45,7 @@ describe('block machine', () => {
   it('adopts the present output as its setpoint at start, sending nothing', async () => {
     const h = harness({ presentSetpoint: 14000 });
     await h.clock.advance(0);
-    expect(h.actor.getSnapshot().value).toBe('idle');
+    expect(topState(h.actor.getSnapshot().value)).toBe('idle');
     expect(h.actor.getSnapshot().context.setpoint).toBe(14000);
     expect(h.applied).toEqual([]);
   });
@@ -49,11 +54,11 @@ describe('block machine', () => {
     const h = harness();
     await h.clock.advance(0);
     h.actor.send({ type: 'COMMAND', command: setVoltage(1000), origin });
-    expect(h.actor.getSnapshot().value).toBe('ramping');
+    expect(topState(h.actor.getSnapshot().value)).toBe('ramping');
     await h.clock.advance(0);
     expect(h.applied).toEqual([1000]);
     expect(h.replies).toEqual([{ origin, message: { type: 'answer', answer_type: 'set_voltage', block: 1, status: 'ok' } }]);
-    expect(h.actor.getSnapshot().value).toBe('idle');
+    expect(topState(h.actor.getSnapshot().value)).toBe('idle');
     expect(h.actor.getSnapshot().context.setpoint).toBe(1000);
   });
 
@@ -72,8 +77,8 @@ describe('block machine', () => {
     await h.clock.advance(0);
     h.actor.send({ type: 'COMMAND', command: check(1000, 0.5), origin });
     await h.clock.advance(0);
-    const sentAt = h.actor.getSnapshot().context.setpointSentAt!;
-    expect(h.actor.getSnapshot().value).toBe('correcting');
+    const sentAt = h.actor.getSnapshot().context.outputChangedAt!;
+    expect(topState(h.actor.getSnapshot().value)).toBe('correcting');
     // Integration began before the command: stale even though it is within tolerance.
     h.actor.send({ type: 'READING', reading: h.reading(1000.1, sentAt - 1500) });
     // Began after the setpoint but before the settling time ran out: still stale.
@@ -84,7 +89,7 @@ describe('block machine', () => {
     const answer = h.replies[0]!.message;
     expect(answer).toMatchObject({ type: 'answer', answer_type: 'set_voltage_and_check', block: '1', status: 'ok', voltage: 1000.2 });
     expect(answer.error).toBeCloseTo(0.2, 9);
-    expect(h.actor.getSnapshot().value).toBe('idle');
+    expect(topState(h.actor.getSnapshot().value)).toBe('idle');
   });
 
   it('keeps waiting while fresh readings are out of tolerance', async () => {
@@ -94,7 +99,7 @@ describe('block machine', () => {
     await h.clock.advance(2000);
     h.actor.send({ type: 'READING', reading: h.reading(1003, h.clock.now()) });
     expect(h.replies).toEqual([]);
-    expect(h.actor.getSnapshot().value).toBe('correcting');
+    expect(topState(h.actor.getSnapshot().value)).toBe('correcting');
   });
 
   it('answers timeout after `timeout` seconds with the last reading, in milliseconds of test time', async () => {
@@ -108,7 +113,7 @@ describe('block machine', () => {
     await h.clock.advance(1);
     expect(h.replies).toHaveLength(1);
     expect(h.replies[0]!.message).toMatchObject({ status: 'timeout', voltage: 1005.5, error: 5.5 });
-    expect(h.actor.getSnapshot().value).toBe('idle');
+    expect(topState(h.actor.getSnapshot().value)).toBe('idle');
     expect(h.clock.pendingTimers).toBe(0);
   });
 
@@ -121,7 +126,7 @@ describe('block machine', () => {
     await h.clock.advance(1000);
     expect(h.applied).toEqual([1000]);
     expect(h.replies[0]!.message).toMatchObject({ status: 'timeout' });
-    expect(h.actor.getSnapshot().value).toBe('idle');
+    expect(topState(h.actor.getSnapshot().value)).toBe('idle');
   });
 
   it('replies 6 and ends in error when the output instrument fails', async () => {
@@ -148,6 +153,6 @@ describe('block machine', () => {
     h.actor.send({ type: 'ABORT', reason: 'shutdown' });
     expect(h.replies[0]!.message).toMatchObject({ error_code: 6 });
     expect(String(h.replies[0]!.message.description)).toMatch(/shutting down/);
-    expect(h.actor.getSnapshot().value).toBe('idle');
+    expect(topState(h.actor.getSnapshot().value)).toBe('idle');
   });
 });

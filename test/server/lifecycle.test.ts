@@ -1,6 +1,7 @@
 // Start-up never changes the high voltage; shutdown ends commands, flushes readings, closes clients;
 // a voltmeter that drops out comes back on its own, and the log tells the story.
 import { readFileSync } from 'node:fs';
+import { topState } from '../../machines/block.machine.js';
 import { describe, expect, it } from 'vitest';
 import { checkCommand, setVoltageCommand } from '../../src/client/hv-connection.js';
 import { startTestServer } from '../helpers/test-server.js';
@@ -47,7 +48,7 @@ describe('server life cycle', () => {
     const answer = online.answer();
     online.send(setVoltageCommand(1, 1000));
     const blockState = () => (t.server.supervisor.getSnapshot().children['block-1']!.getSnapshot() as { value: string }).value;
-    await t.advanceUntil(() => blockState() === 'ramping', 1000, 1);
+    await t.advanceUntil(() => topState(blockState()) === 'ramping', 1000, 1);
     const stopped = t.runUntil(t.server.stop('SIGINT'), 60_000, 5);
     expect(await answer).toMatchObject({ answer_type: 'set_voltage', status: 'ok' });
     await stopped;

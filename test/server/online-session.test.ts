@@ -1,5 +1,6 @@
 // The whole server over real TCP sockets, driven as Online drives it.
 import { readFileSync } from 'node:fs';
+import { topState } from '../../machines/block.machine.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkCommand, setVoltageCommand } from '../../src/client/hv-connection.js';
 import { validators } from '../../src/messages/schema-validators.js';
@@ -110,7 +111,7 @@ describe('a server driven as Online drives it', () => {
     await online.close();
     await t.advanceUntil(() => t.logs.some((l) => l.msg === 'answer dropped: its client has disconnected'), 30_000);
     const block = t.server.supervisor.getSnapshot().children['block-1']!.getSnapshot() as { value: string; context: { setpoint: number } };
-    expect(block.value).toBe('idle');
+    expect(topState(block.value)).toBe('idle');
     expect(block.context.setpoint).toBe(2000);
   });
 });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import { blockMachine } from '../../machines/block.machine.js';
+import { plainCorrection } from '../machines/block.machine.test.js';
 import { supervisorMachine, type ChildSpec } from '../../machines/supervisor.machine.js';
 import type { Reading, Reply } from '../../machines/types.js';
 import { voltmeterMachine } from '../../machines/voltmeter.machine.js';
@@ -23,7 +24,7 @@ function harness(faults: Faults = {}, maxRestartsPerMinute = 5) {
   const notes: string[] = [];
   const specs: ChildSpec[] = [
     { id: 'voltmeter-dvm1', kind: 'voltmeter', input: { voltmeter: 'dvm1', dividerRatio: -4000, readingTimeoutMs: 15_000 } },
-    { id: 'block-1', kind: 'block', voltmeter: 'dvm1', input: { block: 1, name: 'main', settleMs: 1000 } },
+    { id: 'block-1', kind: 'block', voltmeter: 'dvm1', input: { block: 1, name: 'main', settleMs: 1000, correction: plainCorrection } },
   ];
   const machine = supervisorMachine.provide({
     actors: {
