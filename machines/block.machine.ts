@@ -88,13 +88,13 @@ export function topState(value: unknown): string {
   return typeof value === 'string' ? value : Object.keys(value as object)[0] ?? '';
 }
 
-/** How long after an output change of `stepV` volts a reading may begin and count. */
-export function settleTimeMs(stepV: number, c: CorrectionSettings, floorMs: number): number {
+/** How long after an output change of `stepV` volts a reading may begin and show less than `residualV` of it. */
+export function settleTimeMs(stepV: number, c: CorrectionSettings, floorMs: number, residualV = c.settleResidualV): number {
   const tau = c.responseTauMs;
   const windowFactor = (tau / c.integrationMs) * (1 - Math.exp(-c.integrationMs / tau));
   const residual = Math.abs(stepV) * windowFactor;
-  if (residual <= c.settleResidualV) return floorMs;
-  return Math.max(floorMs, tau * Math.log(residual / c.settleResidualV));
+  if (residual <= residualV) return floorMs;
+  return Math.max(floorMs, tau * Math.log(residual / residualV));
 }
 
 function checkCommand(context: BlockContext): SetVoltageAndCheckCommand | null {
@@ -102,9 +102,19 @@ function checkCommand(context: BlockContext): SetVoltageAndCheckCommand | null {
   return command?.command_type === 'set_voltage_and_check' ? command : null;
 }
 
-export function isFresh(context: BlockContext, reading: Reading): boolean {
+export function isFresh(context: BlockContext, reading: Reading, residualV = context.correction.settleResidualV): boolean {
   if (context.outputChangedAt === null) return true;
-  return reading.startedAt >= context.outputChangedAt + settleTimeMs(context.lastStepV, context.correction, context.settleMs);
+  return reading.startedAt >= context.outputChangedAt + settleTimeMs(context.lastStepV, context.correction, context.settleMs, residualV);
+}
+
+/**
+ * Whether a reading may answer a check: for our strategy, once what is left of the last change in
+ * it is below a quarter of the tolerance (corrections wait for the stricter settleResidualV); the
+ * older servers' strategies answer on any reading begun after the change, as they did.
+ */
+function mayAnswer(context: BlockContext, reading: Reading, maxError: number): boolean {
+  if (context.correction.strategy !== 'ours') return beganAfterChange(context, reading) && isFresh(context, reading, Infinity);
+  return isFresh(context, reading, Math.max(context.correction.settleResidualV, maxError / 4));
 }
 
 /** The half-error strategy waits only for readings that began after the change, as the older server did. */
@@ -170,6 +180,13 @@ const answerShutdown = {
     ),
 } as const;
 
+/** How long the transient of the change just written needs before a reading can answer or correct. */
+function announcedSettle(context: BlockContext): { block: number; settleMs: number } {
+  const command = checkCommand(context);
+  const residual = command ? Math.max(context.correction.settleResidualV, command.max_error / 4) : 0.025;
+  return { block: context.block, settleMs: settleTimeMs(context.lastStepV, context.correction, context.settleMs, residual) };
+}
+
 /** After the output was written: when, and by how much it moved. */
 function written(context: BlockContext, sent: SetpointSent): Partial<BlockContext> {
   return {
@@ -204,6 +221,12 @@ export const blockMachine = setup({
     note: (_, _params: { message: string; fields?: Record<string, unknown> }) => {},
     /** A settled reading at the present output: material for learning the transfer. */
     learnTransfer: (_, _params: { reading: Reading }) => {},
+    /**
+     * The output changed for a command (our strategy): the voltmeter abandons the reading in
+     * progress and starts the next when the transient has settled, so the first reading that can
+     * answer comes as early as the physics allows, not at whatever phase the 4 s cycle was in.
+     */
+    outputChanged: (_, _params: { block: number; settleMs: number }) => {},
   },
   guards: {
     isCheck: ({ context }) => checkCommand(context) !== null,
@@ -353,7 +376,13 @@ export const blockMachine = setup({
           {
             guard: 'isCheck',
             target: 'correcting',
-            actions: [assign(({ context, event }) => written(context, event.output)), assign({ setpoint: ({ context }) => context.inFlight!.command.voltage })],
+            actions: [
+              assign(({ context, event }) => written(context, event.output)),
+              assign({ setpoint: ({ context }) => context.inFlight!.command.voltage }),
+              enqueueActions(({ context, enqueue }) => {
+                if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
+              }),
+            ],
           },
           {
             target: 'idle',
@@ -396,7 +425,7 @@ export const blockMachine = setup({
               {
                 guard: ({ context, event }) => {
                   const command = checkCommand(context)!;
-                  return isFresh(context, event.reading) && Math.abs(event.reading.volts - command.voltage) <= command.max_error;
+                  return mayAnswer(context, event.reading, command.max_error) && Math.abs(event.reading.volts - command.voltage) <= command.max_error;
                 },
                 target: '#block.idle',
                 actions: [
@@ -412,10 +441,13 @@ export const blockMachine = setup({
                   const reading = event.reading;
                   enqueue.assign({ lastReading: reading });
                   const c = context.correction;
-                  const usable = c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading);
+                  const error = reading.volts - checkCommand(context)!.voltage;
+                  // A correction does not need the transient gone, only small against what it corrects:
+                  // with at most a quarter of the error left in the reading, it is at worst 25 % off.
+                  const usable = c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading, Math.max(c.settleResidualV, Math.abs(error) / 4));
                   if (!usable) return;
-                  if (c.strategy === 'ours') enqueue({ type: 'learnTransfer', params: { reading } });
-                  const demand = correctedDemand(context, reading.volts - checkCommand(context)!.voltage);
+                  if (c.strategy === 'ours' && isFresh(context, reading)) enqueue({ type: 'learnTransfer', params: { reading } });
+                  const demand = correctedDemand(context, error);
                   if (demand !== null) enqueue.assign({ pendingDemand: demand });
                 }),
               },
@@ -430,7 +462,13 @@ export const blockMachine = setup({
             input: ({ context }) => ({ block: context.block, volts: context.pendingDemand! }),
             onDone: {
               target: 'waiting',
-              actions: [assign(({ context, event }) => written(context, event.output)), assign({ corrections: ({ context }) => context.corrections + 1 })],
+              actions: [
+                assign(({ context, event }) => written(context, event.output)),
+                assign({ corrections: ({ context }) => context.corrections + 1 }),
+                enqueueActions(({ context, enqueue }) => {
+                  if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
+                }),
+              ],
             },
             onError: {
               target: '#block.error',

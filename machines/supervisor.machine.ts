@@ -47,6 +47,7 @@ export type SupervisorEvent =
   | { type: 'FORGET_RESTART'; id: string }
   | { type: 'RESET_CHILD'; id: string }
   | { type: 'SHUTDOWN' }
+  | { type: 'OUTPUT_CHANGED'; block: number; settleMs: number }
   | { type: 'CHILD_FAILED'; id: string; fault: string }
   | { type: `xstate.error.actor.${string}`; error: unknown }
   | { type: `xstate.done.actor.${string}`; output: Fault | undefined };
@@ -142,6 +143,14 @@ export const supervisorMachine = setup({
         for (const b of blocks) {
           if (context.children[b.id]?.status === 'running') enqueue.sendTo(b.id, event);
         }
+      }),
+    },
+    // A block's output changed for a command: its voltmeter starts the next reading when that settles.
+    OUTPUT_CHANGED: {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const spec = blockSpec(context.specs, event.block);
+        const meter = spec && voltmeterChildId(spec.voltmeter);
+        if (meter && context.children[meter]?.status === 'running') enqueue.sendTo(meter, { type: 'RESYNC', delayMs: event.settleMs });
       }),
     },
     FORGET_RESTART: {

@@ -1,12 +1,14 @@
 // One voltmeter reading one divider: runs its init sequence, then reads in a loop and reports
 // each reading to the supervisor, stamped with its integration window.
 
-import { assign, fromPromise, sendParent, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Fault, Reading } from './types.js';
 import { errorText } from './types.js';
 
 export interface VoltmeterInput {
   voltmeter: string;
+  /** One reading's duration (about 4.02 s): how far a resync may stretch the cycle. */
+  readingPeriodMs: number;
   /** HV volts per voltmeter volt (e.g. -4050.65). */
   dividerRatio: number;
   /** Longest one reading may take before the voltmeter counts as failed. */
@@ -23,12 +25,29 @@ export interface RawReading {
 export interface VoltmeterContext extends VoltmeterInput {
   lastReading: Reading | null;
   readings: number;
+  /** Output changes the meter lined its readings up with (see RESYNC). */
+  resyncs: number;
+  resyncDelayMs: number;
+  /** A long settle is under way, and it ends within one reading period. */
+  settlePending: boolean;
+  settleNear: boolean;
   fault: string | null;
 }
+
+/**
+ * A block changed its output and says how long the transient needs. The meter lines its readings
+ * up so that one begins exactly then, while still reading every ~4 s for Online:
+ * - a short settle (up to one reading period): the reading in progress, which carries the change
+ *   anyway, is abandoned and the next begins when the settle ends (a gap of at most two periods);
+ * - a long settle: readings go on, and only the one that would begin just before the settle ends
+ *   waits for it (one cycle stretched, again at most two periods).
+ */
+export type VoltmeterEvent = { type: 'RESYNC'; delayMs: number } | { type: 'SETTLE_NEAR' } | { type: 'SETTLED' };
 
 export const voltmeterMachine = setup({
   types: {
     context: {} as VoltmeterContext,
+    events: {} as VoltmeterEvent,
     input: {} as VoltmeterInput,
     output: {} as Fault,
   },
@@ -44,17 +63,70 @@ export const voltmeterMachine = setup({
   },
   delays: {
     readingTimeout: ({ context }) => context.readingTimeoutMs,
+    resyncDelay: ({ context }) => context.resyncDelayMs,
+  },
+  guards: {
+    shortSettle: ({ context, event }) => (event as { delayMs: number }).delayMs <= context.readingPeriodMs,
+  },
+  actions: {
+    publish: enqueueActions(({ context, event, enqueue }) => {
+      const output = (event as unknown as { output: RawReading }).output;
+      const reading = {
+        voltmeter: context.voltmeter,
+        raw: output.raw,
+        volts: output.raw * context.dividerRatio,
+        startedAt: output.startedAt,
+        endedAt: output.endedAt,
+      };
+      enqueue.assign({ lastReading: reading, readings: context.readings + 1 });
+      enqueue.sendParent({ type: 'READING', reading });
+    }),
+    startShortSettle: enqueueActions(({ context, event, enqueue }) => {
+      enqueue.cancel('settleNear');
+      enqueue.cancel('settled');
+      enqueue.assign({
+        resyncDelayMs: Math.max(0, (event as { delayMs: number }).delayMs),
+        resyncs: context.resyncs + 1,
+        settlePending: false,
+        settleNear: false,
+      });
+    }),
+    startLongSettle: enqueueActions(({ context, event, enqueue }) => {
+      const delay = (event as { delayMs: number }).delayMs;
+      enqueue.cancel('settleNear');
+      enqueue.cancel('settled');
+      enqueue.assign({ resyncs: context.resyncs + 1, settlePending: true, settleNear: false });
+      enqueue.raise({ type: 'SETTLE_NEAR' }, { delay: delay - context.readingPeriodMs, id: 'settleNear' });
+      enqueue.raise({ type: 'SETTLED' }, { delay, id: 'settled' });
+    }),
   },
 }).createMachine({
   id: 'voltmeter',
-  context: ({ input }) => ({ ...input, lastReading: null, readings: 0, fault: null }),
+  context: ({ input }) => ({
+    ...input,
+    lastReading: null,
+    readings: 0,
+    resyncs: 0,
+    resyncDelayMs: 0,
+    settlePending: false,
+    settleNear: false,
+    fault: null,
+  }),
+  on: {
+    SETTLE_NEAR: { actions: assign({ settleNear: ({ context }) => context.settlePending }) },
+    SETTLED: { actions: assign({ settlePending: false, settleNear: false }) },
+  },
   initial: 'initializing',
   states: {
     initializing: {
       invoke: {
         src: 'initVoltmeter',
         input: ({ context }) => ({ voltmeter: context.voltmeter }),
-        onDone: 'measuring',
+        onDone: [
+          // A short settle began while the meter was being set up: start late rather than early.
+          { guard: ({ context }) => context.resyncDelayMs > 0, target: 'resyncing' },
+          { target: 'measuring' },
+        ],
         onError: {
           target: 'error',
           actions: assign({ fault: ({ event }) => `initialisation failed: ${errorText(event.error)}` }),
@@ -65,6 +137,9 @@ export const voltmeterMachine = setup({
           target: 'error',
           actions: assign({ fault: ({ context }) => `initialisation took longer than ${context.readingTimeoutMs / 1000} s` }),
         },
+      },
+      on: {
+        RESYNC: [{ guard: 'shortSettle', actions: 'startShortSettle' }, { actions: 'startLongSettle' }],
       },
     },
     measuring: {
@@ -79,21 +154,15 @@ export const voltmeterMachine = setup({
             actions: assign({ fault: ({ event }) => `reading ${event.output.raw} V is not a finite number; expected a voltage` }),
           },
           {
+            // The settle ends before another whole reading would: publish this one, then wait for it.
+            guard: ({ context }) => context.settlePending && context.settleNear,
+            target: 'waitingToSettle',
+            actions: 'publish',
+          },
+          {
             target: 'measuring',
             reenter: true,
-            actions: [
-              assign({
-                lastReading: ({ context, event }) => ({
-                  voltmeter: context.voltmeter,
-                  raw: event.output.raw,
-                  volts: event.output.raw * context.dividerRatio,
-                  startedAt: event.output.startedAt,
-                  endedAt: event.output.endedAt,
-                }),
-                readings: ({ context }) => context.readings + 1,
-              }),
-              sendParent(({ context }) => ({ type: 'READING' as const, reading: context.lastReading! })),
-            ],
+            actions: 'publish',
           },
         ],
         onError: {
@@ -107,6 +176,32 @@ export const voltmeterMachine = setup({
           target: 'error',
           actions: assign({ fault: ({ context }) => `no reading within ${context.readingTimeoutMs / 1000} s` }),
         },
+      },
+      on: {
+        RESYNC: [
+          { guard: 'shortSettle', target: 'resyncing', actions: 'startShortSettle' },
+          { actions: 'startLongSettle' },
+        ],
+      },
+    },
+    /** A short settle: the abandoned reading's successor begins when it ends. */
+    resyncing: {
+      after: { resyncDelay: 'measuring' },
+      on: {
+        RESYNC: [
+          { guard: 'shortSettle', target: 'resyncing', reenter: true, actions: 'startShortSettle' },
+          { target: 'waitingToSettle', actions: 'startLongSettle' },
+        ],
+      },
+    },
+    /** A long settle's last stretch: the next reading begins when it ends. */
+    waitingToSettle: {
+      on: {
+        SETTLED: { target: 'measuring', actions: assign({ settlePending: false, settleNear: false }) },
+        RESYNC: [
+          { guard: 'shortSettle', target: 'resyncing', actions: 'startShortSettle' },
+          { actions: 'startLongSettle' },
+        ],
       },
     },
     error: { type: 'final' },

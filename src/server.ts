@@ -21,6 +21,7 @@ import { TransferEstimator } from './control/transfer-estimator.js';
 import { TransferStore } from './control/transfer-store.js';
 import { blockInstrumentActors, configuredTransfer, learnFrom, type OutputChannel } from './devices/output-device.js';
 import { voltmeterInstrumentActors } from './devices/voltmeter-device.js';
+import { MEASUREMENT_MS } from './instruments/agilent-34401a.js';
 import { createInstruments, type Instruments } from './instruments/create-instruments.js';
 import type { Logger } from './log/logger.js';
 import { throttledLogger } from './log/log-throttle.js';
@@ -76,7 +77,7 @@ function childSpecs(config: ServerConfig): ChildSpec[] {
       id: voltmeterChildId(m.id),
       kind: 'voltmeter',
       // The machine's own limit is a safety net behind the driver's timeout, so the driver's clearer reason comes first.
-      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: m.reading_timeout_s * 1000 + 5000 },
+      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: m.reading_timeout_s * 1000 + 5000, readingPeriodMs: MEASUREMENT_MS },
     })),
     ...config.blocks.map((b): ChildSpec => ({
       id: blockChildId(b.id),
@@ -172,6 +173,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             hub.deliver(origin, message);
           },
           note: ({ context }, { message, fields }) => deviceLog.info({ block: context.block, ...fields }, `block ${context.block}: ${message}`),
+          outputChanged: (_, { block, settleMs }) => supervisorRef?.send({ type: 'OUTPUT_CHANGED', block, settleMs }),
           learnTransfer: ({ context }, { reading }) => {
             const channel = channels.get(context.block);
             const outcome = learnFrom(channel, reading, clock.now());

@@ -1,8 +1,9 @@
 // A simulated Agilent 34401A reading a divider: a measurement integrates the plant's HV over the
 // configured number of power-line cycles (2 s at NPLC 100, 50 Hz), autozeroes for as long again,
 // and is ready about 4.02 s after it was triggered, with the meter's noise.
-// INIT starts one; FETC? waits for it and answers; READ? is both.
-// Commands: *IDN? *RST *CLS CONF:VOLT:DC DET:BAND INP:IMP:AUTO VOLT:NPLC ZERO:AUTO INIT FETC? READ? SYST:ERR? SYST:REM
+// INIT starts one (ignored, -213, while one runs); ABOR abandons it; FETC? waits for it and
+// answers; READ? is both.
+// Commands: *IDN? *RST *CLS CONF:VOLT:DC DET:BAND INP:IMP:AUTO VOLT:NPLC ZERO:AUTO INIT ABOR FETC? READ? SYST:ERR? SYST:REM
 
 import type { Clock } from '../../src/clock/clock.js';
 import type { SeededRandom } from '../random.js';
@@ -45,6 +46,9 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
   private autozero = true;
   private lastRaw: number | null = null;
   private measurement: Promise<string> | null = null;
+  private measuring = false;
+  /** Counts ABORts, so a measurement knows it was abandoned. */
+  private aborted = 0;
 
   constructor(
     name: string,
@@ -85,7 +89,13 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
       this.autozero = boolArg(args, 0);
     });
     this.on('INITiate', () => {
+      if (this.measuring) throw new ScpiError(-213, 'Init ignored'); // as the real meter: one measurement at a time
       this.measurement = this.measure();
+    });
+    this.on('ABORt', () => {
+      this.aborted++;
+      this.measuring = false;
+      this.measurement = null;
     });
     this.on('FETCh?', () => {
       if (!this.measurement) throw new ScpiError(-230, 'Data stale');
@@ -107,7 +117,11 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
   private async measure(): Promise<string> {
     const startedAt = this.clock.now() + TRIGGER_DELAY_MS;
     const integrationMs = (this.nplc / LINE_HZ) * 1000;
+    const generation = this.aborted;
+    this.measuring = true;
     await this.clock.sleep(this.readingTimeMs);
+    if (generation !== this.aborted) return new Promise<string>(() => {}); // abandoned: never answers
+    this.measuring = false;
     const clean = this.plant.meanHv(startedAt, startedAt + integrationMs);
     let hv = clean + (this.noise.sigma0V + (this.noise.perKvV * Math.abs(clean)) / 1000) * this.random.gaussian();
     if (this.random.next() < this.noise.outlierRate) {

@@ -10,6 +10,9 @@ export const DEFAULT_BLOCKS = [
     max_volts: 25000,
     voltmeter: 'divider-1',
     output: { driver: 'fluke-5502e', resource: 'sim::calibrator', gain: 3500.5, offset: 1.26, min_volts: 0, max_volts: 10 },
+    // The simulated supply is the one fitted to the calibration runs (day 29.11.2022), not the
+    // configured straight line: the block has to find the difference, as in the lab.
+    simulation: { model: 'fitted', day: 2 },
   },
   {
     id: 2,
@@ -22,6 +25,13 @@ export const DEFAULT_BLOCKS = [
 ];
 
 export const DEFAULT_VOLTMETERS = [
-  { id: 'divider-1', driver: 'agilent-34401a', resource: 'sim::voltmeter-1', divider_ratio: -4050.65, series: 'HV', simulation: { seed: 1 } },
+  {
+    id: 'divider-1',
+    driver: 'agilent-34401a',
+    resource: 'sim::voltmeter-1',
+    divider_ratio: -4050.65,
+    series: 'HV',
+    simulation: { seed: 1, outlier_rate: 0.0074 },
+  },
   { id: 'divider-2', driver: 'agilent-34401a', resource: 'sim::voltmeter-2', divider_ratio: -2025.7, series: 'HV2', simulation: { seed: 2 } },
 ];

@@ -1,6 +1,6 @@
 // Driver: Agilent (HP) 34401A digital multimeter reading a divider (PROTOCOL.md §6).
 // Init: *IDN? check, *RST, *CLS, CONF:VOLT:DC 10,0.00001, DET:BAND 3, INP:IMP:AUTO ON, VOLT:NPLC 100,
-// then SYST:ERR? drained. Each reading: INIT, a wait of one measurement time, then FETC?.
+// then SYST:ERR? drained. Each reading: ABOR;INIT, a wait of one measurement time, then FETC?.
 // READ? would hold the GPIB bus for the whole 4 s of a reading, so a setpoint for the calibrator
 // on the same bus would wait for it; INIT ... FETC? leaves the bus free while the meter integrates,
 // and the integration window is stamped from when INIT went out.
@@ -50,7 +50,8 @@ export class Agilent34401A implements VoltmeterInstrument {
   }
 
   async read(signal?: AbortSignal): Promise<RawReading> {
-    await this.transport.write('INIT\n');
+    // ABOR first: a measurement left running by an abandoned reading would make INIT be ignored (-213).
+    await this.transport.write('ABOR;INIT\n');
     const startedAt = this.clock.now() + TRIGGER_DELAY_MS;
     await this.clock.sleep(MEASUREMENT_MS, signal);
     const answer = await this.transport.query('FETC?', { timeoutMs: this.options.readingTimeoutMs });

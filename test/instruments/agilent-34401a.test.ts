@@ -36,15 +36,15 @@ describe('Agilent 34401A driver', () => {
     await expect(dmm.init()).rejects.toThrow('init left errors in the queue: -113,"Undefined header"; -222,"Data out of range"');
   });
 
-  it('triggers with INIT, waits one measurement (4.02 s) on the clock, fetches with FETC?, and stamps the window from INIT', async () => {
+  it('triggers with ABOR;INIT, waits one measurement (4.02 s) on the clock, fetches with FETC?, and stamps the window from INIT', async () => {
     const { transport, clock, dmm } = driver(['-4.59186512E+00\n']);
     const asked = clock.now();
     const pending = dmm.read();
     await clock.advance(4019);
-    expect(transport.written).toEqual(['INIT\n']);
+    expect(transport.written).toEqual(['ABOR;INIT\n']);
     await clock.advance(1);
     expect(await pending).toEqual({ raw: -4.59186512, startedAt: asked + 10, endedAt: asked + 2010 });
-    expect(transport.written).toEqual(['INIT\n', 'FETC?\n']);
+    expect(transport.written).toEqual(['ABOR;INIT\n', 'FETC?\n']);
   });
 
   it('treats overload (+9.9E+37) as an error and drains the queue after it', async () => {
@@ -55,7 +55,7 @@ describe('Agilent 34401A driver', () => {
     expect(err).toBeInstanceOf(InstrumentError);
     expect((err as InstrumentError).code).toBe('out-of-range');
     expect((err as Error).message).toMatch(/FETC\? answered \+9\.90000000E\+37: overload/);
-    expect(transport.written).toEqual(['INIT\n', 'FETC?\n', 'SYST:ERR?\n']);
+    expect(transport.written).toEqual(['ABOR;INIT\n', 'FETC?\n', 'SYST:ERR?\n']);
   });
 
   it('refuses an answer that is not a number, naming it and the errors it found', async () => {

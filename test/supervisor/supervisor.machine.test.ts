@@ -23,7 +23,7 @@ function harness(faults: Faults = {}, maxRestartsPerMinute = 5) {
   const published: { reading: Reading; blocks: number[] }[] = [];
   const notes: string[] = [];
   const specs: ChildSpec[] = [
-    { id: 'voltmeter-dvm1', kind: 'voltmeter', input: { voltmeter: 'dvm1', dividerRatio: -4000, readingTimeoutMs: 15_000 } },
+    { id: 'voltmeter-dvm1', kind: 'voltmeter', input: { voltmeter: 'dvm1', dividerRatio: -4000, readingTimeoutMs: 15_000, readingPeriodMs: 4020 } },
     { id: 'block-1', kind: 'block', voltmeter: 'dvm1', input: { block: 1, name: 'main', settleMs: 1000, correction: plainCorrection } },
   ];
   const machine = supervisorMachine.provide({
@@ -182,7 +182,7 @@ describe('voltmeter', () => {
     const actor = createActor(parent, {
       clock,
       input: {
-        children: [{ id: 'voltmeter-v', kind: 'voltmeter', input: { voltmeter: 'v', dividerRatio: -4000, readingTimeoutMs: 15_000 } }],
+        children: [{ id: 'voltmeter-v', kind: 'voltmeter', input: { voltmeter: 'v', dividerRatio: -4000, readingTimeoutMs: 15_000, readingPeriodMs: 4020 } }],
         policy: { maxRestartsPerMinute: 0, backoffInitialMs: 1000, backoffMaxMs: 1000 },
       },
     });
