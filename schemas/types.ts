@@ -107,6 +107,7 @@ export interface VoltmeterSimulationConfig {
   noise_volts_per_kv: number;
   outlier_rate: number;
   outlier_volts: number;
+  constant_hv_volts: number;
   seed: number;
 }
 
@@ -117,6 +118,7 @@ export interface VoltmeterConfig {
   address?: number;
   divider_ratio: number;
   series: string;
+  publish_as?: string;
   reading_timeout_s: number;
   simulation: VoltmeterSimulationConfig;
 }

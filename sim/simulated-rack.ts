@@ -53,8 +53,10 @@ export class SimulatedRack {
       const name = simName(meter.resource);
       if (!name) continue;
       const block = blocks.find((b) => b.voltmeter === meter.id);
-      // A voltmeter on no block's divider reads a supply that stays at 0 V.
-      const plant = (block && this.plants.get(block.id)) ?? new SupplyPlant({ gain: 0, offset: 0, tauMs: 1 }, 0, clock.now());
+      // A voltmeter on no block's divider (the electron gun's) reads a steady supply of its own.
+      const plant =
+        (block && this.plants.get(block.id)) ??
+        new SupplyPlant({ gain: 0, offset: meter.simulation.constant_hv_volts, tauMs: 1, driftV2PerS: FITTED_PLANT.drift_v2_per_s, seed: meter.simulation.seed }, 0, clock.now());
       const s = meter.simulation;
       const device = new Agilent34401A(name, plant, meter.divider_ratio, clock, new SeededRandom(s.seed), {
         sigma0V: s.noise_volts,

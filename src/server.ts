@@ -128,6 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log.error({ err: err.message, path }, `reading not written to ${path}`),
   );
   const seriesOf = new Map(config.voltmeters.map((m) => [m.id, m.series]));
+  const publishedAs = new Map(config.voltmeters.flatMap((m) => (m.publish_as ? [[m.id, m.publish_as] as const] : [])));
   const blocks = new Map(config.blocks.map((b) => [b.id, b]));
   const connectorLog = log.child({ component: 'connector' });
   let supervisorRef: Actor<typeof supervisorMachine> | null = null;
@@ -198,6 +199,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       publishReading: (_, { reading, blocks: measured }) => {
         void readingsLog.append(seriesOf.get(reading.voltmeter) ?? reading.voltmeter, reading.endedAt, reading.volts);
         for (const block of measured) hub.broadcast({ type: 'answer', answer_type: 'get_voltage', block, voltage: reading.volts });
+        const label = measured.length === 0 ? publishedAs.get(reading.voltmeter) : undefined;
+        if (label) hub.broadcast({ type: 'answer', answer_type: 'get_voltage', block: label, voltage: reading.volts });
         deviceLog.debug({ voltmeter: reading.voltmeter, volts: reading.volts, raw: reading.raw }, 'reading');
       },
       note: (_, { level, message, child }) => supervisorLog[level]({ child }, message),

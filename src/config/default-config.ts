@@ -1,5 +1,6 @@
 // The rack as it is when no config file names it: block 1 (main, 0–25 kV, Fluke 5502E) on
-// divider 1 and block 2 (shift, 0–1 kV, ADAM analog output) on divider 2 (PROTOCOL.md §6),
+// divider 1, block 2 (shift, 0–1 kV, ADAM analog output) on divider 2, and the electron gun's
+// read-only voltmeter (divider ×2025.4) (PROTOCOL.md §6),
 // every instrument a simulator in this process (`sim::NAME`), reached through its real driver.
 
 export const DEFAULT_BLOCKS = [
@@ -34,4 +35,14 @@ export const DEFAULT_VOLTMETERS = [
     simulation: { seed: 1, outlier_rate: 0.0074 },
   },
   { id: 'divider-2', driver: 'agilent-34401a', resource: 'sim::voltmeter-2', divider_ratio: -2025.7, series: 'HV2', simulation: { seed: 2 } },
+  // The electron gun's voltage, read-only: shown to the operator and logged, not a block.
+  {
+    id: 'gun',
+    driver: 'agilent-34401a',
+    resource: 'sim::voltmeter-gun',
+    divider_ratio: 2025.4,
+    series: 'GUN',
+    publish_as: 'gun',
+    simulation: { seed: 3, constant_hv_volts: 18000 },
+  },
 ];

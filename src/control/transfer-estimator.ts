@@ -43,7 +43,10 @@ export class TransferEstimator {
       if ([p.v, p.hv, p.n, p.at].every(Number.isFinite)) this.points.set(Math.round(p.v / BIN_V), p);
     }
     this.fitted = { ...configured };
-    this.refit(Date.now());
+    // Ages count from the newest point: points are stamped in the server's clock time, which in
+    // simulation is not the wall clock.
+    const newest = Math.max(0, ...[...this.points.values()].map((p) => p.at));
+    this.refit(newest);
   }
 
   get transfer(): Transfer {

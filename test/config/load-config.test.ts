@@ -45,7 +45,7 @@ describe('loadConfig', () => {
     ['tcp:\n  port: 70000\n', /key 'tcp\.port' is 70000; expected a TCP port/],
     ['colour: blue\n', /key 'colour' is not a known key; expected one of sim, time_scale/],
     ['blocks:\n  - id: 1\n', /key 'blocks\[0\]\.voltmeter' is missing; expected the id of the voltmeter/],
-    ['blocks:\n  - id: 1\n    voltmeter: dvm9\n    output: { resource: "sim::c" }\n', /key 'blocks\[0\]\.voltmeter' is "dvm9"; expected one of the voltmeters' ids \(divider-1, divider-2\)/],
+    ['blocks:\n  - id: 1\n    voltmeter: dvm9\n    output: { resource: "sim::c" }\n', /key 'blocks\[0\]\.voltmeter' is "dvm9"; expected one of the voltmeters' ids \(divider-1, divider-2, gun\)/],
     ['blocks:\n  - { id: 1, voltmeter: divider-1, max_volts: -1, output: { resource: "sim::c" } }\n', /'blocks\[0\]\.min_volts' and 'max_volts' are 0 and -1; expected min_volts below max_volts/],
     ['voltmeters:\n  - { id: a, resource: "sim::a", divider_ratio: 0 }\n', /key 'voltmeters\[0\]\.divider_ratio' is 0; expected HV volts per voltmeter volt/],
     ['voltmeters:\n  - { id: a, divider_ratio: -4000 }\n', /key 'voltmeters\[0\]\.resource' is missing; expected where the voltmeter is: GPIB0::20::INSTR/],

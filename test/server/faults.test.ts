@@ -97,7 +97,7 @@ describe('faults from the back door, under a running server', () => {
   it('refuses a back-door command that names no instrument or is malformed', () => {
     expect(t.server.control!.apply({ cmd: 'fault', device: 'toaster', fault: 'offline', on: true })).toEqual({
       ok: false,
-      error: 'no simulated instrument is called "toaster"; expected one of calibrator, ao, voltmeter-1, voltmeter-2',
+      error: 'no simulated instrument is called "toaster"; expected one of calibrator, ao, voltmeter-1, voltmeter-2, voltmeter-gun',
     });
     expect(t.server.control!.apply({ cmd: 'explode' })).toMatchObject({ ok: false, error: expect.stringMatching(/is not valid/) });
     expect(t.server.control!.apply({ cmd: 'time_scale', value: 5 })).toEqual({ ok: false, error: 'this clock cannot change its time scale' });

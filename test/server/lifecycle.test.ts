@@ -110,3 +110,22 @@ describe('server life cycle', () => {
     await t.stop();
   });
 });
+
+describe('electron-gun voltmeter', () => {
+  it('is published as get_voltage with block "gun", and logged to its own series', async () => {
+    const t = await startTestServer();
+    const online = await t.connect();
+    const gun = await t.runUntil(online.next((m) => m.answer_type === 'get_voltage' && m.block === 'gun'));
+    expect(Math.abs((gun.voltage as number) - 18000)).toBeLessThan(0.5);
+    await t.clock.advance(4100);
+    await t.server.readingsLog.flush();
+    const rows = readFileSync(t.server.readingsLog.pathFor('GUN', t.clock.now()), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('timestamp\tHV');
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    // Read-only: it is no block, so a command for it is refused.
+    const refused = online.answer();
+    online.send({ type: 'command', command_type: 'set_voltage', block: 'gun', voltage: 1 });
+    expect(await t.runUntil(refused)).toMatchObject({ error_code: 9 });
+    await t.stop();
+  });
+});

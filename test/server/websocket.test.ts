@@ -69,7 +69,7 @@ describe('websocket /channel', () => {
     const base = `http://${t.server.http.host}:${t.server.http.port}`;
     const status = (await (await fetch(`${base}/api/status`)).json()) as { sim: boolean; actors: { id: string; state: unknown }[] };
     expect(status.sim).toBe(true);
-    expect(status.actors.map((a) => a.id)).toEqual(['voltmeter-divider-1', 'voltmeter-divider-2', 'block-1', 'block-2', 'tcp', 'ws']);
+    expect(status.actors.map((a) => a.id)).toEqual(['voltmeter-divider-1', 'voltmeter-divider-2', 'voltmeter-gun', 'block-1', 'block-2', 'tcp', 'ws']);
     expect(status.actors.find((a) => a.id === 'block-1')?.state).toBe('idle');
     expect((await fetch(`${base}/nowhere`)).status).toBe(404);
   });

@@ -75,7 +75,7 @@ describe.each(['lan-sockets', 'lan-prologix'])('hv-server with examples/%s.yaml 
     const base = await freePortRange();
     const sim = await startSim(base);
     const ports = JSON.parse(sim.match[1]!) as Record<string, number>;
-    expect(Object.keys(ports).sort()).toEqual(['ao', 'calibrator', 'control', 'prologix', 'voltmeter-1', 'voltmeter-2']);
+    expect(Object.keys(ports).sort()).toEqual(['ao', 'calibrator', 'control', 'prologix', 'voltmeter-1', 'voltmeter-2', 'voltmeter-gun']);
     expect(ports).toMatchObject({ calibrator: base, ao: base + 1, prologix: base + 8, control: base + 9 });
 
     const config = readFileSync(join(root, 'examples', `${example}.yaml`), 'utf8')
