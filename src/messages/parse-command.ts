@@ -38,7 +38,7 @@ export function parseCommand(meta: Meta, blocks: ReadonlyMap<number, Pick<BlockC
   const blockConfig = blocks.get(block);
   if (!blockConfig) {
     const known = [...blocks.keys()].join(', ');
-    return refuse('INCORRECT_MESSAGE_PARAMS', `field 'block' is ${showValue(blockAsSent)}; expected a configured block (${known})`);
+    return refuse('INCORRECT_MESSAGE_PARAMS', `field 'block' is ${showValue(blockAsSent)}: block ${block} is not configured; expected one of the configured blocks (${known})`);
   }
   const voltage = meta.voltage as number;
   if (voltage < blockConfig.min_volts || voltage > blockConfig.max_volts) {

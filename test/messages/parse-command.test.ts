@@ -26,6 +26,15 @@ describe('parseCommand', () => {
     expect(parsed.ok && parsed.command).toMatchObject({ block: 2, blockAsSent: '2' });
   });
 
+  it('says so when block 2 is not configured', () => {
+    const parsed = parseCommand({ ...base, block: '2' }, new Map([[1, { id: 1, min_volts: 0, max_volts: 25000 }]]));
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.reply).toMatchObject({
+      error_code: 9,
+      description: `field 'block' is "2": block 2 is not configured; expected one of the configured blocks (1)`,
+    });
+  });
+
   it("fills Online's defaults for set_voltage_and_check", () => {
     const parsed = parseCommand({ ...base, command_type: 'set_voltage_and_check', block: '1' }, blocks);
     expect(parsed.ok && parsed.command).toMatchObject({ max_error: 5, timeout: 20 });
@@ -43,7 +52,7 @@ describe('parseCommand', () => {
     [JSON.parse('{"type":"command","command_type":"set_voltage","block":1,"voltage":1e999}'), 9, /is Infinity/],
     [{ ...base, voltage: null }, 9, /field 'voltage' is null/],
     [{ ...base, block: 2, voltage: 1500 }, 9, /expected 0 to 1000 V for block 2/],
-    [{ ...base, block: 3 }, 9, /field 'block' is 3; expected a configured block \(1, 2\)/],
+    [{ ...base, block: 3 }, 9, /field 'block' is 3: block 3 is not configured; expected one of the configured blocks \(1, 2\)/],
     [{ ...base, block: 'main' }, 9, /field 'block' is "main"; expected a block number/],
     [{ ...base, block: 1.5 }, 9, /field 'block' is 1.5/],
     [{ type: 'command', command_type: 'set_voltage', block: 1 }, 9, /field 'voltage' is missing; expected a finite number/],

@@ -51,7 +51,7 @@ describe('bad input on a live server', () => {
     ['an unknown command_type', command({ command_type: 'reboot' }), 7, /field 'command_type' is "reboot"/],
     ['a missing voltage', encodeEnvelope({ type: 'command', command_type: 'set_voltage', block: 1 }), 9, /field 'voltage' is missing/],
     ['a missing block', encodeEnvelope({ type: 'command', command_type: 'set_voltage', voltage: 5 }), 9, /field 'block' is missing/],
-    ['a block that does not exist', command({ block: '7' }), 9, /field 'block' is "7"; expected a configured block \(1, 2\)/],
+    ['a block that does not exist', command({ block: '7' }), 9, /field 'block' is "7": block 7 is not configured; expected one of the configured blocks \(1, 2\)/],
   ])('%s gets code %i', async (_name, bytes, code, description) => {
     const { raw, reply } = await replyTo(bytes);
     expect(reply).toMatchObject({ type: 'reply', reply_type: 'error', error_code: code });
