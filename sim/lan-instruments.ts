@@ -59,11 +59,16 @@ export async function startLanInstruments(options: LanInstrumentsOptions): Promi
   const bus = gpibAddresses(options.blocks, options.voltmeters, rack);
   const prologix = new PrologixServer(bus, timing);
   ports.prologix = await prologix.listen(host, options.prologixPort);
-  const control = new SimulatorControl(rack.devices, clock, {
-    dropConnections: (device) => {
-      for (const [name, server] of servers) if (device === undefined || device === name) server.dropConnections();
+  const control = new SimulatorControl(
+    rack.devices,
+    clock,
+    {
+      dropConnections: (device) => {
+        for (const [name, server] of servers) if (device === undefined || device === name) server.dropConnections();
+      },
     },
-  });
+    rack.plants,
+  );
   const controlServer = new ControlServer(control);
   ports.control = await controlServer.listen(host, options.controlPort);
   const gpib = Object.fromEntries([...bus].map(([address, device]) => [device.name, address]));

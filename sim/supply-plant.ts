@@ -36,6 +36,9 @@ const DRIFT_STEP_MS = 1000;
 export class SupplyPlant {
   private segments: Segment[];
   private driveVolts: number;
+  /** A training fault: a steady ramp added from `since` (V/s), and a tripped supply (output 0). */
+  private ramp = { voltsPerS: 0, since: 0, base: 0 };
+  private tripped = false;
   private readonly drift: { origin: number; values: number[]; random: SeededRandom; sigmaPerStep: number };
 
   constructor(
@@ -63,21 +66,47 @@ export class SupplyPlant {
     return p.gain * driveVolts + p.offset + (p.quadratic ?? 0) * driveVolts * driveVolts;
   }
 
+  get isTripped(): boolean {
+    return this.tripped;
+  }
+
+  /** Training: the supply trips (its output falls to 0 V and stays there until reset). */
+  trip(now: number): void {
+    this.tripped = true;
+    this.segments.push({ from: now, start: this.responseAt(now), target: 0 });
+  }
+
+  /** Training: drift at `voltsPerMinute` from now on (0 stops it), on top of the fitted drift. */
+  setRamp(voltsPerMinute: number, now: number): void {
+    this.ramp = { voltsPerS: voltsPerMinute / 60, since: now, base: this.rampAt(now) };
+  }
+
+  /** Training: back to normal, at the present drive. */
+  reset(now: number): void {
+    this.ramp = { voltsPerS: 0, since: now, base: 0 };
+    this.tripped = false;
+    this.segments.push({ from: now, start: this.responseAt(now), target: this.targetFor(this.driveVolts) });
+  }
+
   setDrive(driveVolts: number, now: number): void {
     const start = this.responseAt(now);
     this.driveVolts = driveVolts;
-    this.segments.push({ from: now, start, target: this.targetFor(driveVolts) });
+    this.segments.push({ from: now, start, target: this.tripped ? 0 : this.targetFor(driveVolts) });
     while (this.segments.length > 1 && (this.segments[1] as Segment).from < now - HISTORY_MS) this.segments.shift();
   }
 
   /** HV output at time `t`. */
   hvAt(t: number): number {
-    return this.responseAt(t) + this.driftAt(t);
+    return this.responseAt(t) + this.driftAt(t) + this.rampAt(t);
+  }
+
+  private rampAt(t: number): number {
+    return this.ramp.base + (this.ramp.voltsPerS * Math.max(0, t - this.ramp.since)) / 1000;
   }
 
   /** Mean HV over [from, to], as an integrating voltmeter sees it. */
   meanHv(from: number, to: number): number {
-    const drift = this.driftAt((from + to) / 2);
+    const drift = this.driftAt((from + to) / 2) + this.rampAt((from + to) / 2);
     if (to <= from) return this.responseAt(from) + drift;
     const tau = this.parameters.tauMs;
     let integral = 0;

@@ -1,7 +1,6 @@
 // Puts the server together from its config: instruments, supervisor with its children,
 // connectors, readings log and sync; and takes it apart again in the order that loses nothing.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createActor, waitFor, type Actor, type AnyActorRef } from 'xstate';
 import { blockMachine, topState, type CorrectionSettings } from '../machines/block.machine.js';
@@ -16,7 +15,7 @@ import { ConfigError } from './config/load-config.js';
 import { ClientHub } from './connectors/client-hub.js';
 import { atMost, connectorActors, type ConnectorServices } from './connectors/connector-server.js';
 import { TcpConnector } from './connectors/tcp-connector.js';
-import { CHANNEL_PATH, WsConnector } from './connectors/ws-connector.js';
+import { WsConnector } from './connectors/ws-connector.js';
 import { TransferEstimator } from './control/transfer-estimator.js';
 import { TransferStore } from './control/transfer-store.js';
 import { blockInstrumentActors, configuredTransfer, learnFrom, type OutputChannel } from './devices/output-device.js';
@@ -27,7 +26,7 @@ import type { Logger } from './log/logger.js';
 import { throttledLogger } from './log/log-throttle.js';
 import { ReadingsLog } from './storage/readings-log.js';
 import { SyncCommand } from './storage/sync-command.js';
-import { serverStatus } from './web/status.js';
+import { httpRoutes } from './web/http-routes.js';
 
 export const TCP_CONNECTOR = 'tcp';
 export const WS_CONNECTOR = 'ws';
@@ -109,9 +108,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     options.instruments ?? createInstruments(config, { clock, simEndpoints: rack?.endpoints ?? new Map(), visaLibrary: config.instruments.visa_library });
   const simLog = log.child({ component: 'simulator' });
   const control = rack
-    ? new SimulatorControl(rack.devices, clock as Clock & { setTimeScale?: (k: number) => void }, {
-        changed: (command) => simLog.warn({ command }, `simulator: ${JSON.stringify(command)}`),
-      })
+    ? new SimulatorControl(
+        rack.devices,
+        clock as Clock & { setTimeScale?: (k: number) => void },
+        { changed: (command) => simLog.warn({ command }, `simulator: ${JSON.stringify(command)}`) },
+        rack.plants,
+      )
     : null;
   const transferStore = new TransferStore(join(config.data_dir, 'transfer'), (message) => log.error(message));
   const channels = new Map<number, OutputChannel>();
@@ -133,15 +135,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const connectorLog = log.child({ component: 'connector' });
   let supervisorRef: Actor<typeof supervisorMachine> | null = null;
   const whenQuiet = () => (supervisorRef ? blocksQuiet(supervisorRef, 10_000) : Promise.resolve());
-  const httpHandler = (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method === 'GET' && url.pathname === '/api/status' && supervisorRef) {
-      const body = JSON.stringify(serverStatus(supervisorRef, { sim: config.sim, time: clock.now(), time_scale: clock.timeScale, clients: hub.size }));
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(body);
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${url.pathname} (the websocket is at ${CHANNEL_PATH}, status at /api/status)\n`);
-  };
+  const httpHandler = httpRoutes({
+    config,
+    clock,
+    hub,
+    readingsLog,
+    control: () => control,
+    supervisor: () => supervisorRef,
+    machines: { supervisor: supervisorMachine, block: blockMachine, voltmeter: voltmeterMachine, connector: connectorMachine },
+  });
   const intake = { hub, blocks, log: connectorLog };
   const limits = config.limits;
   const servers = new Map<string, ConnectorServices>([
@@ -155,7 +157,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     [
       WS_CONNECTOR,
       new WsConnector(
-        { id: WS_CONNECTOR, ...config.http, maxMessageBytes: limits.max_message_bytes, sendQueueBytes: limits.client_send_queue_bytes, maxClients: limits.max_clients, whenQuiet, http: httpHandler },
+        {
+          id: WS_CONNECTOR,
+          ...config.http,
+          maxMessageBytes: limits.max_message_bytes,
+          sendQueueBytes: limits.client_send_queue_bytes,
+          maxClients: limits.max_clients,
+          whenQuiet,
+          http: (req, res) => void httpHandler(req, res),
+        },
         intake,
       ),
     ],
@@ -207,8 +217,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   });
 
+  const actorIds = new Set(['supervisor', ...childSpecs(config).map((c) => c.id)]);
   const supervisor = createActor(machine, {
+    id: 'supervisor',
     clock,
+    // The state-chart page follows every machine actor live: their snapshots and the events they take.
+    inspect: (event) => {
+      const id = (event.actorRef as { id?: string }).id ?? '';
+      if (!actorIds.has(id) || !hub.hasObservers) return;
+      if (event.type === '@xstate.snapshot') {
+        const snap = event.snapshot as { value?: unknown; status?: string };
+        hub.inspect({ actor: id, kind: 'snapshot', state: snap.value ?? null, status: snap.status ?? null, event: (event.event as { type?: string }).type ?? null, at: clock.now() });
+      } else if (event.type === '@xstate.actor') {
+        hub.inspect({ actor: id, kind: 'started', at: clock.now() });
+      }
+    },
     input: {
       children: childSpecs(config),
       policy: {

@@ -6,6 +6,7 @@ import controlSchema from '../../schemas/sim-control.schema.json' with { type: '
 import type { ScaledClock } from '../../src/clock/clock.js';
 import { Agilent34401A } from '../devices/agilent-34401a.js';
 import type { LineDevice } from '../devices/line-device.js';
+import type { SupplyPlant } from '../supply-plant.js';
 import { ScpiDevice, ScpiError } from '../scpi/scpi-device.js';
 
 export type ControlCommand =
@@ -15,7 +16,11 @@ export type ControlCommand =
   | { cmd: 'freeze'; device: string; raw?: number | null }
   | { cmd: 'spike'; device: string; volts: number; readings?: number }
   | { cmd: 'time_scale'; value: number }
-  | { cmd: 'drop_connections'; device?: string };
+  | { cmd: 'drop_connections'; device?: string }
+  | { cmd: 'noise_burst'; device: string; volts: number; readings?: number }
+  | { cmd: 'drift'; block: number; volts_per_min: number }
+  | { cmd: 'trip'; block: number }
+  | { cmd: 'reset' };
 
 export type ControlResult = { ok: true; [key: string]: unknown } | { ok: false; error: string };
 
@@ -31,8 +36,10 @@ export interface ControlHooks {
 export class SimulatorControl {
   constructor(
     private readonly devices: ReadonlyMap<string, LineDevice>,
-    private readonly clock: Pick<ScaledClock, 'timeScale'> & { setTimeScale?: (k: number) => void },
+    private readonly clock: Pick<ScaledClock, 'timeScale' | 'now'> & { setTimeScale?: (k: number) => void },
     private readonly hooks: ControlHooks = {},
+    /** The supplies, by block, for drift and trips. */
+    private readonly plants: ReadonlyMap<number, SupplyPlant> = new Map(),
   ) {}
 
   apply(input: unknown): ControlResult {
@@ -47,6 +54,23 @@ export class SimulatorControl {
       this.clock.setTimeScale(command.value);
       this.hooks.changed?.(command);
       return { ok: true, time_scale: command.value };
+    }
+    if (command.cmd === 'drift' || command.cmd === 'trip') {
+      const plant = this.plants.get(command.block);
+      if (!plant) return { ok: false, error: `block ${command.block} has no simulated supply; expected one of ${[...this.plants.keys()].join(', ')}` };
+      if (command.cmd === 'drift') plant.setRamp(command.volts_per_min, this.clock.now());
+      else plant.trip(this.clock.now());
+      this.hooks.changed?.(command);
+      return { ok: true };
+    }
+    if (command.cmd === 'reset') {
+      for (const device of this.devices.values()) {
+        Object.assign(device.faults, { offline: false, timeout: false, garbage: false });
+        if (device instanceof Agilent34401A) Object.assign(device.readingFaults, { frozen: null, spikeVolts: 0, spikeReadings: 0, burstVolts: 0, burstReadings: 0 });
+      }
+      for (const plant of this.plants.values()) plant.reset(this.clock.now());
+      this.hooks.changed?.(command);
+      return { ok: true, devices: this.status() };
     }
     if (command.cmd === 'drop_connections') {
       this.hooks.dropConnections?.(command.device);
@@ -65,12 +89,16 @@ export class SimulatorControl {
         device.pushError(new ScpiError(command.code, command.text));
         break;
       case 'freeze':
-      case 'spike': {
+      case 'spike':
+      case 'noise_burst': {
         if (!(device instanceof Agilent34401A)) return { ok: false, error: `${command.device} is not a voltmeter` };
         if (command.cmd === 'freeze') device.readingFaults.frozen = command.raw === undefined ? device.lastReading : command.raw;
-        else {
+        else if (command.cmd === 'spike') {
           device.readingFaults.spikeVolts = command.volts;
           device.readingFaults.spikeReadings = command.readings ?? 1;
+        } else {
+          device.readingFaults.burstVolts = command.volts;
+          device.readingFaults.burstReadings = command.readings ?? 10;
         }
         break;
       }

@@ -35,12 +35,15 @@ export interface ReadingFaults {
   /** Added to the next readings' HV, in volts, while `spikeReadings` > 0. */
   spikeVolts: number;
   spikeReadings: number;
+  /** Extra noise (one sigma, HV volts) on the next readings. */
+  burstVolts: number;
+  burstReadings: number;
 }
 
 export class Agilent34401A extends ScpiDevice implements LineDevice {
   readonly terminator = '\n';
   protected readonly noError = '+0,"No error"';
-  readonly readingFaults: ReadingFaults = { frozen: null, spikeVolts: 0, spikeReadings: 0 };
+  readonly readingFaults: ReadingFaults = { frozen: null, spikeVolts: 0, spikeReadings: 0, burstVolts: 0, burstReadings: 0 };
   private nplc = 10;
   private range = 10;
   private autozero = true;
@@ -127,6 +130,10 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
     if (this.random.next() < this.noise.outlierRate) {
       // Outliers: exponentially distributed sizes with the fitted median, either sign.
       hv += (this.random.next() < 0.5 ? -1 : 1) * (this.noise.outlierV / Math.LN2) * -Math.log(1 - this.random.next());
+    }
+    if (this.readingFaults.burstReadings > 0) {
+      this.readingFaults.burstReadings--;
+      hv += this.readingFaults.burstVolts * this.random.gaussian();
     }
     if (this.readingFaults.spikeReadings > 0) {
       this.readingFaults.spikeReadings--;

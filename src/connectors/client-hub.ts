@@ -24,6 +24,7 @@ export type ObservedEvent = 'command' | 'answer' | 'reply';
 
 export class ClientHub {
   private readonly clients = new Map<string, ClientLink>();
+  private observers = 0;
 
   constructor(private readonly log: Logger) {}
 
@@ -43,10 +44,11 @@ export class ClientHub {
 
   add(client: ClientLink): void {
     this.clients.set(client.id, client);
+    if (client.observer) this.observers++;
   }
 
   remove(client: ClientLink): void {
-    this.clients.delete(client.id);
+    if (this.clients.delete(client.id) && client.observer) this.observers--;
   }
 
   /** To the client that sent the command only; an answer for a client that left is dropped. */
@@ -65,6 +67,16 @@ export class ClientHub {
   /** To every client of every connector (readings). */
   broadcast(message: Record<string, unknown>): void {
     for (const client of [...this.clients.values()]) client.send(message);
+  }
+
+  get hasObservers(): boolean {
+    return this.observers > 0;
+  }
+
+  /** To observers only: an actor's new state or start, for the state-chart page. */
+  inspect(payload: Record<string, unknown>): void {
+    const message = { type: 'event', event_type: 'inspect', ...payload };
+    for (const client of this.clients.values()) if (client.observer) client.send(message);
   }
 
   /** To observers only: what some client sent or was answered, with who it was. */

@@ -1,0 +1,50 @@
+// Serves the page (web/) and the libraries it uses from node_modules: nothing comes from the internet.
+
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { extname, join, normalize } from 'node:path';
+import type { ServerResponse } from 'node:http';
+
+const require = createRequire(import.meta.url);
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+/** Library files by URL, from their packages. */
+const ASSETS: Record<string, () => string> = {
+  '/assets/uplot.js': () => require.resolve('uplot/dist/uPlot.iife.min.js'),
+  '/assets/uplot.css': () => require.resolve('uplot/dist/uPlot.min.css'),
+  '/assets/elk.js': () => require.resolve('elkjs/lib/elk.bundled.js'),
+};
+
+const PAGES: Record<string, string> = { '/': 'index.html', '/debug': 'debug.html', '/training': 'training.html' };
+
+/** The web directory, found from either the sources or dist/. */
+function webDir(): string {
+  const here = new URL('.', import.meta.url).pathname;
+  const root = here.includes('/dist/') ? here.slice(0, here.indexOf('/dist/')) : here.slice(0, here.indexOf('/src/'));
+  return join(root, 'web');
+}
+
+export async function serveStatic(pathname: string, res: ServerResponse): Promise<boolean> {
+  let file: string | null = null;
+  if (ASSETS[pathname]) file = ASSETS[pathname]();
+  else if (PAGES[pathname]) file = join(webDir(), PAGES[pathname]);
+  else if (pathname.startsWith('/web/')) {
+    const relative = normalize(pathname.slice('/web/'.length));
+    if (relative.startsWith('..') || relative.includes('\0')) return false;
+    file = join(webDir(), relative);
+  }
+  if (!file) return false;
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' }).end(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
