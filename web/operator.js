@@ -52,7 +52,7 @@ function makeCard(block, readOnly = false) {
       ${readOnly ? '' : '&nbsp; setpoint <b class="setpoint">—</b> V &nbsp; <span class="muted range"></span>'}</div>
     <div class="plot"></div>
     ${readOnly ? '' : `
-    <form class="command">
+    <form class="command" novalidate>
       <label>voltage (V)<input name="voltage" type="number" step="any" required></label>
       <label>command<select name="kind"><option value="set_voltage_and_check">set and check</option><option value="set_voltage">set</option></select></label>
       <label>max error (V)<input name="max_error" type="number" step="any" value="0.1"></label>

@@ -1,10 +1,11 @@
 // Before the tests: the Debian packages some tests need (socat for the serial tests' pseudo-
-// terminals). On a fresh Debian machine run as root they are installed with apt-get; elsewhere
-// the run stops with what to install, rather than skipping the tests that need them.
+// terminals, chromium for the browser tests). On a fresh Debian machine run as root they are
+// installed with apt-get; elsewhere the run stops with what to install, rather than skipping the
+// tests that need them.
 
 import { execFileSync, execSync } from 'node:child_process';
 
-const NEEDED: Record<string, string> = { socat: 'socat' };
+const NEEDED: Record<string, string> = { socat: 'socat', chromium: 'chromium' };
 
 function has(command: string): boolean {
   try {
