@@ -114,8 +114,9 @@ async function showContext(actorId) {
   selected = actorId;
   document.getElementById('context-of').textContent = actorId;
   const status = await (await fetch('/api/status')).json();
-  const actor = status.actors.find((a) => a.id === actorId) ?? (actorId === 'supervisor' ? { supervisor: status.supervisor } : null);
-  document.getElementById('context').textContent = JSON.stringify(actor, null, 2);
+  const actor = status.actors.find((a) => a.id === actorId);
+  const shown = actor ? { state: actor.state_detail, supervision: actor.supervision, context: actor.context } : { state: status.supervisor, children: status.actors.map((a) => ({ id: a.id, ...a.supervision })) };
+  document.getElementById('context').textContent = JSON.stringify(shown, null, 2);
 }
 
 async function refresh() {

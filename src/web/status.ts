@@ -16,7 +16,15 @@ export function serverStatus(supervisor: AnyActorRef, extra: Record<string, unkn
   const { specs, children } = snapshot.context;
   const actors = specs.map((spec) => {
     const child = snapshot.children[spec.id]?.getSnapshot() as Snapshot<Record<string, unknown>> | undefined;
-    const base = { id: spec.id, kind: spec.kind, supervision: children[spec.id], state: child ? topState(child.value) : null, state_detail: child?.value ?? null };
+    const base = {
+      id: spec.id,
+      kind: spec.kind,
+      supervision: children[spec.id],
+      state: child ? topState(child.value) : null,
+      state_detail: child?.value ?? null,
+      // The whole context, for the state-chart page (plain data: the machines keep no references in it).
+      context: child ? JSON.parse(JSON.stringify(child.context)) : null,
+    };
     if (spec.kind === 'block' && child) {
       const c = child.context as unknown as BlockContext;
       return { ...base, block: c.block, name: c.name, setpoint: c.setpoint, demand: c.demand, corrections: c.corrections, last_reading: c.lastReading };

@@ -97,6 +97,23 @@ describe('operator view', () => {
     await page.click('[data-block="2"] button[type=submit]');
     expect(await page.locator('[data-block="2"] .form-error').textContent()).toBe("5000 V is outside block 2's range, 0 to 1000 V: not sent.");
     expect(await page.locator('#log').textContent()).not.toMatch(/sent set_voltage/);
+    await shot(page, 'operator-refused');
+    await page.close();
+  });
+
+  it('switches HV off only after the operator confirms', async () => {
+    const { page } = await open('/');
+    await page.waitForSelector('[data-block="2"] form');
+    page.once('dialog', (d) => void d.dismiss());
+    await page.click('[data-block="2"] .hv-off');
+    expect(await page.locator('#log').textContent()).not.toMatch(/HV off/);
+    page.once('dialog', (d) => {
+      expect(d.message()).toBe('Set block 2 to 0 V?');
+      void d.accept();
+    });
+    await page.click('[data-block="2"] .hv-off');
+    await page.waitForFunction(() => /set_voltage block 2: ok/.test(document.getElementById('log')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await shot(page, 'operator-hv-off');
     await page.close();
   });
 });
@@ -124,6 +141,7 @@ describe('state-chart visualizer', () => {
     expect(await page.locator('#timeline').textContent()).toMatch(/block-1 {2}COMMAND → ramping/);
     await page.click('[data-actor="block-1"]');
     await page.waitForFunction(() => /"setpoint": 2000/.test(document.getElementById('context')?.textContent ?? ''));
+    expect(await page.locator('#context').textContent()).toMatch(/"correction": \{\n\s+"strategy": "ours"/);
     await shot(page, 'debug-state-charts');
     expect(errors).toEqual([]);
     await online.close();
@@ -140,6 +158,7 @@ describe('state-chart visualizer', () => {
     expect(await post({ cmd: 'fault', device: 'voltmeter-1', fault: 'offline', on: false })).toMatchObject({ ok: true });
     await page.waitForSelector('[data-actor="voltmeter-divider-1"][data-supervision="running"]', { timeout: 20_000 });
     expect(await page.locator('#timeline').textContent()).toMatch(/voltmeter-divider-1 started/);
+    await shot(page, 'debug-voltmeter-back');
     await page.close();
   });
 });
