@@ -63,6 +63,12 @@ export interface BlockContext {
   /** Clock ms when the output last changed, and by how much (volts), for the freshness rule. */
   outputChangedAt: number | null;
   lastStepV: number;
+  /**
+   * Until a command comes, the block holds what it found, as measured: the setpoint adopted at
+   * start comes from the transfer's estimate, so the first settled reading replaces it rather
+   * than being corrected towards it (a restart must not change the HV).
+   */
+  adopting: boolean;
   /** Smoothed error of fresh readings while holding, and readings in a row that looked like outliers. */
   holdError: number | null;
   suspects: number;
@@ -249,6 +255,7 @@ export const blockMachine = setup({
     outputChangedAt: null,
     lastStepV: 0,
     holdError: null,
+    adopting: false,
     suspects: 0,
     corrections: 0,
     lastReading: null,
@@ -279,7 +286,7 @@ export const blockMachine = setup({
         onDone: {
           target: 'idle',
           actions: [
-            assign({ setpoint: ({ event }) => event.output, demand: ({ event }) => event.output }),
+            assign({ setpoint: ({ event }) => event.output, demand: ({ event }) => event.output, adopting: true }),
             { type: 'note', params: ({ event }) => ({ message: `adopted the present output as setpoint: ${event.output} V` }) },
           ],
         },
@@ -300,6 +307,7 @@ export const blockMachine = setup({
             pendingDemand: ({ event }) => event.command.voltage,
             holdError: null,
             suspects: 0,
+            adopting: false,
           }),
         },
         ABORT: {},
@@ -312,7 +320,12 @@ export const blockMachine = setup({
                 const reading = event.reading;
                 enqueue.assign({ lastReading: reading });
                 const c = context.correction;
-                if (context.setpoint === null || !c.hold || c.strategy === 'none') return;
+                if (context.adopting && isFresh(context, reading)) {
+                  enqueue.assign({ setpoint: reading.volts, adopting: false });
+                  enqueue({ type: 'note', params: { message: `holding the voltage found at start, as measured: ${reading.volts.toFixed(3)} V` } });
+                  return;
+                }
+                if (context.setpoint === null || context.adopting || !c.hold || c.strategy === 'none') return;
                 const error = reading.volts - context.setpoint;
                 if (c.strategy === 'half') {
                   if (!beganAfterChange(context, reading)) return;

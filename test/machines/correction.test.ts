@@ -80,9 +80,22 @@ describe('correction', () => {
     expect(Math.max(...h.demands.map((d) => Math.abs(d - 10000)))).toBeLessThanOrEqual(10);
   });
 
+  it('adopts the first settled reading after start as what it holds, sending nothing', async () => {
+    const h = harness();
+    await h.clock.advance(20_000);
+    h.actor.send({ type: 'READING', reading: h.reading(10000.4) });
+    await h.clock.advance(5000);
+    h.actor.send({ type: 'READING', reading: h.reading(10000.4) });
+    await h.clock.advance(0);
+    expect(h.demands).toEqual([]);
+    expect(h.actor.getSnapshot().context.setpoint).toBe(10000.4);
+  });
+
   it('holds with a deadband: 10 mV of error is left alone, 30 mV corrected', async () => {
     const h = harness();
     await h.clock.advance(20_000);
+    h.actor.send({ type: 'READING', reading: h.reading(10000.0) }); // adopted as found
+    await h.clock.advance(5000);
     h.actor.send({ type: 'READING', reading: h.reading(10000.01) });
     await h.clock.advance(5000);
     h.actor.send({ type: 'READING', reading: h.reading(10000.01) });
@@ -100,6 +113,8 @@ describe('correction', () => {
   it('holds back a single outlier, and takes two in a row as a real change', async () => {
     const h = harness();
     await h.clock.advance(20_000);
+    h.actor.send({ type: 'READING', reading: h.reading(10000.0) }); // adopted as found
+    await h.clock.advance(5000);
     h.actor.send({ type: 'READING', reading: h.reading(10000.0) });
     await h.clock.advance(5000);
     h.actor.send({ type: 'READING', reading: h.reading(10000.3) });
@@ -115,11 +130,13 @@ describe('correction', () => {
   it('never corrects with strategy none, and halves the error each reading with half', async () => {
     const none = harness({ ...ours, strategy: 'none' });
     await none.clock.advance(20_000);
+    none.actor.send({ type: 'READING', reading: none.reading(10000) });
     none.actor.send({ type: 'READING', reading: none.reading(10001) });
     await none.clock.advance(0);
     expect(none.demands).toEqual([]);
     const half = harness({ ...ours, strategy: 'half' });
     await half.clock.advance(20_000);
+    half.actor.send({ type: 'READING', reading: half.reading(10000) });
     half.actor.send({ type: 'READING', reading: half.reading(10001) });
     await half.clock.advance(0);
     expect(half.demands).toEqual([9999.5]);

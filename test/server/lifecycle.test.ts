@@ -20,6 +20,11 @@ describe('server life cycle', () => {
     const online = await t.connect();
     const reading = online.next((m) => m.answer_type === 'get_voltage' && m.block === 1);
     expect(Math.abs(((await t.runUntil(reading)).voltage as number) - 17503.76)).toBeLessThan(0.5);
+    // Holding, it keeps what it found as measured: a minute later the calibrator has still been told nothing.
+    await t.clock.advance(60_000);
+    const block1 = () => t.server.supervisor.getSnapshot().children['block-1']!.getSnapshot() as { context: { setpoint: number; adopting: boolean } };
+    expect(block1().context.adopting).toBe(false);
+    expect(Math.abs(block1().context.setpoint - 17503.76)).toBeLessThan(0.5);
     await t.stop();
     expect(calibrator.received).toEqual(['*IDN?', 'OPER?', 'OUT?']);
   });
