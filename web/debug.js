@@ -44,11 +44,25 @@ async function draw(actorId, kind) {
   document.getElementById('actors').append(card);
   card.addEventListener('click', () => showContext(actorId));
   const root = graph.nodes[0].id;
-  const states = graph.nodes.filter((n) => n.id !== root);
+  const byParent = new Map();
+  for (const n of graph.nodes) if (n.parent) byParent.set(n.parent, [...(byParent.get(n.parent) ?? []), n]);
+  // Nested states are drawn inside their parent: ELK lays the hierarchy out in one pass.
+  const elkNode = (n) => {
+    const kids = byParent.get(n.id) ?? [];
+    return kids.length
+      ? { id: n.id, layoutOptions: { 'elk.padding': '[top=26,left=10,bottom=10,right=10]' }, children: kids.map(elkNode) }
+      : { id: n.id, width: NODE_W, height: NODE_H };
+  };
   const layout = await elk.layout({
     id: 'root',
-    layoutOptions: { 'elk.algorithm': 'layered', 'elk.direction': 'RIGHT', 'elk.spacing.nodeNode': '28', 'elk.layered.spacing.nodeNodeBetweenLayers': '46', 'elk.edgeLabels.inline': 'false' },
-    children: states.map((n) => ({ id: n.id, width: NODE_W, height: NODE_H })),
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'RIGHT',
+      'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+      'elk.spacing.nodeNode': '26',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '44',
+    },
+    children: (byParent.get(root) ?? []).map(elkNode),
     edges: graph.edges
       .filter((e) => e.from !== root && e.to !== root)
       .map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to], labels: [{ text: e.label, width: Math.min(110, 6 * e.label.length), height: 12 }] })),
@@ -57,27 +71,39 @@ async function draw(actorId, kind) {
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', `-10 -10 ${layout.width + 20} ${layout.height + 20}`);
   svg.innerHTML = '<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#98a2b3"/></marker></defs>';
-  for (const edge of layout.edges ?? []) {
-    for (const s of edge.sections ?? []) {
-      const pts = [s.startPoint, ...(s.bendPoints ?? []), s.endPoint];
-      const g = document.createElementNS(ns, 'g');
-      g.setAttribute('class', 'edge');
-      g.innerHTML = `<path d="M${pts.map((p) => `${p.x},${p.y}`).join(' L')}" marker-end="url(#arrow)"/>`;
-      const label = edge.labels?.[0];
-      if (label && label.x !== undefined) g.innerHTML += `<text x="${label.x}" y="${label.y + 10}">${label.text}</text>`;
-      svg.append(g);
-    }
-  }
+  const defs = new Map(graph.nodes.map((n) => [n.id, n]));
+  const offset = new Map([['root', { x: 0, y: 0 }]]);
   const nodes = new Map();
-  for (const child of layout.children ?? []) {
-    const def = states.find((n) => n.id === child.id);
+  const drawNode = (child, ox, oy) => {
+    const def = defs.get(child.id);
+    const x = ox + child.x;
+    const y = oy + child.y;
+    offset.set(child.id, { x, y });
     const g = document.createElementNS(ns, 'g');
-    const label = def.parent !== root ? `${def.parent.split('.').pop()}.${def.label}` : def.label;
-    g.setAttribute('class', `state-node ${def.type}`);
-    g.dataset.state = label;
-    g.innerHTML = `<rect x="${child.x}" y="${child.y}" width="${child.width}" height="${child.height}" rx="8"/><text x="${child.x + child.width / 2}" y="${child.y + 19}" text-anchor="middle" font-size="12">${def.initial ? '▸ ' : ''}${label}</text>`;
+    const compound = (child.children ?? []).length > 0;
+    g.setAttribute('class', `state-node ${def.type}${compound ? ' compound' : ''}`);
+    g.dataset.state = def.label;
+    const label = `${def.initial ? '▸ ' : ''}${def.label}`;
+    g.innerHTML = compound
+      ? `<rect x="${x}" y="${y}" width="${child.width}" height="${child.height}" rx="10"/><text x="${x + 10}" y="${y + 17}" font-size="12" font-weight="600">${label}</text>`
+      : `<rect x="${x}" y="${y}" width="${child.width}" height="${child.height}" rx="8"/><text x="${x + child.width / 2}" y="${y + 19}" text-anchor="middle" font-size="12">${label}</text>`;
     svg.append(g);
     nodes.set(child.id, g);
+    for (const c of child.children ?? []) drawNode(c, x, y);
+  };
+  for (const child of layout.children ?? []) drawNode(child, 0, 0);
+  for (const edge of layout.edges ?? []) {
+    // Edge coordinates are relative to the node that contains the edge.
+    const o = offset.get(edge.container ?? 'root') ?? { x: 0, y: 0 };
+    for (const sec of edge.sections ?? []) {
+      const pts = [sec.startPoint, ...(sec.bendPoints ?? []), sec.endPoint];
+      const g = document.createElementNS(ns, 'g');
+      g.setAttribute('class', 'edge');
+      g.innerHTML = `<path d="M${pts.map((p) => `${p.x + o.x},${p.y + o.y}`).join(' L')}" marker-end="url(#arrow)"/>`;
+      const label = edge.labels?.[0];
+      if (label && label.x !== undefined) g.innerHTML += `<text x="${label.x + o.x}" y="${label.y + o.y + 10}">${label.text}</text>`;
+      svg.append(g);
+    }
   }
   card.querySelector('.chart').append(svg);
   const chart = { el: card, kind, machine: root, nodes };
