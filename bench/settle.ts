@@ -113,8 +113,6 @@ async function run(strategy: Strategy, seed: number): Promise<StrategyResult> {
     online.send(checkCommand(1, s.volts, 0.1, 20));
     const reply = await until(answer, 60_000);
     if (reply.status === 'ok') ok++;
-    const first = reply.status === 'ok' || reply.status === 'timeout' ? 0 : 0;
-    void first;
     await step(s.dwellS * 1000);
     const after = readings.filter((r) => r.at > sentAt && r.at <= clock.now());
     const firstWithin = (tol: number) => after.find((r) => Math.abs(r.volts - s.volts) <= tol);

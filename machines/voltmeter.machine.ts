@@ -28,8 +28,9 @@ export interface VoltmeterContext extends VoltmeterInput {
   /** Output changes the meter lined its readings up with (see RESYNC). */
   resyncs: number;
   resyncDelayMs: number;
-  /** A long settle is under way, and it ends within one reading period. */
+  /** A long settle is under way (SETTLED not yet received). */
   settlePending: boolean;
+  /** ...and it ends within one reading period (SETTLE_NEAR received). */
   settleNear: boolean;
   fault: string | null;
 }

@@ -52,7 +52,6 @@ describe('correction', () => {
   it('corrects the full error of a settled reading, announces the settle to the voltmeter, and answers once within tolerance', async () => {
     const h = harness();
     await h.clock.advance(0);
-    const replies: Record<string, unknown>[] = [];
     h.actor.send({ type: 'COMMAND', command: { command_type: 'set_voltage_and_check', block: 1, blockAsSent: 1, voltage: 11000, max_error: 0.05, timeout: 60 }, origin: { connector: 't', client: 'c' } });
     await h.clock.advance(0);
     expect(h.demands).toEqual([11000]);
@@ -63,7 +62,6 @@ describe('correction', () => {
     expect(h.demands[1]).toBeCloseTo(11000.2, 9);
     // Settled enough to steer a correction, not yet to teach the transfer (that needs 3 mV).
     expect(h.learned).toEqual([]);
-    void replies;
     await h.clock.advance(h.announced[1]!);
     h.actor.send({ type: 'READING', reading: h.reading(11000.01) });
     expect(topState(h.actor.getSnapshot().value)).toBe('idle');
