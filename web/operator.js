@@ -46,7 +46,7 @@ function makeCard(block, readOnly = false) {
   card.className = 'card';
   card.dataset.block = String(block.id);
   card.innerHTML = `
-    <h2>${readOnly ? 'Electron gun' : `Block ${block.id}`} <span class="muted">${block.name ?? ''}</span>
+    <h2>${readOnly ? (block.id === 'gun' ? 'Electron gun' : block.id) : `Block ${block.id}`} <span class="muted">${block.name ?? ''}</span>
       ${readOnly ? '<span class="badge">read-only</span>' : '<span class="badge state">unknown</span>'}</h2>
     <div><span class="reading">—</span> <span class="muted">V</span>
       ${readOnly ? '' : '&nbsp; setpoint <b class="setpoint">—</b> V &nbsp; <span class="muted range"></span>'}</div>
@@ -158,7 +158,8 @@ async function loadHistory(c) {
 
 function onMessage(m) {
   if (m.type === 'answer' && m.answer_type === 'get_voltage') {
-    const c = cards.get(typeof m.block === 'number' ? m.block : m.block) ?? (m.block === 'gun' ? makeCard({ id: 'gun', name: 'divider ×2025.4' }, true) : null);
+    // Blocks come as numbers; read-only voltmeters (the gun) by name, each getting a card when it first reads.
+    const c = cards.get(m.block) ?? (typeof m.block === 'string' ? makeCard({ id: m.block, name: `voltmeter ${m.block}` }, true) : null);
     if (!c) return;
     addPoint(c, clock.now(), m.voltage);
     redraw(c);
