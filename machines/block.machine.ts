@@ -10,7 +10,7 @@
 import { assign, cancel, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Command, SetVoltageAndCheckCommand } from '../schemas/types.js';
 import type { CommandEvent, Fault, Origin, Reading, ReadingEvent, Reply } from './types.js';
-import { errorText } from './types.js';
+import { errorReply, errorText } from './types.js';
 
 export type CorrectionStrategy = 'ours' | 'half' | 'none';
 
@@ -162,16 +162,6 @@ function describe(command: Command): string {
   return `${command.command_type} to ${command.voltage} V`;
 }
 
-function errorReply(code: 6 | 8, description: string): Record<string, unknown> {
-  return {
-    type: 'reply',
-    reply_type: 'error',
-    error_code: code,
-    error_text_code: code === 6 ? 'ALGORITM_ERROR' : 'SERVER_BUSY_ERROR',
-    description,
-  };
-}
-
 const answerTimeout = {
   type: 'reply',
   params: ({ context }: { context: BlockContext }) => replyTo(context, checkAnswer(context, 'timeout')),
@@ -182,7 +172,7 @@ const answerShutdown = {
   params: ({ context }: { context: BlockContext }) =>
     replyTo(
       context,
-      errorReply(6, `block ${context.block}: the server is shutting down; ${describe(context.inFlight!.command)} ended before a reading confirmed it`),
+      errorReply('ALGORITM_ERROR', `block ${context.block}: the server is shutting down; ${describe(context.inFlight!.command)} ended before a reading confirmed it`),
     ),
 } as const;
 
@@ -271,7 +261,7 @@ export const blockMachine = setup({
         params: ({ context, event }) => ({
           origin: event.origin,
           message: errorReply(
-            8,
+            'SERVER_BUSY_ERROR',
             context.inFlight ? `block ${context.block} is busy with ${describe(context.inFlight.command)}` : `block ${context.block} is busy starting up`,
           ),
         }),
@@ -414,7 +404,7 @@ export const blockMachine = setup({
           target: 'error',
           actions: [
             assign({ fault: ({ context, event }) => `setting ${context.inFlight!.command.voltage} V failed: ${errorText(event.error)}` }),
-            { type: 'reply', params: ({ context }) => replyTo(context, errorReply(6, `block ${context.block}: ${context.fault}`)) },
+            { type: 'reply', params: ({ context }) => replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${context.fault}`)) },
           ],
         },
       },
@@ -487,7 +477,7 @@ export const blockMachine = setup({
               target: '#block.error',
               actions: [
                 assign({ fault: ({ context, event }) => `correcting towards ${context.setpoint} V failed: ${errorText(event.error)}` }),
-                { type: 'reply', params: ({ context }) => replyTo(context, errorReply(6, `block ${context.block}: ${context.fault}`)) },
+                { type: 'reply', params: ({ context }) => replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${context.fault}`)) },
               ],
             },
           },

@@ -7,7 +7,7 @@ import type { Command } from '../schemas/types.js';
 import { blockMachine, type BlockInput } from './block.machine.js';
 import { connectorMachine, type ConnectorInput } from './connector.machine.js';
 import { voltmeterMachine, type VoltmeterInput } from './voltmeter.machine.js';
-import { errorText, type CommandEvent, type Fault, type Origin, type Reading, type ReadingEvent, type Reply } from './types.js';
+import { errorReply, errorText, type CommandEvent, type Fault, type Origin, type Reading, type ReadingEvent, type Reply } from './types.js';
 
 export type ChildSpec =
   | { id: string; kind: 'block'; input: BlockInput; voltmeter: string }
@@ -78,10 +78,7 @@ function unavailable(what: string, status: ChildStatus, policy: RestartPolicy): 
 }
 
 function algorithmError(origin: Origin, description: string): Reply {
-  return {
-    origin,
-    message: { type: 'reply', reply_type: 'error', error_code: 6, error_text_code: 'ALGORITM_ERROR', description },
-  };
+  return { origin, message: errorReply('ALGORITM_ERROR', description) };
 }
 
 /** Whether a command must be refused before it reaches the block, and why. */

@@ -1,6 +1,6 @@
 // Events and values the machines exchange. Pure data: no I/O lives here.
 
-import type { Command } from '../schemas/types.js';
+import { ERROR_CODES, type Command, type ErrorReply, type ErrorTextCode } from '../schemas/types.js';
 
 /** Which client sent a command: the connector's id and the client's nanoid. */
 export interface Origin {
@@ -36,4 +36,9 @@ export interface Fault {
 /** The message of whatever an actor rejected with. */
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** An error reply as Online reads it (PROTOCOL.md §5): the one place such a message is built. */
+export function errorReply(code: ErrorTextCode, description: string): ErrorReply {
+  return { type: 'reply', reply_type: 'error', error_code: ERROR_CODES[code], error_text_code: code, description };
 }

@@ -48,7 +48,8 @@ export const ERROR_CODES = {
 
 export type ErrorTextCode = keyof typeof ERROR_CODES;
 
-export interface ErrorReply {
+/** An error reply; like every message it is also a plain JSON object (hence the index signature). */
+export interface ErrorReply extends Record<string, unknown> {
   type: 'reply';
   reply_type: 'error';
   error_code: number;

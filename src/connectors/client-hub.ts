@@ -3,6 +3,7 @@
 
 import type { Origin } from '../../machines/types.js';
 import type { Logger } from '../log/logger.js';
+import { OutgoingMessage } from './outgoing-message.js';
 
 export interface ClientLink {
   /** nanoid, unique across connectors. */
@@ -13,7 +14,7 @@ export interface ClientLink {
   /** Whether this client asked for the feed of every command and answer (the web page). */
   readonly observer: boolean;
   /** Sends one message in one write; a client whose send queue is over its limit is dropped. */
-  send(message: Record<string, unknown>): void;
+  send(message: OutgoingMessage): void;
   /** Ends the connection after what is queued has been sent. */
   end(reason: string): void;
   /** Resolves once the connection is fully closed. */
@@ -32,16 +33,6 @@ export class ClientHub {
     return this.clients.size;
   }
 
-  countFor(connector: string): number {
-    let n = 0;
-    for (const c of this.clients.values()) if (c.connector === connector) n++;
-    return n;
-  }
-
-  list(connector?: string): ClientLink[] {
-    return [...this.clients.values()].filter((c) => connector === undefined || c.connector === connector);
-  }
-
   add(client: ClientLink): void {
     this.clients.set(client.id, client);
     if (client.observer) this.observers++;
@@ -53,20 +44,20 @@ export class ClientHub {
 
   /** To the client that sent the command only; an answer for a client that left is dropped. */
   deliver(origin: Origin, message: Record<string, unknown>): boolean {
-    const kind: ObservedEvent = message.type === 'reply' ? 'reply' : 'answer';
-    this.observe(kind, origin, message);
+    this.observe(message.type === 'reply' ? 'reply' : 'answer', origin, message);
     const client = this.clients.get(origin.client);
     if (!client) {
       this.log.info({ client: origin.client, message }, 'answer dropped: its client has disconnected');
       return false;
     }
-    client.send(message);
+    client.send(this.outgoing(message));
     return true;
   }
 
-  /** To every client of every connector (readings). */
+  /** To every client of every connector (readings), encoded once for all of them. */
   broadcast(message: Record<string, unknown>): void {
-    for (const client of [...this.clients.values()]) client.send(message);
+    const outgoing = this.outgoing(message);
+    for (const client of [...this.clients.values()]) client.send(outgoing);
   }
 
   get hasObservers(): boolean {
@@ -75,13 +66,21 @@ export class ClientHub {
 
   /** To observers only: an actor's new state or start, for the state-chart page. */
   inspect(payload: Record<string, unknown>): void {
-    const message = { type: 'event', event_type: 'inspect', ...payload };
-    for (const client of this.clients.values()) if (client.observer) client.send(message);
+    this.toObservers({ type: 'event', event_type: 'inspect', ...payload });
   }
 
   /** To observers only: what some client sent or was answered, with who it was. */
   observe(event: ObservedEvent, origin: Origin, message: Record<string, unknown>): void {
-    const observed = { type: 'event', event_type: event, origin, message };
-    for (const client of this.clients.values()) if (client.observer) client.send(observed);
+    this.toObservers({ type: 'event', event_type: event, origin, message });
+  }
+
+  private toObservers(message: Record<string, unknown>): void {
+    if (this.observers === 0) return;
+    const outgoing = this.outgoing(message);
+    for (const client of this.clients.values()) if (client.observer) client.send(outgoing);
+  }
+
+  private outgoing(message: Record<string, unknown>): OutgoingMessage {
+    return new OutgoingMessage(message, (meta, err) => this.log.error({ message: meta, err: err.message }, 'message not sent: it cannot be encoded'));
   }
 }

@@ -23,12 +23,12 @@ export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward
   if (!parsed.ok) {
     const { log, suppressed } = throttle.take();
     if (log) ctx.log.info({ client: origin.client, meta, reply: parsed.reply, suppressed }, `refused: ${parsed.reply.description}`);
-    ctx.hub.deliver(origin, parsed.reply as unknown as Record<string, unknown>);
+    ctx.hub.deliver(origin, parsed.reply);
     return;
   }
   ctx.hub.observe('command', origin, meta);
   if (!forward) {
-    ctx.hub.deliver(origin, errorReply('ALGORITM_ERROR', 'the server is not accepting commands (starting or stopping)') as unknown as Record<string, unknown>);
+    ctx.hub.deliver(origin, errorReply('ALGORITM_ERROR', 'the server is not accepting commands (starting or stopping)'));
     return;
   }
   ctx.log.info({ client: origin.client, command: parsed.command }, `command ${parsed.command.command_type} block ${parsed.command.block} ${parsed.command.voltage} V`);
@@ -37,5 +37,5 @@ export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward
 
 /** A decoding problem reported to the client that caused it (code 4). */
 export function parseErrorReply(description: string): Record<string, unknown> {
-  return errorReply('PARSE_MESSAGE_ERROR', description) as unknown as Record<string, unknown>;
+  return errorReply('PARSE_MESSAGE_ERROR', description);
 }

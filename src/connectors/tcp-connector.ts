@@ -6,8 +6,8 @@ import { nanoid } from 'nanoid';
 import type { ListenAddress } from '../../machines/connector.machine.js';
 import { LogThrottle } from '../log/log-throttle.js';
 import { EnvelopeDecoder } from '../protocol/envelope-decoder.js';
-import { encodeEnvelope } from '../protocol/envelope-encoder.js';
 import type { Clock } from '../clock/clock.js';
+import type { OutgoingMessage } from './outgoing-message.js';
 import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
 import { parseErrorReply, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
 
@@ -70,15 +70,10 @@ class TcpClient implements ConnectorClient {
     }
   }
 
-  send(message: Record<string, unknown>): void {
+  send(message: OutgoingMessage): void {
     if (this.socket.destroyed || !this.socket.writable) return;
-    let bytes: Buffer;
-    try {
-      bytes = encodeEnvelope(message, undefined, { now: this.ctx.clock.now() });
-    } catch (err) {
-      this.ctx.log.error({ client: this.id, message, err: (err as Error).message }, 'message not sent: it cannot be encoded');
-      return;
-    }
+    const bytes = message.envelope(this.ctx.clock.now());
+    if (!bytes) return;
     this.socket.write(bytes);
     if (this.socket.writableLength > this.options.sendQueueBytes) {
       this.ctx.log.warn(

@@ -10,7 +10,7 @@ import { LogThrottle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
 import { parseMeta } from '../protocol/envelope-decoder.js';
 import { EnvelopeError } from '../protocol/envelope.js';
-import { metaToJson } from '../protocol/envelope-encoder.js';
+import type { OutgoingMessage } from './outgoing-message.js';
 import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
 import { parseErrorReply, takeMeta, type IntakeContext } from './message-intake.js';
 
@@ -46,15 +46,10 @@ class WsClient implements ConnectorClient {
     ws.on('error', (err) => log.info({ client: this.id, err: err.message }, 'websocket client error'));
   }
 
-  send(message: Record<string, unknown>): void {
+  send(message: OutgoingMessage): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    let text: string;
-    try {
-      text = metaToJson(message);
-    } catch (err) {
-      this.log.error({ client: this.id, message, err: (err as Error).message }, 'message not sent: it cannot be encoded');
-      return;
-    }
+    const text = message.json();
+    if (text === null) return;
     this.ws.send(text);
     if (this.ws.bufferedAmount > this.sendQueueBytes) {
       this.log.warn(

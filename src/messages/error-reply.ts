@@ -1,10 +1,7 @@
 // Error replies exactly as Online reads them (PROTOCOL.md §5).
 
-import { ERROR_CODES, type ErrorReply, type ErrorTextCode } from '../../schemas/types.js';
-
-export function errorReply(code: ErrorTextCode, description: string): ErrorReply {
-  return { type: 'reply', reply_type: 'error', error_code: ERROR_CODES[code], error_text_code: code, description };
-}
+// The builder lives with the machines (they reply too); the connectors and parsers take it from here.
+export { errorReply } from '../../machines/types.js';
 
 /** Shows a received value in a description: strings quoted, long values cut short. */
 export function showValue(value: unknown): string {
