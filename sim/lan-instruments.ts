@@ -39,7 +39,7 @@ function gpibAddresses(blocks: BlockConfig[], voltmeters: VoltmeterConfig[], rac
     if (block.output.driver === 'fluke-5502e') bus.set(block.output.address ?? 4, device);
   });
   voltmeters.forEach((meter, i) => {
-    if (rack.devices.has(meter.resource.replace(/^sim::/i, ''))) bus.set(meter.address ?? 20 + i, rack.voltmeter(meter.id));
+    if (rack.simulates(meter.id)) bus.set(meter.address ?? 20 + i, rack.voltmeter(meter.id));
   });
   return bus;
 }

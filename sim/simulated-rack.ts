@@ -76,6 +76,11 @@ export class SimulatedRack {
     return device;
   }
 
+  /** Whether voltmeter `id` is simulated here (its resource is `sim::NAME`). */
+  simulates(voltmeterId: string): boolean {
+    return this.meters.has(voltmeterId);
+  }
+
   /** The simulated 34401A of voltmeter `id`. */
   voltmeter(id: string): Agilent34401A {
     const device = this.meters.get(id);

@@ -1,8 +1,8 @@
 // How well the plant model reproduces a real run: the same statistics computed on the run and on
 // its replay under the same setpoint schedule.
 
-import type { CalibrationRun, RunReading } from './calibration-runs.js';
-import { plateaus, plateauNoise, RANGE_BOUNDARY_VOLTS } from './plant-fit.js';
+import type { CalibrationRun } from './calibration-runs.js';
+import { mean, median, plateauHv, plateaus, plateauNoise, RANGE_BOUNDARY_VOLTS, slope } from './plant-fit.js';
 import { replay } from './replay.js';
 
 export interface RunStatistics {
@@ -19,20 +19,6 @@ export interface RunStatistics {
   rangeChangeDipV: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-function slopeMvPerMin(readings: RunReading[]): number {
-  const t = mean(readings.map((r) => r.at));
-  const v = mean(readings.map((r) => r.hv));
-  const num = readings.reduce((s, r) => s + (r.at - t) * (r.hv - v), 0);
-  const den = readings.reduce((s, r) => s + (r.at - t) ** 2, 0);
-  return Math.abs(num / den) * 60_000;
-}
 
 export function runStatistics(run: CalibrationRun): RunStatistics {
   const steps = plateaus(run);
@@ -48,16 +34,16 @@ export function runStatistics(run: CalibrationRun): RunStatistics {
       dip = Math.max(dip, before.hv - Math.min(...after.map((r) => r.hv)));
       return;
     }
-    const target = median(steps[i]!.readings.map((r) => r.hv));
+    const target = plateauHv(steps[i]!);
     if (Math.abs(target - before.hv) < 10) return;
     fractions[0].push((after[1]!.hv - before.hv) / (target - before.hv));
     fractions[1].push((after[2]!.hv - before.hv) / (target - before.hv));
   });
   return {
     readings: run.readings.length,
-    plateauHv: steps.map((p) => (p.readings.length ? median(p.readings.map((r) => r.hv)) : NaN)),
+    plateauHv: steps.map((p) => (p.readings.length ? plateauHv(p) : NaN)),
     noiseV: median(long.map((p) => plateauNoise(p.readings))),
-    slopeMvPerMin: median(long.map((p) => slopeMvPerMin(p.readings))),
+    slopeMvPerMin: median(long.map((p) => Math.abs(slope(p.readings)) * 60_000)),
     stepFraction: [mean(fractions[0]), mean(fractions[1])],
     rangeChangeDipV: dip,
   };

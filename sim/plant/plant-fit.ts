@@ -55,13 +55,18 @@ export interface PlantFit {
   rangeGlitch: { calibratorVolts: number; dropoutS: number; seen: number };
 }
 
-const median = (xs: number[]): number => {
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+export const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rms = (xs: number[]): number => Math.sqrt(mean(xs.map((x) => x * x)));
+
+/** The plateau's HV: the median of its readings (robust to the odd outlier). */
+export function plateauHv(p: Plateau): number {
+  return median(p.readings.map((r) => r.hv));
+}
 
 export function plateaus(run: CalibrationRun): Plateau[] {
   return run.setpoints.map((set, i) => {
@@ -94,7 +99,7 @@ export function polyfit(xs: number[], ys: number[], degree: 1 | 2): number[] {
 export function fitTransfer(run: CalibrationRun): TransferFit {
   const points = plateaus(run).filter((p) => p.readings.length >= 5);
   const xs = points.map((p) => p.calibratorVolts);
-  const ys = points.map((p) => median(p.readings.map((r) => r.hv)));
+  const ys = points.map(plateauHv);
   const [c0, c1, c2] = polyfit(xs, ys, 2) as [number, number, number];
   const [l0, l1] = polyfit(xs, ys, 1) as [number, number];
   return {
@@ -135,7 +140,7 @@ function stepPoints(runs: CalibrationRun[]): StepPoint[] {
       const before = run.readings.filter((r) => r.at < set.at).at(-1);
       const final = steps[i]!.readings;
       if (!before || final.length < 5) return;
-      const target = median(final.map((r) => r.hv));
+      const target = plateauHv(steps[i]!);
       if (Math.abs(target - before.hv) < 10) return;
       run.readings
         .filter((r) => r.at > set.at)
@@ -193,7 +198,8 @@ export function plateauNoise(readings: RunReading[]): number {
   return (1.4826 * median(diffs.map((d) => Math.abs(d - m)))) / Math.SQRT2;
 }
 
-function slope(readings: RunReading[]): number {
+/** Least-squares slope of HV against time over some readings, V/s. */
+export function slope(readings: RunReading[]): number {
   const t = mean(readings.map((r) => r.at));
   const v = mean(readings.map((r) => r.hv));
   const num = readings.reduce((s, r) => s + (r.at - t) * (r.hv - v), 0);

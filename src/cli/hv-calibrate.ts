@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { loadRuns, loadRun, readingsCsv, type CalibrationRun } from '../../sim/plant/calibration-runs.js';
-import { fitTransfer, polyfit, plateaus, type TransferFit } from '../../sim/plant/plant-fit.js';
+import { fitTransfer, plateauHv, polyfit, plateaus, type TransferFit } from '../../sim/plant/plant-fit.js';
 import { SimulatedRack } from '../../sim/simulated-rack.js';
 import { ScaledClock } from '../clock/clock.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
@@ -36,9 +36,8 @@ function pooledFit(runs: CalibrationRun[]): { gain: number; offset: number; resi
   for (const run of runs) {
     for (const p of plateaus(run)) {
       if (p.readings.length < 5) continue;
-      const hv = [...p.readings.map((r) => r.hv)].sort((a, b) => a - b)[p.readings.length >> 1]!;
       xs.push(p.calibratorVolts);
-      ys.push(hv);
+      ys.push(plateauHv(p));
     }
   }
   const [offset, gain] = polyfit(xs, ys, 1) as [number, number];
@@ -51,10 +50,7 @@ function residualSvg(runs: CalibrationRun[], line: { gain: number; offset: numbe
   const series = runs.map((run) =>
     plateaus(run)
       .filter((p) => p.readings.length >= 5)
-      .map((p) => {
-        const hv = [...p.readings.map((r) => r.hv)].sort((a, b) => a - b)[p.readings.length >> 1]!;
-        return { x: p.calibratorVolts, y: hv - (line.offset + line.gain * p.calibratorVolts) };
-      }),
+      .map((p) => ({ x: p.calibratorVolts, y: plateauHv(p) - (line.offset + line.gain * p.calibratorVolts) })),
   );
   const all = series.flat();
   const [w, h, m] = [720, 420, 60];
@@ -100,7 +96,7 @@ program
     for (const run of runs) {
       const t: TransferFit = fitTransfer(run);
       const pts = plateaus(run).filter((p) => p.readings.length >= 5);
-      const maxResid = Math.max(...pts.map((p) => Math.abs([...p.readings.map((r) => r.hv)].sort((a, b) => a - b)[p.readings.length >> 1]! - (t.linearOffset + t.linearGain * p.calibratorVolts))));
+      const maxResid = Math.max(...pts.map((p) => Math.abs(plateauHv(p) - (t.linearOffset + t.linearGain * p.calibratorVolts))));
       lines.push(`${run.name.padEnd(12)} ${f(t.linearGain)}  ${f(t.linearOffset).padStart(7)} V  ${f(t.linearResidualRmsV)} V    ${f(maxResid)} V    (${f(t.quadratic)} V/V², ${f(t.residualRmsV)} V)`);
     }
     const pooled = pooledFit(runs);

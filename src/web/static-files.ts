@@ -23,6 +23,9 @@ const ASSETS: Record<string, () => string> = {
 
 const PAGES: Record<string, string> = { '/': 'index.html', '/debug': 'debug.html', '/training': 'training.html' };
 
+/** The libraries never change while the server runs: read once (elkjs is 1.6 MB), then served from memory. */
+const assetCache = new Map<string, Buffer>();
+
 /** The web directory, found from either the sources or dist/. */
 function webDir(): string {
   const here = new URL('.', import.meta.url).pathname;
@@ -31,6 +34,11 @@ function webDir(): string {
 }
 
 export async function serveStatic(pathname: string, res: ServerResponse): Promise<boolean> {
+  const cached = assetCache.get(pathname);
+  if (cached) {
+    res.writeHead(200, { 'content-type': TYPES[extname(pathname)] ?? 'application/octet-stream', 'cache-control': 'max-age=3600' }).end(cached);
+    return true;
+  }
   let file: string | null = null;
   if (ASSETS[pathname]) file = ASSETS[pathname]();
   else if (PAGES[pathname]) file = join(webDir(), PAGES[pathname]);
@@ -42,6 +50,7 @@ export async function serveStatic(pathname: string, res: ServerResponse): Promis
   if (!file) return false;
   try {
     const body = await readFile(file);
+    if (ASSETS[pathname]) assetCache.set(pathname, body);
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' }).end(body);
     return true;
   } catch {
