@@ -9,8 +9,9 @@
 
 import { assign, cancel, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Command, SetVoltageAndCheckCommand } from '../schemas/types.js';
+import { afterNewSetpoint, freshJudge, judgeReading, type BlockAlarm, type CheckSettings, type JudgeState, type Verdict } from './reading-judge.js';
 import type { CommandEvent, Fault, Origin, Reading, ReadingEvent, Reply } from './types.js';
-import { errorReply, errorText } from './types.js';
+import { errorReply, errorText, isStandbyError } from './types.js';
 
 export type CorrectionStrategy = 'ours' | 'half' | 'none';
 
@@ -40,6 +41,10 @@ export interface BlockInput {
   /** The shortest time after an output change before a reading may count. */
   settleMs: number;
   correction: CorrectionSettings;
+  /** What makes a reading plausible, stale or a sign of a fault. */
+  checks: CheckSettings;
+  /** How often an idle block asks its output instrument whether it still operates, ms. */
+  outputCheckMs: number;
 }
 
 interface CommandInFlight {
@@ -58,6 +63,8 @@ export interface BlockContext {
   setpoint: number | null;
   /** HV volts last written to the output: the setpoint plus the corrections made since. */
   demand: number | null;
+  /** What that output gives by the configured transfer (see SetpointSent.nominalHv): what readings are judged against. */
+  nominal: number | null;
   /** Demand being written (while adjusting). */
   pendingDemand: number | null;
   /** Clock ms when the output last changed, and by how much (volts), for the freshness rule. */
@@ -76,17 +83,51 @@ export interface BlockContext {
   lastReading: Reading | null;
   inFlight: CommandInFlight | null;
   fault: string | null;
+  checks: CheckSettings;
+  outputCheckMs: number;
+  /** The reading checks' memory (expectation, held reading, repeats, drift). */
+  judge: JudgeState;
+  /** Active alarms; any one of them keeps the block from correcting. OUTPUT_STANDBY stays until a command. */
+  alarms: BlockAlarm[];
+  /**
+   * Whether the output is switched on: true once a command energized it (or it was found operating),
+   * false when found in standby at start (a rack at rest, nothing to hold), null until first asked.
+   * A standby is an alarm only when the output was on.
+   */
+  energized: boolean | null;
 }
 
 export type BlockEvent =
   | CommandEvent
   | ReadingEvent
   | { type: 'COMMAND_TIMEOUT' }
-  | { type: 'ABORT'; reason: string };
+  | { type: 'ABORT'; reason: string }
+  /** The block's voltmeter failed: no readings until it is back. */
+  | { type: 'VOLTMETER_LOST'; voltmeter: string; fault: string }
+  /** Internal: a plausible reading within the tolerance answered the check. */
+  | { type: 'CHECK_CONFIRMED' };
+
+/** What the output instrument says of itself: operating or in standby, and its output volts. */
+export interface OutputState {
+  operating: boolean;
+  volts: number;
+}
 
 export interface SetpointSent {
   /** Clock time when the instrument accepted the output. */
   sentAt: number;
+  /**
+   * The HV the written output gives by the configured (fixed) transfer; the demand when left out.
+   * The reading checks compare readings with this, so that learning the transfer, which changes
+   * the output written for a demand, is not taken for a change of the plant.
+   */
+  nominalHv?: number;
+}
+
+/** What the output instrument produces at start: the HV as the block's transfer sees it, and by the configured one. */
+export interface OutputFound {
+  hv: number;
+  nominalHv: number;
 }
 
 /** The block's top-level state ('idle', 'ramping', 'correcting', ...), whatever its substate. */
@@ -176,6 +217,16 @@ const answerShutdown = {
     ),
 } as const;
 
+/** The command in flight cannot complete: code 6, naming the fault (the newest alarm). */
+const answerFault = {
+  type: 'reply',
+  params: ({ context }: { context: BlockContext }) => {
+    const alarm = context.alarms.at(-1);
+    const why = alarm ? `${alarm.code}: ${alarm.message}` : 'an alarm is active';
+    return replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${describe(context.inFlight!.command)} stopped, ${why}`));
+  },
+} as const;
+
 /** How long the transient of the change just written needs before a reading can answer or correct. */
 function announcedSettle(context: BlockContext): { block: number; settleMs: number } {
   const command = checkCommand(context);
@@ -189,9 +240,50 @@ function written(context: BlockContext, sent: SetpointSent): Partial<BlockContex
     outputChangedAt: sent.sentAt,
     lastStepV: Math.abs((context.pendingDemand ?? 0) - (context.demand ?? 0)),
     demand: context.pendingDemand,
+    nominal: sent.nominalHv ?? context.pendingDemand,
     pendingDemand: null,
   };
 }
+
+/** What the last output change may still leave in a reading (volts): the whole step if it began before the change. */
+export function transientIn(context: BlockContext, reading: Reading): number {
+  if (context.outputChangedAt === null || context.lastStepV === 0) return 0;
+  const c = context.correction;
+  if (reading.startedAt < context.outputChangedAt) return context.lastStepV;
+  const windowFactor = (c.responseTauMs / c.integrationMs) * (1 - Math.exp(-c.integrationMs / c.responseTauMs));
+  return context.lastStepV * windowFactor * Math.exp(-(reading.startedAt - context.outputChangedAt) / c.responseTauMs);
+}
+
+/** Judges a reading at the present output; null when there is no output to judge it against. */
+function judged(context: BlockContext, reading: Reading, frozen = false): { verdict: Verdict; state: JudgeState } | null {
+  if (context.nominal === null) return null;
+  return judgeReading(context.judge, reading, context.nominal, context.checks, transientIn(context, reading), frozen);
+}
+
+/** The alarms with `alarm` added, replacing one of the same code. */
+function withAlarm(alarms: BlockAlarm[], alarm: BlockAlarm): BlockAlarm[] {
+  return [...alarms.filter((a) => a.code !== alarm.code), alarm];
+}
+
+/** Alarms a plausible reading clears: all but standby, which only a command clears. */
+function clearedBy(context: BlockContext, run: number): BlockAlarm[] {
+  const needs = context.alarms.some((a) => a.severity !== 'MINOR') ? 2 : 1;
+  return run >= needs ? context.alarms.filter((a) => a.code === 'OUTPUT_STANDBY') : context.alarms;
+}
+
+const standbyAlarm = (context: BlockContext): BlockAlarm => ({
+  code: 'OUTPUT_STANDBY',
+  severity: 'MAJOR',
+  message: `the output instrument of block ${context.block} is in standby while the demand is ${(context.demand ?? 0).toFixed(3)} V: the block stays off until a client commands a voltage`,
+  value: context.demand,
+});
+
+const noReadingsAlarm = (voltmeter: string, fault: string): BlockAlarm => ({
+  code: 'NO_READINGS',
+  severity: 'MAJOR',
+  message: `no readings: voltmeter ${voltmeter} failed (${fault})`,
+  value: null,
+});
 
 export const blockMachine = setup({
   types: {
@@ -202,12 +294,20 @@ export const blockMachine = setup({
   },
   actors: {
     /** Reads the output instrument and returns the HV it is producing now. */
-    readSetpoint: fromPromise<number, { block: number }>(async () => {
+    readSetpoint: fromPromise<OutputFound, { block: number }>(async () => {
       throw new Error('readSetpoint is provided by src/devices');
     }),
-    /** Writes an HV demand (volts) to the output instrument. */
-    applySetpoint: fromPromise<SetpointSent, { block: number; volts: number }>(async () => {
+    /**
+     * Writes an HV demand (volts) to the output instrument. Only a client's command may `energize`
+     * (put the instrument in operate); any other write first confirms it still operates, and
+     * rejects with code 'standby' if not.
+     */
+    applySetpoint: fromPromise<SetpointSent, { block: number; volts: number; energize: boolean }>(async () => {
       throw new Error('applySetpoint is provided by src/devices');
+    }),
+    /** Asks the output instrument whether it operates and what it puts out; changes nothing. */
+    probeOutput: fromPromise<OutputState, { block: number }>(async () => {
+      throw new Error('probeOutput is provided by src/devices');
     }),
   },
   actions: {
@@ -215,7 +315,7 @@ export const blockMachine = setup({
     reply: (_, _params: Reply) => {},
     /** Records what the block did, for the log. */
     note: (_, _params: { message: string; fields?: Record<string, unknown> }) => {},
-    /** A settled reading at the present output: material for learning the transfer. */
+    /** A settled, plausible reading at the present output: material for learning the transfer. */
     learnTransfer: (_, _params: { reading: Reading }) => {},
     /**
      * The output changed for a command (our strategy): the voltmeter abandons the reading in
@@ -228,9 +328,13 @@ export const blockMachine = setup({
     isCheck: ({ context }) => checkCommand(context) !== null,
     endingOnTimeout: ({ context }) => context.inFlight?.ending === 'timeout',
     endingOnShutdown: ({ context }) => context.inFlight?.ending === 'shutdown',
+    hasAlarm: ({ context }) => context.alarms.length > 0,
+    hasMajorAlarm: ({ context }) => context.alarms.some((a) => a.severity !== 'MINOR'),
+    standbyRejected: ({ event }) => isStandbyError((event as { error?: unknown }).error),
   },
   delays: {
     commandTimeout: ({ context }) => (checkCommand(context)?.timeout ?? 0) * 1000,
+    outputCheck: ({ context }) => context.outputCheckMs,
   },
 }).createMachine({
   id: 'block',
@@ -239,8 +343,11 @@ export const blockMachine = setup({
     name: input.name,
     settleMs: input.settleMs,
     correction: input.correction,
+    checks: input.checks,
+    outputCheckMs: input.outputCheckMs,
     setpoint: null,
     demand: null,
+    nominal: null,
     pendingDemand: null,
     outputChangedAt: null,
     lastStepV: 0,
@@ -251,6 +358,9 @@ export const blockMachine = setup({
     lastReading: null,
     inFlight: null,
     fault: null,
+    judge: freshJudge(),
+    alarms: [],
+    energized: null,
   }),
   initial: 'starting',
   on: {
@@ -267,6 +377,8 @@ export const blockMachine = setup({
         }),
       },
     },
+    // Without readings nothing can be checked or corrected: raise it wherever the block is.
+    VOLTMETER_LOST: { actions: assign({ alarms: ({ context, event }) => withAlarm(context.alarms, noReadingsAlarm(event.voltmeter, event.fault)) }) },
   },
   states: {
     starting: {
@@ -276,8 +388,8 @@ export const blockMachine = setup({
         onDone: {
           target: 'idle',
           actions: [
-            assign({ setpoint: ({ event }) => event.output, demand: ({ event }) => event.output, adopting: true }),
-            { type: 'note', params: ({ event }) => ({ message: `adopted the present output as setpoint: ${event.output} V` }) },
+            assign({ setpoint: ({ event }) => event.output.hv, demand: ({ event }) => event.output.hv, nominal: ({ event }) => event.output.nominalHv, adopting: true }),
+            { type: 'note', params: ({ event }) => ({ message: `adopted the present output as setpoint: ${event.output.hv} V` }) },
           ],
         },
         onError: {
@@ -289,6 +401,7 @@ export const blockMachine = setup({
     idle: {
       entry: [cancel('commandTimeout'), assign({ inFlight: null })],
       initial: 'watching',
+      always: { guard: 'hasAlarm', target: 'alarm' },
       on: {
         COMMAND: {
           target: 'ramping',
@@ -298,53 +411,61 @@ export const blockMachine = setup({
             holdError: null,
             suspects: 0,
             adopting: false,
+            // A new setpoint: its first settled reading may be off by the transfer's error over the step.
+            judge: ({ context, event }) => afterNewSetpoint(context.judge, event.command.voltage - (context.demand ?? 0), context.checks),
           }),
         },
         ABORT: {},
+        // Judged in watching and while the output is being checked; while a correction is being
+        // written (adjusting) a reading is only recorded, so the write's demand cannot change under it.
+        READING: {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+              const reading = event.reading;
+              enqueue.assign({ lastReading: reading });
+              const c = context.correction;
+              // Holding waits for settled readings; the half strategy, as the older server, for any begun after the change.
+              const settled = c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading);
+              if (!settled) return;
+              const outcome = judged(context, reading);
+              if (!outcome) return;
+              const { verdict } = outcome;
+              enqueue.assign({ judge: outcome.state });
+              if (verdict.kind === 'fault' || (verdict.kind === 'held' && verdict.alarm)) {
+                const alarm = verdict.kind === 'fault' ? verdict.alarm : verdict.alarm!;
+                enqueue.assign({ alarms: withAlarm(context.alarms, alarm) });
+                return;
+              }
+              if (verdict.kind === 'held') return;
+              if (context.adopting) {
+                enqueue.assign({ setpoint: reading.volts, adopting: false });
+                enqueue({ type: 'note', params: { message: `holding the voltage found at start, as measured: ${reading.volts.toFixed(3)} V` } });
+                return;
+              }
+              if (context.setpoint === null || !c.hold || c.strategy === 'none' || context.energized === false) return;
+              const error = reading.volts - context.setpoint;
+              if (c.strategy === 'half') {
+                enqueue.assign({ pendingDemand: correctedDemand(context, error) });
+                return;
+              }
+              const smoothed = verdict.kind === 'confirmed' || context.holdError === null ? error : context.holdError + 0.5 * (error - context.holdError);
+              enqueue.assign({ holdError: smoothed });
+              if (verdict.kind === 'plausible') enqueue({ type: 'learnTransfer', params: { reading } });
+              if (Math.abs(smoothed) > c.holdDeadbandV) {
+                enqueue.assign({ pendingDemand: correctedDemand(context, error, smoothed) });
+              }
+          }),
+        },
       },
       states: {
         watching: {
-          on: {
-            READING: {
-              actions: enqueueActions(({ context, event, enqueue }) => {
-                const reading = event.reading;
-                enqueue.assign({ lastReading: reading });
-                const c = context.correction;
-                if (context.adopting && isFresh(context, reading)) {
-                  enqueue.assign({ setpoint: reading.volts, adopting: false });
-                  enqueue({ type: 'note', params: { message: `holding the voltage found at start, as measured: ${reading.volts.toFixed(3)} V` } });
-                  return;
-                }
-                if (context.setpoint === null || context.adopting || !c.hold || c.strategy === 'none') return;
-                const error = reading.volts - context.setpoint;
-                if (c.strategy === 'half') {
-                  if (!beganAfterChange(context, reading)) return;
-                  enqueue.assign({ pendingDemand: correctedDemand(context, error) });
-                  return;
-                }
-                if (!isFresh(context, reading)) return;
-                // An outlier is held back; two in a row are taken as a real change.
-                const expected = context.holdError ?? 0;
-                const suspect = Math.abs(error - expected) > Math.max(6 * c.noiseV, 0.02);
-                if (suspect && context.suspects < 1) {
-                  enqueue.assign({ suspects: context.suspects + 1 });
-                  return;
-                }
-                const smoothed = suspect || context.holdError === null ? error : context.holdError + 0.5 * (error - context.holdError);
-                enqueue.assign({ holdError: smoothed, suspects: 0 });
-                enqueue({ type: 'learnTransfer', params: { reading } });
-                if (Math.abs(smoothed) > c.holdDeadbandV) {
-                  enqueue.assign({ pendingDemand: correctedDemand(context, error, smoothed) });
-                }
-              }),
-            },
-          },
+          after: { outputCheck: 'probing' },
           always: { guard: ({ context }) => context.pendingDemand !== null, target: 'adjusting' },
         },
         adjusting: {
+          on: { READING: { actions: assign({ lastReading: ({ event }) => event.reading }) } },
           invoke: {
             src: 'applySetpoint',
-            input: ({ context }) => ({ block: context.block, volts: context.pendingDemand! }),
+            input: ({ context }) => ({ block: context.block, volts: context.pendingDemand!, energize: false }),
             onDone: {
               target: 'watching',
               actions: [
@@ -359,9 +480,35 @@ export const blockMachine = setup({
                 },
               ],
             },
+            onError: [
+              {
+                guard: 'standbyRejected',
+                target: '#block.alarm',
+                actions: assign({ pendingDemand: null, alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
+              },
+              {
+                target: '#block.error',
+                actions: assign({ fault: ({ context, event }) => `holding ${context.setpoint} V failed: ${errorText(event.error)}` }),
+              },
+            ],
+          },
+        },
+        // Every so often: is the output still operating? (A standby pressed at the front panel.)
+        probing: {
+          invoke: {
+            src: 'probeOutput',
+            input: ({ context }) => ({ block: context.block }),
+            onDone: [
+              {
+                guard: ({ context, event }) => !event.output.operating && context.energized === true,
+                target: '#block.alarm',
+                actions: assign({ alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
+              },
+              { target: 'watching', actions: assign({ energized: ({ event }) => event.output.operating }) },
+            ],
             onError: {
               target: '#block.error',
-              actions: assign({ fault: ({ context, event }) => `holding ${context.setpoint} V failed: ${errorText(event.error)}` }),
+              actions: assign({ fault: ({ event }) => `checking the output failed: ${errorText(event.error)}` }),
             },
           },
         },
@@ -373,15 +520,16 @@ export const blockMachine = setup({
         if (check('isCheck')) enqueue.raise({ type: 'COMMAND_TIMEOUT' }, { delay: 'commandTimeout', id: 'commandTimeout' });
       }),
       invoke: {
+        // The one write that may energize the output: a client asked for this voltage.
         src: 'applySetpoint',
-        input: ({ context }) => ({ block: context.block, volts: context.pendingDemand! }),
+        input: ({ context }) => ({ block: context.block, volts: context.pendingDemand!, energize: true }),
         onDone: [
           {
             guard: 'isCheck',
             target: 'correcting',
             actions: [
               assign(({ context, event }) => written(context, event.output)),
-              assign({ setpoint: ({ context }) => context.inFlight!.command.voltage }),
+              assign({ setpoint: ({ context }) => context.inFlight!.command.voltage, energized: true }),
               enqueueActions(({ context, enqueue }) => {
                 if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
               }),
@@ -391,7 +539,7 @@ export const blockMachine = setup({
             target: 'idle',
             actions: [
               assign(({ context, event }) => written(context, event.output)),
-              assign({ setpoint: ({ context }) => context.inFlight!.command.voltage }),
+              assign({ setpoint: ({ context }) => context.inFlight!.command.voltage, energized: true }),
               {
                 type: 'reply',
                 params: ({ context }) =>
@@ -416,53 +564,68 @@ export const blockMachine = setup({
     },
     correcting: {
       initial: 'waiting',
+      // Judged while waiting and while the output is being checked; recorded only while a correction is written.
+      on: {
+        READING: {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const reading = event.reading;
+            enqueue.assign({ lastReading: reading });
+            const c = context.correction;
+            const command = checkCommand(context)!;
+            const error = reading.volts - command.voltage;
+            const answers = mayAnswer(context, reading, command.max_error) && Math.abs(error) <= command.max_error;
+            // A correction does not need the transient gone, only small against what it corrects:
+            // with at most a quarter of the error left in the reading, it is at worst 25 % off.
+            const usable =
+              answers || (c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading, Math.max(c.settleResidualV, Math.abs(error) / 4)));
+            if (!usable) return;
+            const outcome = judged(context, reading);
+            if (!outcome) return;
+            const { verdict } = outcome;
+            enqueue.assign({ judge: outcome.state });
+            if (verdict.kind === 'fault') {
+              enqueue.assign({ alarms: withAlarm(context.alarms, verdict.alarm) });
+              return;
+            }
+            if (verdict.kind === 'held') {
+              if (verdict.alarm) enqueue.assign({ alarms: withAlarm(context.alarms, verdict.alarm) });
+              return;
+            }
+            // Plausible again: a held spike's alarm is over.
+            enqueue.assign({ alarms: clearedBy({ ...context, judge: outcome.state }, outcome.state.plausibleRun) });
+            if (answers) {
+              if (c.strategy === 'ours' && verdict.kind === 'plausible') enqueue({ type: 'learnTransfer', params: { reading } });
+              enqueue({ type: 'reply', params: replyTo({ ...context, lastReading: reading }, checkAnswer({ ...context, lastReading: reading }, 'ok')) });
+              enqueue.raise({ type: 'CHECK_CONFIRMED' });
+              return;
+            }
+            if (c.strategy === 'ours' && verdict.kind === 'plausible' && isFresh(context, reading)) enqueue({ type: 'learnTransfer', params: { reading } });
+            const demand = correctedDemand(context, error);
+            if (demand !== null) enqueue.assign({ pendingDemand: demand });
+          }),
+        },
+        // Raised by the reading that answered ok (whichever substate it came in).
+        CHECK_CONFIRMED: { target: '#block.idle', actions: assign({ alarms: ({ context }) => context.alarms.filter((a) => a.code === 'OUTPUT_STANDBY') }) },
+      },
       states: {
         waiting: {
+          after: { outputCheck: 'probing' },
           always: [
             { guard: 'endingOnTimeout', target: '#block.idle', actions: answerTimeout },
             { guard: 'endingOnShutdown', target: '#block.idle', actions: answerShutdown },
+            { guard: 'hasMajorAlarm', target: '#block.alarm', actions: answerFault },
             { guard: ({ context }) => context.pendingDemand !== null, target: 'adjusting' },
           ],
           on: {
-            READING: [
-              {
-                guard: ({ context, event }) => {
-                  const command = checkCommand(context)!;
-                  return mayAnswer(context, event.reading, command.max_error) && Math.abs(event.reading.volts - command.voltage) <= command.max_error;
-                },
-                target: '#block.idle',
-                actions: [
-                  assign({ lastReading: ({ event }) => event.reading }),
-                  enqueueActions(({ context, event, enqueue }) => {
-                    if (context.correction.strategy === 'ours') enqueue({ type: 'learnTransfer', params: { reading: event.reading } });
-                  }),
-                  { type: 'reply', params: ({ context }) => replyTo(context, checkAnswer(context, 'ok')) },
-                ],
-              },
-              {
-                actions: enqueueActions(({ context, event, enqueue }) => {
-                  const reading = event.reading;
-                  enqueue.assign({ lastReading: reading });
-                  const c = context.correction;
-                  const error = reading.volts - checkCommand(context)!.voltage;
-                  // A correction does not need the transient gone, only small against what it corrects:
-                  // with at most a quarter of the error left in the reading, it is at worst 25 % off.
-                  const usable = c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading, Math.max(c.settleResidualV, Math.abs(error) / 4));
-                  if (!usable) return;
-                  if (c.strategy === 'ours' && isFresh(context, reading)) enqueue({ type: 'learnTransfer', params: { reading } });
-                  const demand = correctedDemand(context, error);
-                  if (demand !== null) enqueue.assign({ pendingDemand: demand });
-                }),
-              },
-            ],
             COMMAND_TIMEOUT: { target: '#block.idle', actions: answerTimeout },
             ABORT: { target: '#block.idle', actions: answerShutdown },
           },
         },
         adjusting: {
           invoke: {
+            // A correction never energizes: if the output went to standby, the command stops here.
             src: 'applySetpoint',
-            input: ({ context }) => ({ block: context.block, volts: context.pendingDemand! }),
+            input: ({ context }) => ({ block: context.block, volts: context.pendingDemand!, energize: false }),
             onDone: {
               target: 'waiting',
               actions: [
@@ -473,10 +636,44 @@ export const blockMachine = setup({
                 }),
               ],
             },
+            onError: [
+              {
+                guard: 'standbyRejected',
+                target: '#block.alarm',
+                actions: [assign({ pendingDemand: null, alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }), answerFault],
+              },
+              {
+                target: '#block.error',
+                actions: [
+                  assign({ fault: ({ context, event }) => `correcting towards ${context.setpoint} V failed: ${errorText(event.error)}` }),
+                  { type: 'reply', params: ({ context }) => replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${context.fault}`)) },
+                ],
+              },
+            ],
+          },
+          on: {
+            READING: { actions: assign({ lastReading: ({ event }) => event.reading }) },
+            COMMAND_TIMEOUT: { actions: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'timeout' as const }) }) },
+            ABORT: { actions: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'shutdown' as const }) }) },
+          },
+        },
+        // While waiting for readings: does the output still operate? A standby ends the command now.
+        probing: {
+          invoke: {
+            src: 'probeOutput',
+            input: ({ context }) => ({ block: context.block }),
+            onDone: [
+              {
+                guard: ({ event }) => !event.output.operating,
+                target: 'waiting',
+                actions: assign({ alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
+              },
+              { target: 'waiting' },
+            ],
             onError: {
               target: '#block.error',
               actions: [
-                assign({ fault: ({ context, event }) => `correcting towards ${context.setpoint} V failed: ${errorText(event.error)}` }),
+                assign({ fault: ({ event }) => `checking the output failed: ${errorText(event.error)}` }),
                 { type: 'reply', params: ({ context }) => replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${context.fault}`)) },
               ],
             },
@@ -484,6 +681,78 @@ export const blockMachine = setup({
           on: {
             COMMAND_TIMEOUT: { actions: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'timeout' as const }) }) },
             ABORT: { actions: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'shutdown' as const }) }) },
+          },
+        },
+      },
+    },
+    // Something is wrong with the output or the readings: the demand stays where it was, nothing is
+    // corrected or learned, and nothing is written. Readings back where the demand should put them
+    // clear the alarm (two in a row; one for a held spike) and holding resumes from that same demand,
+    // so recovery cannot overshoot. Standby is cleared only by a client's command.
+    alarm: {
+      entry: [cancel('commandTimeout'), assign({ inFlight: null, pendingDemand: null, holdError: null, judge: ({ context }) => ({ ...context.judge, history: [], plausibleRun: 0 }) })],
+      initial: 'checkingOutput',
+      on: {
+        COMMAND: {
+          target: 'ramping',
+          actions: [
+            assign({
+              inFlight: ({ event }) => ({ command: event.command, origin: event.origin, ending: null }),
+              pendingDemand: ({ event }) => event.command.voltage,
+              holdError: null,
+              adopting: false,
+              alarms: [],
+              // Whatever the fault left in the readings' memory is forgotten, except what the meter last said.
+              judge: ({ context, event }) => afterNewSetpoint({ ...freshJudge(context.judge.offset), lastRaw: context.judge.lastRaw, demandAtLastRaw: context.judge.demandAtLastRaw, repeats: context.judge.repeats }, event.command.voltage - (context.demand ?? 0), context.checks),
+            }),
+            { type: 'note', params: ({ event }) => ({ message: `alarms cleared by a command: ${describe(event.command)}` }) },
+          ],
+        },
+        ABORT: {},
+      },
+      states: {
+        // A reading far below the demand: is it the supply, or an output put in standby?
+        checkingOutput: {
+          always: { guard: ({ context }) => !context.alarms.some((a) => a.code === 'NO_OUTPUT' || a.code === 'READBACK_MISMATCH'), target: 'watching' },
+          invoke: {
+            src: 'probeOutput',
+            input: ({ context }) => ({ block: context.block }),
+            onDone: [
+              {
+                guard: ({ context, event }) => !event.output.operating && context.energized !== false,
+                target: 'watching',
+                actions: assign({ alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
+              },
+              { target: 'watching' },
+            ],
+            onError: {
+              target: '#block.error',
+              actions: assign({ fault: ({ event }) => `checking the output failed: ${errorText(event.error)}` }),
+            },
+          },
+        },
+        watching: {
+          always: { guard: ({ context }) => context.alarms.length === 0, target: '#block.idle' },
+          on: {
+            READING: {
+              actions: enqueueActions(({ context, event, enqueue }) => {
+                const reading = event.reading;
+                enqueue.assign({ lastReading: reading });
+                if (!isFresh(context, reading)) return;
+                const outcome = judged(context, reading, true);
+                if (!outcome) return;
+                enqueue.assign({ judge: outcome.state });
+                const { verdict } = outcome;
+                if (verdict.kind === 'fault') enqueue.assign({ alarms: withAlarm(context.alarms, verdict.alarm) });
+                else if (verdict.kind === 'plausible') {
+                  const left = clearedBy(context, outcome.state.plausibleRun);
+                  if (left.length < context.alarms.length) {
+                    enqueue({ type: 'note', params: { message: `alarms cleared: readings are back at ${reading.volts.toFixed(3)} V, where the demand puts them` } });
+                  }
+                  enqueue.assign({ alarms: left });
+                }
+              }),
+            },
           },
         },
       },

@@ -193,6 +193,16 @@ export const supervisorMachine = setup({
               enqueue({ type: 'note', params: { level: 'error', child: id, message } });
               return;
             }
+            // A block cannot check or correct without its readings: tell it at once, so a command in
+            // flight is answered now rather than when its timeout runs out.
+            const spec = context.specs.find((s) => s.id === id);
+            if (spec?.kind === 'voltmeter') {
+              for (const b of context.specs) {
+                if (b.kind === 'block' && b.voltmeter === spec.input.voltmeter && context.children[b.id]?.status === 'running') {
+                  enqueue.sendTo(b.id, { type: 'VOLTMETER_LOST', voltmeter: spec.input.voltmeter, fault });
+                }
+              }
+            }
             const delay = Math.min(backoffInitialMs * 2 ** status.recentRestarts, backoffMaxMs);
             enqueue.assign({
               children: patch(context, id, (s) => ({

@@ -42,3 +42,11 @@ export function errorText(error: unknown): string {
 export function errorReply(code: ErrorTextCode, description: string): ErrorReply {
   return { type: 'reply', reply_type: 'error', error_code: ERROR_CODES[code], error_text_code: code, description };
 }
+
+/**
+ * Whether an instrument refused because its output is in standby (it says so with code 'standby'):
+ * the block then raises an alarm and waits for a command, rather than failing and restarting.
+ */
+export function isStandbyError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'standby';
+}

@@ -91,6 +91,21 @@ export interface CorrectionConfig {
   learn: boolean;
 }
 
+export interface ChecksConfig {
+  noise_v: number;
+  noise_v_per_kv: number;
+  outlier_sigmas: number;
+  outlier_floor_v: number;
+  model_tolerance_v_per_kv: number;
+  model_tolerance_v: number;
+  implausible_v: number;
+  trip_fraction: number;
+  stale_repeats: number;
+  drift_v_per_min: number;
+  drift_window: number;
+  output_check_s: number;
+}
+
 export interface BlockConfig {
   id: number;
   name: string;
@@ -99,6 +114,7 @@ export interface BlockConfig {
   voltmeter: string;
   settle_s: number;
   correction: CorrectionConfig;
+  checks: ChecksConfig;
   output: OutputConfig;
   simulation: BlockSimulationConfig;
 }

@@ -76,16 +76,27 @@ export class SupplyPlant {
     this.segments.push({ from: now, start: this.responseAt(now), target: 0 });
   }
 
+  /** Training: the trip is cleared and the output comes back towards the present drive; a drift stays. */
+  recover(now: number): void {
+    if (!this.tripped) return;
+    this.tripped = false;
+    this.segments.push({ from: now, start: this.responseAt(now), target: this.targetFor(this.driveVolts) });
+  }
+
   /** Training: drift at `voltsPerMinute` from now on (0 stops it), on top of the fitted drift. */
   setRamp(voltsPerMinute: number, now: number): void {
     this.ramp = { voltsPerS: voltsPerMinute / 60, since: now, base: this.rampAt(now) };
   }
 
-  /** Training: back to normal, at the present drive. */
+  /** The training drift's present rate, V/min (0: none). */
+  get rampVoltsPerMinute(): number {
+    return this.ramp.voltsPerS * 60;
+  }
+
+  /** Training: back to normal, at the present drive (the drift walked so far is taken away too). */
   reset(now: number): void {
     this.ramp = { voltsPerS: 0, since: now, base: 0 };
-    this.tripped = false;
-    this.segments.push({ from: now, start: this.responseAt(now), target: this.targetFor(this.driveVolts) });
+    this.recover(now);
   }
 
   setDrive(driveVolts: number, now: number): void {

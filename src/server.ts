@@ -5,11 +5,13 @@ import { join, resolve } from 'node:path';
 import { createActor, waitFor, type Actor, type AnyActorRef } from 'xstate';
 import { blockMachine, topState, type CorrectionSettings } from '../machines/block.machine.js';
 import { connectorMachine } from '../machines/connector.machine.js';
+import type { CheckSettings } from '../machines/reading-judge.js';
 import { blockChildId, supervisorMachine, voltmeterChildId, type ChildSpec } from '../machines/supervisor.machine.js';
 import { voltmeterMachine } from '../machines/voltmeter.machine.js';
 import type { ServerConfig } from '../schemas/types.js';
 import { SimulatorControl } from '../sim/control/simulator-control.js';
 import { SimulatedRack } from '../sim/simulated-rack.js';
+import { AlarmTable, currentAlarms, type Alarm } from './alarms/alarm-table.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigError } from './config/load-config.js';
 import { ClientHub } from './connectors/client-hub.js';
@@ -45,6 +47,8 @@ export interface RunningServer {
   supervisor: Actor<typeof supervisorMachine>;
   hub: ClientHub;
   readingsLog: ReadingsLog;
+  /** Active alarms of every block and instrument. */
+  alarms: AlarmTable;
   /** The simulated rack, when instruments are simulated in this process. */
   rack: SimulatedRack | null;
   /** Its back door (faults, time scale): for tests and the training page. */
@@ -70,19 +74,42 @@ function correctionSettings(c: ServerConfig['blocks'][number]['correction']): Co
   };
 }
 
+function checkSettings(c: ServerConfig['blocks'][number]['checks']): CheckSettings {
+  return {
+    noiseV: c.noise_v,
+    noiseVPerKv: c.noise_v_per_kv,
+    outlierSigmas: c.outlier_sigmas,
+    outlierFloorV: c.outlier_floor_v,
+    modelToleranceVPerKv: c.model_tolerance_v_per_kv,
+    modelToleranceV: c.model_tolerance_v,
+    implausibleV: c.implausible_v,
+    tripFraction: c.trip_fraction,
+    staleRepeats: c.stale_repeats,
+    driftVPerMin: c.drift_v_per_min,
+    driftWindow: c.drift_window,
+  };
+}
+
 function childSpecs(config: ServerConfig): ChildSpec[] {
   return [
     ...config.voltmeters.map((m): ChildSpec => ({
       id: voltmeterChildId(m.id),
       kind: 'voltmeter',
       // The machine's own limit is a safety net behind the driver's timeout, so the driver's clearer reason comes first.
-      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: m.reading_timeout_s * 1000 + 5000, readingPeriodMs: MEASUREMENT_MS },
+      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: m.reading_timeout_s * 1000 + 2000, readingPeriodMs: MEASUREMENT_MS },
     })),
     ...config.blocks.map((b): ChildSpec => ({
       id: blockChildId(b.id),
       kind: 'block',
       voltmeter: b.voltmeter,
-      input: { block: b.id, name: b.name, settleMs: b.settle_s * 1000, correction: correctionSettings(b.correction) },
+      input: {
+        block: b.id,
+        name: b.name,
+        settleMs: b.settle_s * 1000,
+        correction: correctionSettings(b.correction),
+        checks: checkSettings(b.checks),
+        outputCheckMs: b.checks.output_check_s * 1000,
+      },
     })),
     { id: TCP_CONNECTOR, kind: 'connector', input: { connector: TCP_CONNECTOR } },
     { id: WS_CONNECTOR, kind: 'connector', input: { connector: WS_CONNECTOR } },
@@ -93,8 +120,9 @@ function childSpecs(config: ServerConfig): ChildSpec[] {
 function blocksQuiet(supervisor: AnyActorRef, ms: number): Promise<void> {
   const children = (supervisor.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children;
   const blocks = Object.entries(children).filter(([id, ref]) => id.startsWith('block-') && ref) as [string, AnyActorRef][];
+  // Idle, or in alarm (which holds no command): nothing to wait for.
   const quiet = blocks.map(([, ref]) =>
-    waitFor(ref, (s: { value: unknown; status: string }) => s.status !== 'active' || topState(s.value) === 'idle', { timeout: ms }).catch(() => {}),
+    waitFor(ref, (s: { value: unknown; status: string }) => s.status !== 'active' || ['idle', 'alarm'].includes(topState(s.value)), { timeout: ms }).catch(() => {}),
   );
   return atMost(Promise.all(quiet), ms);
 }
@@ -133,6 +161,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const publishedAs = new Map(config.voltmeters.flatMap((m) => (m.publish_as ? [[m.id, m.publish_as] as const] : [])));
   const blocks = new Map(config.blocks.map((b) => [b.id, b]));
   const connectorLog = log.child({ component: 'connector' });
+  const alarms = new AlarmTable(log.child({ component: 'alarms' }), () => clock.now());
+  alarms.onChange((change, alarm) => hub.alarm({ change, alarm, alarms: alarms.list() }));
   let supervisorRef: Actor<typeof supervisorMachine> | null = null;
   const whenQuiet = () => (supervisorRef ? blocksQuiet(supervisorRef, 10_000) : Promise.resolve());
   const httpHandler = httpRoutes({
@@ -142,6 +172,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     readingsLog,
     control: () => control,
     supervisor: () => supervisorRef,
+    alarms: () => alarms.list(),
     machines: { supervisor: supervisorMachine, block: blockMachine, voltmeter: voltmeterMachine, connector: connectorMachine },
   });
   const intake = { hub, blocks, log: connectorLog };
@@ -218,13 +249,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   const actorIds = new Set(['supervisor', ...childSpecs(config).map((c) => c.id)]);
+  const instrumentOf = new Map<string, string>([
+    ...config.blocks.map((b) => [blockChildId(b.id), b.output.resource] as const),
+    ...config.voltmeters.map((m) => [voltmeterChildId(m.id), m.resource] as const),
+  ]);
+  // The alarm table follows the blocks' and the supervisor's snapshots, once per tick at most.
+  let alarmsDue = false;
+  const refreshAlarms = () => {
+    if (alarmsDue) return;
+    alarmsDue = true;
+    queueMicrotask(() => {
+      alarmsDue = false;
+      if (supervisorRef) alarms.update(currentAlarms(supervisorRef, { instrumentOf: (spec) => instrumentOf.get(spec.id) ?? null }));
+    });
+  };
   const supervisor = createActor(machine, {
     id: 'supervisor',
     clock,
     // The state-chart page follows every machine actor live: their snapshots and the events they take.
     inspect: (event) => {
       const id = (event.actorRef as { id?: string }).id ?? '';
-      if (!actorIds.has(id) || !hub.hasObservers) return;
+      if (!actorIds.has(id)) return;
+      if (event.type === '@xstate.snapshot' && (id === 'supervisor' || id.startsWith('block-'))) refreshAlarms();
+      if (!hub.hasObservers) return;
       if (event.type === '@xstate.snapshot') {
         const snap = event.snapshot as { value?: unknown; status?: string };
         hub.inspect({ actor: id, kind: 'snapshot', state: snap.value ?? null, status: snap.status ?? null, event: (event.event as { type?: string }).type ?? null, at: clock.now() });
@@ -298,5 +345,5 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 
   log.info({ sim: config.sim, time_scale: clock.timeScale, blocks: config.blocks.map((b) => b.id) }, 'server started');
-  return { tcp, http, supervisor, hub, readingsLog, rack, control, stop };
+  return { tcp, http, supervisor, hub, readingsLog, alarms, rack, control, stop };
 }

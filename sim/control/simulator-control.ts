@@ -1,10 +1,11 @@
 // The simulators' back door: faults and parameters changed while they run, by a test, a trainer
 // or another process (over the control channel). Every command is checked against its schema.
 
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import controlSchema from '../../schemas/sim-control.schema.json' with { type: 'json' };
 import type { ScaledClock } from '../../src/clock/clock.js';
 import { Agilent34401A } from '../devices/agilent-34401a.js';
+import { Fluke5502E } from '../devices/fluke-5502e.js';
 import type { LineDevice } from '../devices/line-device.js';
 import type { SupplyPlant } from '../supply-plant.js';
 import { ScpiDevice, ScpiError } from '../scpi/scpi-device.js';
@@ -19,12 +20,34 @@ export type ControlCommand =
   | { cmd: 'drop_connections'; device?: string }
   | { cmd: 'noise_burst'; device: string; volts: number; readings?: number }
   | { cmd: 'drift'; block: number; volts_per_min: number }
-  | { cmd: 'trip'; block: number }
+  | { cmd: 'trip'; block: number; on?: boolean }
+  | { cmd: 'standby'; device: string }
+  | { cmd: 'offset'; device: string; volts: number }
+  | { cmd: 'meter_drift'; device: string; volts_per_min: number }
   | { cmd: 'reset' };
+
+/** Commands on a voltmeter's readings. */
+type ReadingCommand = Extract<ControlCommand, { cmd: 'freeze' | 'spike' | 'noise_burst' | 'offset' | 'meter_drift' }>;
+/** Commands on one named instrument. */
+type DeviceCommand = Extract<ControlCommand, { cmd: 'fault' | 'push_error' | 'standby' }> | ReadingCommand;
+/** Commands on a block's supply. */
+type SupplyCommand = Extract<ControlCommand, { cmd: 'drift' | 'trip' }>;
 
 export type ControlResult = { ok: true; [key: string]: unknown } | { ok: false; error: string };
 
-const validate = new Ajv({ allErrors: false, allowUnionTypes: true }).compile(controlSchema);
+// The schema picks its branch by `cmd`, so a refusal names what is wrong in that very command.
+const validate = new Ajv({ allErrors: false, allowUnionTypes: true, discriminator: true }).compile(controlSchema);
+const COMMANDS = controlSchema.oneOf.map((branch) => branch.properties.cmd.const);
+
+/** One schema error in words: where, what is wrong, what was expected. */
+function schemaError(e: ErrorObject | undefined): string {
+  if (!e) return 'command does not match the schema';
+  const where = e.instancePath || 'command';
+  if (e.keyword === 'discriminator') return `cmd ${JSON.stringify(e.params.tagValue)} is not a command; expected one of ${COMMANDS.join(', ')}`;
+  if (e.keyword === 'additionalProperties') return `${where} has a field ${JSON.stringify(e.params.additionalProperty)} this command does not take`;
+  if (e.keyword === 'enum') return `${where} must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
+  return `${where} ${e.message ?? 'is not valid'}`;
+}
 
 export interface ControlHooks {
   /** Drops the device's network connections (LAN process only). */
@@ -44,77 +67,133 @@ export class SimulatorControl {
 
   apply(input: unknown): ControlResult {
     if (!validate(input)) {
-      const e = validate.errors?.[0];
-      return { ok: false, error: `command ${JSON.stringify(input)} is not valid: ${e?.instancePath || 'command'} ${e?.message ?? ''}; see schemas/sim-control.schema.json` };
+      return { ok: false, error: `command ${JSON.stringify(input)} is not valid: ${schemaError(validate.errors?.[0])}; see schemas/sim-control.schema.json` };
     }
     const command = input as ControlCommand;
-    if (command.cmd === 'status') return { ok: true, time_scale: this.clock.timeScale, devices: this.status() };
-    if (command.cmd === 'time_scale') {
-      if (!this.clock.setTimeScale) return { ok: false, error: 'this clock cannot change its time scale' };
-      this.clock.setTimeScale(command.value);
-      this.hooks.changed?.(command);
-      return { ok: true, time_scale: command.value };
-    }
-    if (command.cmd === 'drift' || command.cmd === 'trip') {
-      const plant = this.plants.get(command.block);
-      if (!plant) return { ok: false, error: `block ${command.block} has no simulated supply; expected one of ${[...this.plants.keys()].join(', ')}` };
-      if (command.cmd === 'drift') plant.setRamp(command.volts_per_min, this.clock.now());
-      else plant.trip(this.clock.now());
-      this.hooks.changed?.(command);
-      return { ok: true };
-    }
-    if (command.cmd === 'reset') {
-      for (const device of this.devices.values()) {
-        Object.assign(device.faults, { offline: false, timeout: false, garbage: false });
-        if (device instanceof Agilent34401A) Object.assign(device.readingFaults, { frozen: null, spikeVolts: 0, spikeReadings: 0, burstVolts: 0, burstReadings: 0 });
-      }
-      for (const plant of this.plants.values()) plant.reset(this.clock.now());
-      this.hooks.changed?.(command);
-      return { ok: true, devices: this.status() };
-    }
-    if (command.cmd === 'drop_connections') {
-      this.hooks.dropConnections?.(command.device);
-      this.hooks.changed?.(command);
-      return { ok: true };
-    }
-    const device = this.devices.get(command.device);
-    if (!device) return { ok: false, error: `no simulated instrument is called "${command.device}"; expected one of ${[...this.devices.keys()].join(', ')}` };
-    switch (command.cmd) {
-      case 'fault':
-        device.faults[command.fault] = command.on;
-        if (command.fault === 'offline' && command.on) this.hooks.dropConnections?.(command.device);
-        break;
-      case 'push_error':
-        if (!(device instanceof ScpiDevice)) return { ok: false, error: `${command.device} has no SCPI error queue` };
-        device.pushError(new ScpiError(command.code, command.text));
-        break;
-      case 'freeze':
-      case 'spike':
-      case 'noise_burst': {
-        if (!(device instanceof Agilent34401A)) return { ok: false, error: `${command.device} is not a voltmeter` };
-        if (command.cmd === 'freeze') device.readingFaults.frozen = command.raw === undefined ? device.lastReading : command.raw;
-        else if (command.cmd === 'spike') {
-          device.readingFaults.spikeVolts = command.volts;
-          device.readingFaults.spikeReadings = command.readings ?? 1;
-        } else {
-          device.readingFaults.burstVolts = command.volts;
-          device.readingFaults.burstReadings = command.readings ?? 10;
-        }
-        break;
-      }
-    }
-    this.hooks.changed?.(command);
-    return { ok: true, device: this.describe(command.device, device) };
+    const result = this.run(command);
+    if (result.ok && command.cmd !== 'status') this.hooks.changed?.(command);
+    return result;
   }
 
   status(): Record<string, unknown> {
     return Object.fromEntries([...this.devices].map(([name, d]) => [name, this.describe(name, d)]));
   }
 
+  /** Each block's supply: tripped or not, and the training drift's rate. */
+  supplies(): Record<string, unknown> {
+    return Object.fromEntries([...this.plants].map(([block, plant]) => [block, describeSupply(plant)]));
+  }
+
+  private run(command: ControlCommand): ControlResult {
+    switch (command.cmd) {
+      case 'status':
+        return { ok: true, time_scale: this.clock.timeScale, devices: this.status(), supplies: this.supplies() };
+      case 'time_scale':
+        if (!this.clock.setTimeScale) return { ok: false, error: 'this clock cannot change its time scale' };
+        this.clock.setTimeScale(command.value);
+        return { ok: true, time_scale: command.value };
+      case 'drift':
+      case 'trip':
+        return this.onSupply(command);
+      case 'reset':
+        return this.reset();
+      case 'drop_connections':
+        this.hooks.dropConnections?.(command.device);
+        return { ok: true };
+      default:
+        return this.onDevice(command);
+    }
+  }
+
+  private onSupply(command: SupplyCommand): ControlResult {
+    const plant = this.plants.get(command.block);
+    if (!plant) return { ok: false, error: `block ${command.block} has no simulated supply; expected one of ${[...this.plants.keys()].join(', ')}` };
+    const now = this.clock.now();
+    if (command.cmd === 'drift') plant.setRamp(command.volts_per_min, now);
+    else if (command.on === false) plant.recover(now);
+    else plant.trip(now);
+    return { ok: true, supply: describeSupply(plant) };
+  }
+
+  /** Every fault off. A calibrator's operate/standby is the server's to change: clearing faults never energizes an output. */
+  private reset(): ControlResult {
+    const now = this.clock.now();
+    for (const device of this.devices.values()) {
+      Object.assign(device.faults, { offline: false, timeout: false, garbage: false });
+      if (device instanceof Agilent34401A) device.clearReadingFaults();
+    }
+    for (const plant of this.plants.values()) plant.reset(now);
+    return { ok: true, devices: this.status(), supplies: this.supplies() };
+  }
+
+  private onDevice(command: DeviceCommand): ControlResult {
+    const device = this.devices.get(command.device);
+    if (!device) return { ok: false, error: `no simulated instrument is called "${command.device}"; expected one of ${[...this.devices.keys()].join(', ')}` };
+    const refusal = this.act(command, device);
+    if (refusal) return { ok: false, error: refusal };
+    return { ok: true, device: this.describe(command.device, device) };
+  }
+
+  /** Acts on one instrument; answers why not when it cannot. */
+  private act(command: DeviceCommand, device: LineDevice): string | null {
+    switch (command.cmd) {
+      case 'fault':
+        device.faults[command.fault] = command.on;
+        if (command.fault === 'offline' && command.on) this.hooks.dropConnections?.(command.device);
+        return null;
+      case 'push_error':
+        if (!(device instanceof ScpiDevice)) return `${command.device} has no SCPI error queue`;
+        device.pushError(new ScpiError(command.code, command.text));
+        return null;
+      case 'standby':
+        if (!(device instanceof Fluke5502E)) return this.notA(command.device, 'a Fluke 5502E calibrator', Fluke5502E);
+        device.pressStandby();
+        return null;
+      default:
+        if (!(device instanceof Agilent34401A)) return this.notA(command.device, 'a voltmeter', Agilent34401A);
+        actOnReadings(command, device);
+        return null;
+    }
+  }
+
+  /** "ao is not a voltmeter; expected one of voltmeter-1, ...": the instruments of the kind the command needs. */
+  private notA(name: string, what: string, kind: new (...args: never[]) => LineDevice): string {
+    const candidates = [...this.devices].filter(([, d]) => d instanceof kind).map(([n]) => n);
+    return `${name} is not ${what}; expected ${candidates.length > 0 ? `one of ${candidates.join(', ')}` : 'one, and this rack has none'}`;
+  }
+
   private describe(name: string, device: LineDevice): Record<string, unknown> {
     const out: Record<string, unknown> = { name, faults: { ...device.faults } };
     if (device instanceof ScpiDevice) out.queued_errors = device.errorCount;
     if (device instanceof Agilent34401A) out.reading_faults = { ...device.readingFaults };
+    if (device instanceof Fluke5502E) Object.assign(out, device.output); // operating, volts
     return out;
   }
+}
+
+function actOnReadings(command: ReadingCommand, meter: Agilent34401A): void {
+  const faults = meter.readingFaults;
+  switch (command.cmd) {
+    case 'freeze':
+      faults.frozen = command.raw === undefined ? meter.lastReading : command.raw;
+      break;
+    case 'spike':
+      faults.spikeVolts = command.volts;
+      faults.spikeReadings = command.readings ?? 1;
+      break;
+    case 'noise_burst':
+      faults.burstVolts = command.volts;
+      faults.burstReadings = command.readings ?? 10;
+      break;
+    case 'offset':
+      meter.setOffset(command.volts);
+      break;
+    case 'meter_drift':
+      meter.setDrift(command.volts_per_min);
+      break;
+  }
+}
+
+function describeSupply(plant: SupplyPlant): Record<string, unknown> {
+  return { tripped: plant.isTripped, drift_volts_per_min: plant.rampVoltsPerMinute };
 }

@@ -1,6 +1,6 @@
 // A simulated Agilent 34401A reading a divider: a measurement integrates the plant's HV over the
 // configured number of power-line cycles (2 s at NPLC 100, 50 Hz), autozeroes for as long again,
-// and is ready about 4.02 s after it was triggered, with the meter's noise.
+// and is ready about 4.02 s after it was triggered, with the meter's noise, in the meter's resolution.
 // INIT starts one (ignored, -213, while one runs); ABOR abandons it; FETC? waits for it and
 // answers; READ? is both.
 // Commands: *IDN? *RST *CLS CONF:VOLT:DC DET:BAND INP:IMP:AUTO VOLT:NPLC ZERO:AUTO INIT ABOR FETC? READ? SYST:ERR? SYST:REM
@@ -15,6 +15,11 @@ const LINE_HZ = 50;
 const NPLC_CHOICES = [0.02, 0.2, 1, 10, 100];
 const RANGES = [0.1, 1, 10, 100, 1000];
 const OVERLOAD = 9.9e37;
+/**
+ * A reading moves in steps of its range × 1e-8 (0.1 µV on the 10 V range): the rack's calibration
+ * runs show readings such as -2.2225285 there.
+ */
+const STEPS_PER_RANGE = 1e8;
 /** From READ? to the start of integration, and the meter's own overhead per reading. */
 const TRIGGER_DELAY_MS = 10;
 const OVERHEAD_MS = 10;
@@ -38,12 +43,28 @@ export interface ReadingFaults {
   /** Extra noise (one sigma, HV volts) on the next readings. */
   burstVolts: number;
   burstReadings: number;
+  /** Added to every reading's HV, in volts (0: none). */
+  offsetVolts: number;
+  /** A ramp added to the readings' HV, V/min, growing from `driftSince` (clock ms; null: no ramp). */
+  driftVoltsPerMin: number;
+  driftSince: number | null;
 }
+
+const NO_READING_FAULTS: Readonly<ReadingFaults> = {
+  frozen: null,
+  spikeVolts: 0,
+  spikeReadings: 0,
+  burstVolts: 0,
+  burstReadings: 0,
+  offsetVolts: 0,
+  driftVoltsPerMin: 0,
+  driftSince: null,
+};
 
 export class Agilent34401A extends ScpiDevice implements LineDevice {
   readonly terminator = '\n';
   protected readonly noError = '+0,"No error"';
-  readonly readingFaults: ReadingFaults = { frozen: null, spikeVolts: 0, spikeReadings: 0, burstVolts: 0, burstReadings: 0 };
+  readonly readingFaults: ReadingFaults = { ...NO_READING_FAULTS };
   private nplc = 10;
   private range = 10;
   private autozero = true;
@@ -117,6 +138,36 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
     return TRIGGER_DELAY_MS + integration * (this.autozero ? 2 : 1) + OVERHEAD_MS;
   }
 
+  /** Training: every following reading's HV is off by `volts` (0: no offset). */
+  setOffset(volts: number): void {
+    this.readingFaults.offsetVolts = volts;
+  }
+
+  /** Training: the readings' HV drifts at `voltsPerMin` from now, starting from 0 (0: no drift, none left). */
+  setDrift(voltsPerMin: number): void {
+    this.readingFaults.driftVoltsPerMin = voltsPerMin;
+    this.readingFaults.driftSince = voltsPerMin === 0 ? null : this.clock.now();
+  }
+
+  /** Training: every reading fault off. */
+  clearReadingFaults(): void {
+    Object.assign(this.readingFaults, NO_READING_FAULTS);
+  }
+
+  /** The training drift in a reading whose integration window's middle is at `t`; none before it began. */
+  private driftAt(t: number): number {
+    const { driftVoltsPerMin, driftSince } = this.readingFaults;
+    if (driftSince === null) return 0;
+    return (driftVoltsPerMin * Math.max(0, t - driftSince)) / 60_000;
+  }
+
+  /** `raw` in the meter's resolution on its present range. */
+  private atResolution(raw: number): number {
+    // Dividing by the steps per volt (a whole power of ten) lands on the nearest double to the decimal.
+    const stepsPerVolt = STEPS_PER_RANGE / this.range;
+    return Math.round(raw * stepsPerVolt) / stepsPerVolt;
+  }
+
   private async measure(): Promise<string> {
     const startedAt = this.clock.now() + TRIGGER_DELAY_MS;
     const integrationMs = (this.nplc / LINE_HZ) * 1000;
@@ -139,8 +190,9 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
       this.readingFaults.spikeReadings--;
       hv += this.readingFaults.spikeVolts;
     }
+    hv += this.readingFaults.offsetVolts + this.driftAt(startedAt + integrationMs / 2);
     let raw = this.readingFaults.frozen ?? hv / this.dividerRatio;
-    if (Math.abs(raw) > this.range * 1.2) raw = OVERLOAD;
+    raw = Math.abs(raw) > this.range * 1.2 ? OVERLOAD : this.atResolution(raw);
     this.lastRaw = raw;
     return scpiExponential(raw);
   }

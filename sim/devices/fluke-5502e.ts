@@ -1,5 +1,6 @@
 // A simulated Fluke 5502E calibrator: its output drives a supply plant while it is in operate.
 // Commands: *IDN? *RST *CLS OPER OPER? STBY OUT <v>[ V|MV] OUT? ERR?
+// The back door can also press STBY on its front panel (pressStandby).
 
 import type { Clock } from '../../src/clock/clock.js';
 import type { SupplyPlant } from '../supply-plant.js';
@@ -67,6 +68,14 @@ export class Fluke5502E extends ScpiDevice implements LineDevice {
 
   get output(): { volts: number; operating: boolean } {
     return { volts: this.amplitude, operating: this.operating };
+  }
+
+  /**
+   * Training: someone presses STBY on the front panel. The output drops to standby as after STBY
+   * over the bus (the amplitude is kept); only an OPER over the bus puts it back in operate.
+   */
+  pressStandby(): void {
+    this.setOperate(false);
   }
 
   private setAmplitude(args: string[]): void {

@@ -170,7 +170,7 @@ program
     for (const hv of steps) {
       // As the lab's runs did: calibrator volts = HV / gain, the offset left for the fit to find.
       const volts = Math.min(block.output.max_volts, Math.max(block.output.min_volts, hv / block.output.gain));
-      await output.setOutput(volts);
+      await output.setOutput(volts, { energize: true }); // the operator asked hv-calibrate for these steps
       sets.push(`"${iso(clock.now())}","${hv}","${volts}"`);
       const until = clock.now() + opts.dwell * 1000;
       while (clock.now() < until) {

@@ -69,6 +69,11 @@ export class ClientHub {
     this.toObservers({ type: 'event', event_type: 'inspect', ...payload });
   }
 
+  /** To observers only: an alarm raised or cleared, with the whole list now active. */
+  alarm(payload: Record<string, unknown>): void {
+    this.toObservers({ type: 'event', event_type: 'alarm', ...payload });
+  }
+
   /** To observers only: what some client sent or was answered, with who it was. */
   observe(event: ObservedEvent, origin: Origin, message: Record<string, unknown>): void {
     this.toObservers({ type: 'event', event_type: event, origin, message });

@@ -3,7 +3,7 @@
 // readings at a known output teach the transfer.
 
 import { fromPromise } from 'xstate';
-import type { SetpointSent } from '../../machines/block.machine.js';
+import type { OutputFound, OutputState, SetpointSent } from '../../machines/block.machine.js';
 import type { Reading } from '../../machines/types.js';
 import type { OutputConfig } from '../../schemas/types.js';
 import type { Clock } from '../clock/clock.js';
@@ -40,6 +40,11 @@ function outputVoltsFor(hv: number, channel: OutputChannel): number {
   return Math.min(c.max_volts, Math.max(c.min_volts, volts));
 }
 
+/** The HV an output gives by the configured coefficients: fixed, whatever the block has learned. */
+function nominalHv(volts: number, channel: OutputChannel): number {
+  return channel.calibration.gain * volts + channel.calibration.offset;
+}
+
 function hvFor(volts: number, channel: OutputChannel): number {
   return channel.estimator ? channel.estimator.hvFor(volts) : channel.calibration.gain * volts + channel.calibration.offset;
 }
@@ -51,26 +56,26 @@ export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChanne
     return found;
   };
   return {
-    readSetpoint: fromPromise<number, { block: number }>(async ({ input, signal }) => {
+    readSetpoint: fromPromise<OutputFound, { block: number }>(async ({ input, signal }) => {
       const ch = channel(input.block);
       ch.lastOutputVolts = await ch.instrument.readOutput(signal);
-      return hvFor(ch.lastOutputVolts, ch);
+      return { hv: hvFor(ch.lastOutputVolts, ch), nominalHv: nominalHv(ch.lastOutputVolts, ch) };
     }),
-    applySetpoint: fromPromise<SetpointSent, { block: number; volts: number }>(async ({ input, signal }) => {
+    applySetpoint: fromPromise<SetpointSent, { block: number; volts: number; energize: boolean }>(async ({ input, signal }) => {
       const ch = channel(input.block);
       const volts = outputVoltsFor(input.volts, ch);
-      await ch.instrument.setOutput(volts, signal);
+      await ch.instrument.setOutput(volts, { energize: input.energize }, signal);
       ch.lastOutputVolts = volts;
-      return { sentAt: clock.now() };
+      return { sentAt: clock.now(), nominalHv: nominalHv(volts, ch) };
     }),
+    probeOutput: fromPromise<OutputState, { block: number }>(async ({ input, signal }) => channel(input.block).instrument.outputState(signal)),
   };
 }
 
 /** The block's learnTransfer action: a settled reading at the output last written, if it is plausible. */
 export function learnFrom(channel: OutputChannel | undefined, reading: Reading, now: number): 'learned' | 'implausible' | 'not-learning' {
   if (!channel?.estimator || channel.lastOutputVolts === undefined) return 'not-learning';
-  const c = channel.calibration;
-  const expected = c.gain * channel.lastOutputVolts + c.offset;
+  const expected = nominalHv(channel.lastOutputVolts, channel);
   if (Math.abs(reading.volts - expected) > channel.learnLimitV) return 'implausible';
   return channel.estimator.add(channel.lastOutputVolts, reading.volts, now) ? 'learned' : 'not-learning';
 }

@@ -26,7 +26,12 @@ export class Adam4024 implements OutputInstrument {
     return Number(m[1]);
   }
 
-  async setOutput(volts: number): Promise<void> {
+  /** The module has no standby: it always operates. */
+  async outputState(): Promise<{ operating: boolean; volts: number }> {
+    return { operating: true, volts: await this.readOutput() };
+  }
+
+  async setOutput(volts: number, _options: { energize: boolean }): Promise<void> {
     if (!Number.isFinite(volts) || volts < 0 || volts > 10) {
       throw new InstrumentError('out-of-range', this.name, `output ${volts} V refused; expected 0 to 10 V`);
     }

@@ -21,7 +21,7 @@ export const MEASUREMENT_MS = TRIGGER_DELAY_MS + 2 * (NPLC / LINE_HZ) * 1000 + 1
 const NO_ERROR = /^\+?0,/;
 
 export interface Agilent34401AOptions {
-  /** Longest one READ? may take (well above the ~4 s of a reading at NPLC 100). */
+  /** Longest one reading may take, from INIT to FETC?'s answer (a little above the ~4 s of a reading at NPLC 100). */
   readingTimeoutMs: number;
   /** For *IDN?, SYST:ERR? and other quick queries. */
   queryTimeoutMs: number;
@@ -54,7 +54,9 @@ export class Agilent34401A implements VoltmeterInstrument {
     await this.transport.write('ABOR;INIT\n');
     const startedAt = this.clock.now() + TRIGGER_DELAY_MS;
     await this.clock.sleep(MEASUREMENT_MS, signal);
-    const answer = await this.transport.query('FETC?', { timeoutMs: this.options.readingTimeoutMs });
+    // FETC? goes out when the measurement should be done: what is left of the reading's time
+    // budget is the wait for it, so a dead meter is known within two reading periods.
+    const answer = await this.transport.query('FETC?', { timeoutMs: Math.max(this.options.queryTimeoutMs, this.options.readingTimeoutMs - MEASUREMENT_MS) });
     const raw = Number(answer);
     if (!/^[+-]?\d/.test(answer) || !Number.isFinite(raw)) {
       const errors = await this.drainErrors().catch(() => [] as string[]);

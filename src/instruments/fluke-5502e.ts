@@ -1,8 +1,9 @@
 // Driver: Fluke 5502E calibrator as the analog output that drives the main HV supply.
-// Identification with *IDN?; the present output from OUT? and OPER? (so a restart adopts it);
-// a setpoint is one compound message, OUT <v> V;OPER;ERR?, so it is a single bus transaction and
-// the error queue confirms it. OPER is never sent at start: from standby it would put a voltage
-// on the supply by itself.
+// Identification with *IDN?; the present output from OPER?, OUT? and ERR? (so a restart adopts it);
+// a client's setpoint is one compound message, OUT <v> V;OPER;ERR?, so it is a single bus
+// transaction and the error queue confirms it. Every other write (holding, correcting) asks OPER?
+// first and changes nothing in standby: OPER goes out only for a client's command, never at start,
+// on a restart or from the control loop, so a calibrator someone put in standby stays there.
 
 import type { Transport } from '../transports/transport.js';
 import { InstrumentError, type OutputInstrument } from './instrument.js';
@@ -19,26 +20,44 @@ export class Fluke5502E implements OutputInstrument {
   ) {}
 
   async readOutput(): Promise<number> {
+    const { operating, volts } = await this.outputState();
+    return operating ? volts : 0; // in standby the output terminals carry nothing
+  }
+
+  async outputState(): Promise<{ operating: boolean; volts: number }> {
     await this.identify();
     return this.guard(async () => {
-      const operating = (await this.query('OPER?')) === '1';
+      const operating = await this.operating();
       const out = await this.query('OUT?');
       const [amplitude, unit] = out.split(',');
       const volts = Number(amplitude);
       if (!Number.isFinite(volts) || unit?.trim().toUpperCase() !== 'V') {
         throw new InstrumentError('bad-answer', this.name, `OUT? answered ${JSON.stringify(out)}; expected "<volts>,V,..."`);
       }
-      return operating ? volts : 0; // in standby the output terminals carry nothing
+      // Whatever went wrong on the bus since the last look is in the error queue.
+      const error = await this.query('ERR?');
+      if (!NO_ERROR.test(error)) throw new InstrumentError('bad-answer', this.name, `the error queue holds ${error}; expected 0,"No Error"`);
+      return { operating, volts };
     });
   }
 
-  async setOutput(volts: number): Promise<void> {
+  async setOutput(volts: number, { energize }: { energize: boolean }): Promise<void> {
     if (!Number.isFinite(volts)) throw new InstrumentError('out-of-range', this.name, `output ${volts} V refused; expected a finite number`);
     await this.identify();
     await this.guard(async () => {
-      const error = await this.query(`OUT ${volts.toFixed(6)} V;OPER;ERR?`);
+      if (!energize && !(await this.operating())) {
+        throw new InstrumentError('standby', this.name, `output is in standby; OUT ${volts.toFixed(6)} V not sent (only a client's command may switch it on)`);
+      }
+      const message = energize ? `OUT ${volts.toFixed(6)} V;OPER;ERR?` : `OUT ${volts.toFixed(6)} V;ERR?`;
+      const error = await this.query(message);
       if (!NO_ERROR.test(error)) throw new InstrumentError('bad-answer', this.name, `OUT ${volts.toFixed(6)} V refused: ${error}`);
     });
+  }
+
+  private async operating(): Promise<boolean> {
+    const answer = await this.query('OPER?');
+    if (answer !== '1' && answer !== '0') throw new InstrumentError('bad-answer', this.name, `OPER? answered ${JSON.stringify(answer)}; expected 1 or 0`);
+    return answer === '1';
   }
 
   private async identify(): Promise<void> {

@@ -14,7 +14,14 @@ export interface OutputInstrument {
   readonly name: string;
   /** The output the instrument is producing now, in volts (adopted at start, never changed by it). */
   readOutput(signal?: AbortSignal): Promise<number>;
-  setOutput(volts: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Sets the output. With `energize` (a client's command) the instrument is also put in operate;
+   * without it (holding, correcting) it must already be operating, or the call rejects with code
+   * 'standby' and changes nothing: only a client may switch a high voltage on.
+   */
+  setOutput(volts: number, options: { energize: boolean }, signal?: AbortSignal): Promise<void>;
+  /** Whether the output is operating (an instrument without standby always is), and its amplitude. */
+  outputState(signal?: AbortSignal): Promise<{ operating: boolean; volts: number }>;
 }
 
 export interface VoltmeterInstrument {
@@ -28,7 +35,7 @@ export interface VoltmeterInstrument {
 /** An instrument that cannot do what was asked; `code` says why, `message` names the value and what was expected. */
 export class InstrumentError extends Error {
   constructor(
-    readonly code: 'out-of-range' | 'timeout' | 'not-responding' | 'bad-answer',
+    readonly code: 'out-of-range' | 'timeout' | 'not-responding' | 'bad-answer' | 'standby',
     readonly instrument: string,
     message: string,
   ) {

@@ -12,6 +12,7 @@ import { readHistory } from './history.js';
 import { machineGraph } from './machine-graph.js';
 import { serveStatic } from './static-files.js';
 import { serverStatus } from './status.js';
+import type { Alarm } from '../alarms/alarm-table.js';
 
 export interface RouteDeps {
   config: ServerConfig;
@@ -20,6 +21,8 @@ export interface RouteDeps {
   readingsLog: ReadingsLog;
   control: () => SimulatorControl | null;
   supervisor: () => AnyActorRef | null;
+  /** Active alarms, most severe first. */
+  alarms: () => Alarm[];
   machines: Record<string, AnyStateMachine>;
 }
 
@@ -55,7 +58,7 @@ export function httpRoutes(deps: RouteDeps) {
       if (req.method === 'GET' && url.pathname === '/api/status') {
         const supervisor = deps.supervisor();
         if (!supervisor) return json(res, 503, { error: 'starting' });
-        return json(res, 200, serverStatus(supervisor, { sim: config.sim, training: deps.control() !== null, time: clock.now(), time_scale: clock.timeScale, clients: deps.hub.size, blocks }));
+        return json(res, 200, serverStatus(supervisor, deps.alarms(), { sim: config.sim, training: deps.control() !== null, time: clock.now(), time_scale: clock.timeScale, clients: deps.hub.size, blocks }));
       }
       if (req.method === 'GET' && url.pathname === '/api/machines') return json(res, 200, graphs);
       if (req.method === 'GET' && url.pathname === '/api/history') {

@@ -4,6 +4,7 @@ import type { AnyActorRef } from 'xstate';
 import { topState, type BlockContext } from '../../machines/block.machine.js';
 import type { SupervisorContext } from '../../machines/supervisor.machine.js';
 import type { VoltmeterContext } from '../../machines/voltmeter.machine.js';
+import type { Alarm } from '../alarms/alarm-table.js';
 
 interface Snapshot<C> {
   value: unknown;
@@ -11,7 +12,7 @@ interface Snapshot<C> {
   context: C;
 }
 
-export function serverStatus(supervisor: AnyActorRef, extra: Record<string, unknown>): Record<string, unknown> {
+export function serverStatus(supervisor: AnyActorRef, alarms: Alarm[], extra: Record<string, unknown>): Record<string, unknown> {
   const snapshot = supervisor.getSnapshot() as Snapshot<SupervisorContext> & { children: Record<string, AnyActorRef | undefined> };
   const { specs, children } = snapshot.context;
   const actors = specs.map((spec) => {
@@ -20,6 +21,7 @@ export function serverStatus(supervisor: AnyActorRef, extra: Record<string, unkn
       id: spec.id,
       kind: spec.kind,
       supervision: children[spec.id],
+      alarms: alarms.filter((a) => a.source === spec.id),
       state: child ? topState(child.value) : null,
       state_detail: child?.value ?? null,
       // The whole context, for the state-chart page (plain data: the machines keep no references in it).
@@ -35,5 +37,5 @@ export function serverStatus(supervisor: AnyActorRef, extra: Record<string, unkn
     }
     return base;
   });
-  return { ...extra, supervisor: snapshot.value, actors };
+  return { ...extra, supervisor: snapshot.value, alarms, actors };
 }

@@ -52,7 +52,7 @@ afterAll(() => {
 
 describe('hv-server and hv-client', () => {
   it('set --check answers ok within max_error and exits 0', async () => {
-    const r = await run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '18600', '--check', '--max-error', '0.1', '--timeout', '20']);
+    const r = await run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '18600', '--check', '--max-error', '0.1', '--timeout', '60']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^set_voltage_and_check block 1: ok at 1(8599\.9|8600\.0)\d\d V \(error -?0\.0\d\d V\)\n$/);
     expect(r.code).toBe(0);

@@ -26,7 +26,7 @@ describe('hv-calibrate', () => {
 
   it('run: steps the simulated calibrator and records both CSVs, which fit reads back', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hv-cal-run-'));
-    const out = calibrate('run', '--block', '1', '--from', '0', '--to', '4000', '--step', '2000', '--dwell', '40', '--time-scale', '50', '--out', dir);
+    const out = calibrate('run', '--block', '1', '--from', '0', '--to', '4000', '--step', '2000', '--dwell', '40', '--time-scale', '20', '--out', dir);
     expect(out).toMatch(/^3 steps, \d+ readings written to /);
     expect(readFileSync(join(dir, 'voltage_sets.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
     const fit = calibrate('fit', dir);

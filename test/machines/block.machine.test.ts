@@ -5,6 +5,7 @@ import { blockMachine, topState, type CorrectionSettings } from '../../machines/
 import type { Reading, Reply } from '../../machines/types.js';
 import type { Command } from '../../schemas/types.js';
 import { ManualClock } from '../../src/clock/clock.js';
+import { alwaysOperating, blockChecks } from '../helpers/block-checks.js';
 
 const origin = { connector: 'tcp', client: 'a' };
 
@@ -20,8 +21,9 @@ function harness(options: { presentSetpoint?: number; failApply?: boolean; apply
   const applied: number[] = [];
   const machine = blockMachine.provide({
     actors: {
-      readSetpoint: fromPromise(async () => options.presentSetpoint ?? 0),
-      applySetpoint: fromPromise(async ({ input }: { input: { block: number; volts: number } }) => {
+      probeOutput: alwaysOperating(),
+      readSetpoint: fromPromise(async () => ({ hv: options.presentSetpoint ?? 0, nominalHv: options.presentSetpoint ?? 0 })),
+      applySetpoint: fromPromise(async ({ input }: { input: { block: number; volts: number; energize: boolean } }) => {
         if (options.applyDelayMs) await clock.sleep(options.applyDelayMs);
         if (options.failApply) throw new Error('calibrator did not answer within 2 s');
         applied.push(input.volts);
@@ -30,7 +32,7 @@ function harness(options: { presentSetpoint?: number; failApply?: boolean; apply
     },
     actions: { reply: (_, params) => replies.push(params) },
   });
-  const actor = createActor(machine, { clock, input: { block: 1, name: 'main', settleMs: 1000, correction: plainCorrection } });
+  const actor = createActor(machine, { clock, input: { block: 1, name: 'main', settleMs: 1000, correction: plainCorrection, ...blockChecks } });
   actor.start();
   const reading = (volts: number, startedAt: number): Reading => ({ voltmeter: 'dvm', volts, raw: volts / -4050.65, startedAt, endedAt: startedAt + 2000 });
   return { clock, actor, replies, applied, reading };
@@ -107,14 +109,14 @@ describe('block machine', () => {
     await h.clock.advance(0);
     h.actor.send({ type: 'COMMAND', command: check(1000, 0.1, 20), origin });
     await h.clock.advance(5000);
-    h.actor.send({ type: 'READING', reading: h.reading(1005.5, h.clock.now() - 2000) });
+    h.actor.send({ type: 'READING', reading: h.reading(1004.5, h.clock.now() - 2000) });
     await h.clock.advance(14_999);
     expect(h.replies).toEqual([]);
     await h.clock.advance(1);
     expect(h.replies).toHaveLength(1);
-    expect(h.replies[0]!.message).toMatchObject({ status: 'timeout', voltage: 1005.5, error: 5.5 });
+    expect(h.replies[0]!.message).toMatchObject({ status: 'timeout', voltage: 1004.5, error: 4.5 });
     expect(topState(h.actor.getSnapshot().value)).toBe('idle');
-    expect(h.clock.pendingTimers).toBe(0);
+    expect(h.clock.pendingTimers).toBe(1); // only the periodic check of the output instrument
   });
 
   it('ends a check whose timeout passed while the setpoint was still being sent', async () => {

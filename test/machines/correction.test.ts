@@ -5,6 +5,7 @@ import { createActor, fromPromise } from 'xstate';
 import { blockMachine, settleTimeMs, topState, type CorrectionSettings } from '../../machines/block.machine.js';
 import type { Reading } from '../../machines/types.js';
 import { ManualClock } from '../../src/clock/clock.js';
+import { alwaysOperating, blockChecks } from '../helpers/block-checks.js';
 
 const ours: CorrectionSettings = {
   strategy: 'ours', maxStepV: 40, maxTotalV: 10, hold: true, holdDeadbandV: 0.02, settleResidualV: 0.003, responseTauMs: 744, integrationMs: 2000, noiseV: 0.004,
@@ -17,8 +18,9 @@ function harness(settings: CorrectionSettings = ours) {
   const learned: number[] = [];
   const machine = blockMachine.provide({
     actors: {
-      readSetpoint: fromPromise(async () => 10000),
-      applySetpoint: fromPromise(async ({ input }: { input: { block: number; volts: number } }) => {
+      probeOutput: alwaysOperating(),
+      readSetpoint: fromPromise(async () => ({ hv: 10000, nominalHv: 10000 })),
+      applySetpoint: fromPromise(async ({ input }: { input: { block: number; volts: number; energize: boolean } }) => {
         demands.push(input.volts);
         return { sentAt: clock.now() };
       }),
@@ -29,9 +31,9 @@ function harness(settings: CorrectionSettings = ours) {
       learnTransfer: (_, p) => learned.push(p.reading.volts),
     },
   });
-  const actor = createActor(machine, { clock, input: { block: 1, name: 'main', settleMs: 1000, correction: settings } });
+  const actor = createActor(machine, { clock, input: { block: 1, name: 'main', settleMs: 1000, correction: settings, ...blockChecks } });
   actor.start();
-  const reading = (volts: number, startedAt = clock.now()): Reading => ({ voltmeter: 'd', volts, raw: 0, startedAt, endedAt: startedAt + 2000 });
+  const reading = (volts: number, startedAt = clock.now()): Reading => ({ voltmeter: 'd', volts, raw: volts / -4050.65, startedAt, endedAt: startedAt + 2000 });
   return { clock, actor, demands, announced, learned, reading };
 }
 
@@ -100,12 +102,11 @@ describe('correction', () => {
     await h.clock.advance(0);
     expect(h.demands).toEqual([]);
     await h.clock.advance(5000);
-    h.actor.send({ type: 'READING', reading: h.reading(10000.03) });
-    await h.clock.advance(5000);
-    h.actor.send({ type: 'READING', reading: h.reading(10000.03) });
+    h.actor.send({ type: 'READING', reading: h.reading(10000.031) });
     await h.clock.advance(0);
     expect(h.demands).toHaveLength(1);
-    expect(h.demands[0]!).toBeLessThan(10000);
+    expect(h.demands[0]!).toBeGreaterThan(9999.96);
+    expect(h.demands[0]!).toBeLessThan(9999.98);
   });
 
   it('holds back a single outlier, and takes two in a row as a real change', async () => {
@@ -135,8 +136,12 @@ describe('correction', () => {
     const half = harness({ ...ours, strategy: 'half' });
     await half.clock.advance(20_000);
     half.actor.send({ type: 'READING', reading: half.reading(10000) });
-    half.actor.send({ type: 'READING', reading: half.reading(10001) });
+    // A 0.9 V jump is held back until the next reading confirms it, then halved.
+    half.actor.send({ type: 'READING', reading: half.reading(10000.9) });
     await half.clock.advance(0);
-    expect(half.demands).toEqual([9999.5]);
+    expect(half.demands).toEqual([]);
+    half.actor.send({ type: 'READING', reading: half.reading(10000.9) });
+    await half.clock.advance(0);
+    expect(half.demands[0]).toBeCloseTo(9999.55, 9);
   });
 });

@@ -55,12 +55,14 @@ describe('websocket /channel', () => {
     online.send(setVoltageCommand(1, 750));
     await t.runUntil(answer, 5000, 10);
     const traffic = () => observer.received.filter((m) => m.type === 'event' && m.event_type !== 'inspect');
+    const alarms = () => observer.received.filter((m) => m.event_type === 'alarm');
     await t.advanceUntil(() => traffic().length >= 2, 5000, 10);
     const events = traffic();
     // Observers also follow the actors live (the state-chart page).
     expect(observer.received.some((m) => m.event_type === 'inspect' && m.actor === 'block-1' && m.kind === 'snapshot')).toBe(true);
     expect(events[0]).toMatchObject({ event_type: 'command', origin: { connector: 'tcp' }, message: { command_type: 'set_voltage', voltage: 750 } });
     expect(events[1]).toMatchObject({ event_type: 'answer', message: { answer_type: 'set_voltage', status: 'ok' } });
+    expect(alarms()).toEqual([]);
     // A plain websocket client, like a second Online, sees none of it.
     expect(plain.received.filter((m) => m.type !== 'answer' || m.answer_type !== 'get_voltage')).toEqual([]);
     observer.ws.close();

@@ -61,8 +61,36 @@ describe('simulators’ back door', () => {
       },
     });
     expect(answers[5]).toMatchObject({ ok: false, error: expect.stringMatching(/^not JSON/) });
-    expect(answers[6]).toEqual({ ok: false, error: 'calibrator is not a voltmeter' });
+    expect(answers[6]).toEqual({ ok: false, error: 'calibrator is not a voltmeter; expected one of voltmeter-1, voltmeter-2, voltmeter-gun' });
     expect(await lan.rack.output(1).handleMessage('ERR?')).toBe('-222,"Data out of range"');
+    await lan.close();
+  });
+
+  it('takes the fault-campaign commands over TCP; reset clears them and leaves the calibrator in standby', async () => {
+    const config = loadConfig();
+    const lan = await startLanInstruments({ host: '127.0.0.1', basePort: 0, prologixPort: 0, controlPort: 0, clock: new ScaledClock(5), blocks: config.blocks, voltmeters: config.voltmeters });
+    const answers = await exchange(lan.ports.control!, [
+      '{"cmd":"standby","device":"calibrator"}',
+      '{"cmd":"offset","device":"voltmeter-1","volts":5}',
+      '{"cmd":"meter_drift","device":"voltmeter-1","volts_per_min":1}',
+      '{"cmd":"trip","block":1}',
+      '{"cmd":"status"}',
+      '{"cmd":"trip","block":1,"on":false}',
+      '{"cmd":"standby","device":"ao"}',
+      '{"cmd":"reset"}',
+    ]);
+    expect(answers.map((a) => a.ok)).toEqual([true, true, true, true, true, true, false, true]);
+    expect(answers[4]).toMatchObject({
+      devices: { calibrator: { operating: false }, 'voltmeter-1': { reading_faults: { offsetVolts: 5, driftVoltsPerMin: 1 } } },
+      supplies: { 1: { tripped: true } },
+    });
+    expect(answers[5]).toEqual({ ok: true, supply: { tripped: false, drift_volts_per_min: 0 } });
+    expect(answers[6]).toEqual({ ok: false, error: 'ao is not a Fluke 5502E calibrator; expected one of calibrator' });
+    expect(answers[7]).toMatchObject({
+      devices: { calibrator: { operating: false }, 'voltmeter-1': { reading_faults: { offsetVolts: 0, driftVoltsPerMin: 0, driftSince: null } } },
+      supplies: { 1: { tripped: false } },
+    });
+    expect(await lan.rack.output(1).handleMessage('OPER?')).toBe('0');
     await lan.close();
   });
 });

@@ -7,6 +7,7 @@ import { supervisorMachine, type ChildSpec } from '../../machines/supervisor.mac
 import type { Reading, Reply } from '../../machines/types.js';
 import { voltmeterMachine } from '../../machines/voltmeter.machine.js';
 import { ManualClock } from '../../src/clock/clock.js';
+import { alwaysOperating, blockChecks } from '../helpers/block-checks.js';
 
 const origin = { connector: 'tcp', client: 'a' };
 
@@ -24,13 +25,14 @@ function harness(faults: Faults = {}, maxRestartsPerMinute = 5) {
   const notes: string[] = [];
   const specs: ChildSpec[] = [
     { id: 'voltmeter-dvm1', kind: 'voltmeter', input: { voltmeter: 'dvm1', dividerRatio: -4000, readingTimeoutMs: 15_000, readingPeriodMs: 4020 } },
-    { id: 'block-1', kind: 'block', voltmeter: 'dvm1', input: { block: 1, name: 'main', settleMs: 1000, correction: plainCorrection } },
+    { id: 'block-1', kind: 'block', voltmeter: 'dvm1', input: { block: 1, name: 'main', settleMs: 1000, correction: plainCorrection, ...blockChecks } },
   ];
   const machine = supervisorMachine.provide({
     actors: {
       block: blockMachine.provide({
         actors: {
-          readSetpoint: fromPromise(async () => 0),
+          probeOutput: alwaysOperating(),
+          readSetpoint: fromPromise(async () => ({ hv: 0, nominalHv: 0 })),
           applySetpoint: fromPromise(async () => ({ sentAt: clock.now() })),
         },
         actions: {

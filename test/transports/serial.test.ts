@@ -47,7 +47,7 @@ describe('serial transport on a pseudo-terminal pair', () => {
     const transport = new SerialTransport(`ASRL${hostSide}::INSTR`, hostSide, 9600, clock, stream);
     const ao = new AdamDriver('ao', transport, 1, 500);
     expect(await ao.readOutput()).toBe(2.5);
-    await ao.setOutput(7.25);
+    await ao.setOutput(7.25, { energize: true });
     expect(await ao.readOutput()).toBe(7.25);
     expect(module.received).toEqual(['$012', '$016', '#01+07.250', '$016']);
     await transport.close();

@@ -1,0 +1,252 @@
+// Whether a reading may move the high voltage. A reading is evidence, not truth: before a block
+// corrects on it, it is compared with what the present demand should give (the demand plus the
+// plant's offset seen on the readings accepted so far), and with the readings before it.
+//
+// - plausible: within the noise of the expectation (plus what is left of the last change's
+//   transient): it may correct and teach the transfer;
+// - suspect: further off; held back, and taken as a real change only when the next reading agrees
+//   (small changes), or raised as an alarm (large ones: a spike at once, a confirmed one as a fault);
+// - stale: the same value repeated longer than the noise allows, or unchanged across a demand
+//   change the noise could not hide;
+// - drift: the plant's offset moving faster than the supply drifts by itself.
+// Pure functions over plain data: the block machine keeps the state in its context.
+
+import type { Reading } from './types.js';
+
+export interface CheckSettings {
+  /** The readings' noise (one sigma, HV volts): at 0 V, and added per kV of HV. */
+  noiseV: number;
+  noiseVPerKv: number;
+  /** A reading further than this many sigma from its expectation is held back... */
+  outlierSigmas: number;
+  /** ...but never one closer than this (the output's own steps and the model's smoothing), volts. */
+  outlierFloorV: number;
+  /**
+   * How far the first reading after a new setpoint may be from what the offset seen at the last one
+   * predicts: the transfer's uncertainty, per kV of the step, and at most (or when nothing is known yet).
+   */
+  modelToleranceVPerKv: number;
+  modelToleranceV: number;
+  /** A reading this far from its expectation raises an alarm at once, volts. */
+  implausibleV: number;
+  /** A confirmed reading below this fraction of what the output should give: the supply gives no output. */
+  tripFraction: number;
+  /** This many identical readings in a row: the voltmeter is stuck. */
+  staleRepeats: number;
+  /** The plant's offset moving faster than this (volts a minute) over the drift window is a fault... */
+  driftVPerMin: number;
+  /** ...measured over this many fresh readings. */
+  driftWindow: number;
+}
+
+export type AlarmSeverity = 'MINOR' | 'MAJOR' | 'INVALID';
+
+export type BlockAlarmCode = 'READING_OUTLIER' | 'READBACK_MISMATCH' | 'NO_OUTPUT' | 'READING_STALE' | 'DRIFT' | 'NO_READINGS' | 'OUTPUT_STANDBY';
+
+/** An abnormal condition as a block sees it; the server stamps it with the time it was raised. */
+export interface BlockAlarm {
+  code: BlockAlarmCode;
+  severity: AlarmSeverity;
+  /** One sentence naming the value and what was expected. */
+  message: string;
+  /** The value that raised it (volts, or a count). */
+  value: number | null;
+}
+
+/** What the judge remembers between readings. */
+export interface JudgeState {
+  /** HV minus demand on the accepted readings (the transfer's error at this setpoint); null before the first. */
+  offset: number | null;
+  /** How uncertain `offset` is (volts): the transfer's error after a new setpoint, 0 once a settled reading has come. */
+  uncertainV: number;
+  /** A reading held back, waiting for the next one to confirm or refute it. */
+  suspect: { residual: number; volts: number } | null;
+  /** The last raw value, how many readings in a row had it, and the demand when it first came. */
+  lastRaw: number | null;
+  repeats: number;
+  demandAtLastRaw: number | null;
+  /** Recent (time, HV − demand) of fresh readings, for the drift rate. */
+  history: { at: number; offset: number }[];
+  /** Plausible readings in a row (an alarm clears after two). */
+  plausibleRun: number;
+}
+
+export const freshJudge = (offset: number | null = null, uncertainV = 0): JudgeState => ({
+  offset,
+  uncertainV,
+  suspect: null,
+  lastRaw: null,
+  repeats: 0,
+  demandAtLastRaw: null,
+  history: [],
+  plausibleRun: 0,
+});
+
+export type Verdict =
+  /** May correct and teach the transfer; `residual` is the reading minus its expectation. */
+  | { kind: 'plausible'; residual: number; expected: number }
+  /** A small confirmed change of the plant: accepted, the offset re-based on it. */
+  | { kind: 'confirmed'; residual: number; expected: number }
+  /** Held back; with an alarm when it is beyond `implausibleV`. */
+  | { kind: 'held'; residual: number; expected: number; alarm: BlockAlarm | null }
+  /** The plant or the voltmeter does not behave as modelled: stop correcting. */
+  | { kind: 'fault'; alarm: BlockAlarm };
+
+/** The readings' noise (one sigma) at `hv` volts. */
+export function noiseAt(hv: number, s: CheckSettings): number {
+  return s.noiseV + (s.noiseVPerKv * Math.abs(hv)) / 1000;
+}
+
+/** How far a reading may be from its expectation before it is held back, volts. */
+export function outlierLimit(expected: number, s: CheckSettings, transientV: number, uncertainV: number): number {
+  return Math.max(s.outlierSigmas * noiseAt(expected, s), s.outlierFloorV) + uncertainV + transientV;
+}
+
+/**
+ * A new setpoint `stepV` volts from the last: the offset seen so far still predicts the next
+ * reading, within the transfer's error over the step. What the meter last said is kept, so a
+ * reading unchanged across the step is found stuck; the drift history is carried over and
+ * re-based at the first settled reading.
+ */
+export function afterNewSetpoint(state: JudgeState, stepV: number, s: CheckSettings): JudgeState {
+  const uncertainV = state.offset === null ? s.modelToleranceV : Math.min(s.modelToleranceV, (s.modelToleranceVPerKv * Math.abs(stepV)) / 1000);
+  return { ...state, uncertainV: Math.max(state.uncertainV, uncertainV), suspect: null, plausibleRun: 0 };
+}
+
+const fmt = (v: number) => v.toFixed(3);
+const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
+
+/** Theil–Sen slope (volts a minute): the median of the pairwise slopes, blind to a lone outlier. */
+export function robustSlopePerMin(points: readonly { at: number; offset: number }[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const dt = points[j]!.at - points[i]!.at;
+      if (dt > 0) slopes.push(((points[j]!.offset - points[i]!.offset) / dt) * 60_000);
+    }
+  }
+  if (slopes.length === 0) return 0;
+  slopes.sort((a, b) => a - b);
+  const mid = slopes.length >> 1;
+  return slopes.length % 2 ? slopes[mid]! : (slopes[mid - 1]! + slopes[mid]!) / 2;
+}
+
+function mismatch(reading: Reading, expected: number, residual: number, s: CheckSettings, confirmed: boolean): BlockAlarm {
+  const times = confirmed ? 'two readings in a row' : 'one reading';
+  if (confirmed && Math.abs(expected) > 10 * s.outlierFloorV && reading.volts / expected < s.tripFraction) {
+    return {
+      code: 'NO_OUTPUT',
+      severity: 'MAJOR',
+      message: `the reading ${fmt(reading.volts)} V is below ${s.tripFraction * 100} % of the ${expected.toFixed(1)} V the output should give (${times}): the supply has tripped or its output is off`,
+      value: reading.volts,
+    };
+  }
+  if (!confirmed) {
+    return {
+      code: 'READING_OUTLIER',
+      severity: 'MINOR',
+      message: `the reading ${fmt(reading.volts)} V is ${signed(residual)} V from the expected ${fmt(expected)} V (more than ${s.implausibleV} V); held back until the next reading confirms it`,
+      value: reading.volts,
+    };
+  }
+  return {
+    code: 'READBACK_MISMATCH',
+    severity: 'MAJOR',
+    message: `the readings (${fmt(reading.volts)} V) stay ${signed(residual)} V from the ${fmt(expected)} V the output should give (${times}; at most ${s.implausibleV} V expected): the supply or the voltmeter is wrong`,
+    value: reading.volts,
+  };
+}
+
+/**
+ * Judges one fresh reading taken while the block's demand is `demand`. `transientV` is what the
+ * last output change may still leave in it. Returns the verdict and the judge's next state.
+ */
+export function judgeReading(
+  state: JudgeState,
+  reading: Reading,
+  demand: number,
+  s: CheckSettings,
+  transientV = 0,
+  /** While an alarm is active the expectation stays where it was before the fault: nothing re-bases it. */
+  frozen = false,
+): { verdict: Verdict; state: JudgeState } {
+  const next: JudgeState = { ...state, history: state.history };
+  // Repeats: a live meter's last digit moves from reading to reading.
+  if (state.lastRaw !== null && reading.raw === state.lastRaw) {
+    next.repeats = state.repeats + 1;
+    const moved = Math.abs(demand - (state.demandAtLastRaw ?? demand));
+    const visible = Math.max(s.outlierSigmas * noiseAt(demand, s), s.outlierFloorV);
+    if (moved > visible || next.repeats + 1 >= s.staleRepeats) {
+      const why =
+        moved > visible
+          ? `the reading ${fmt(reading.volts)} V did not change while the demand moved ${moved.toFixed(3)} V`
+          : `the voltmeter repeated ${fmt(reading.volts)} V exactly ${next.repeats + 1} times in a row; the noise (${(noiseAt(demand, s) * 1000).toFixed(1)} mV) makes that all but impossible for a live reading`;
+      next.plausibleRun = 0;
+      return { verdict: { kind: 'fault', alarm: { code: 'READING_STALE', severity: 'MAJOR', message: `${why}: the voltmeter is stuck`, value: reading.volts } }, state: next };
+    }
+  } else {
+    next.lastRaw = reading.raw;
+    next.repeats = 0;
+    next.demandAtLastRaw = demand;
+  }
+
+  // Only a reading the last change has (nearly) settled in says where the plant is: one still
+  // carrying its transient may be judged, but must not move the expectation.
+  const settled = transientV <= s.outlierFloorV / 2;
+  const expected = demand + (state.offset ?? 0);
+  const residual = reading.volts - expected;
+  const limit = outlierLimit(expected, s, transientV, state.offset === null ? Math.max(s.modelToleranceV, state.uncertainV) : state.uncertainV);
+  const plausible = Math.abs(residual) <= limit;
+
+  // Drift: how fast the plant's own offset moves, whatever the corrections did. Jumps beyond
+  // implausibleV (a trip, a spike) are judged on their own and kept out of the rate.
+  const fromOffset = reading.volts - demand;
+  // The first settled reading at a new setpoint fixes the offset there: the history before it is
+  // moved by the same amount, so the transfer's change over the step does not look like drift.
+  const rebasing = plausible && settled && !frozen && state.offset !== null && state.uncertainV > 0;
+  const shift = rebasing && state.offset !== null ? fromOffset - state.offset : 0;
+  const earlier = shift === 0 ? state.history : state.history.map((p) => ({ at: p.at, offset: p.offset + shift }));
+  if (settled && Math.abs(residual) <= s.implausibleV) {
+    next.history = [...earlier, { at: reading.startedAt, offset: fromOffset }].slice(-s.driftWindow);
+    if (next.history.length >= s.driftWindow) {
+      const rate = robustSlopePerMin(next.history);
+      if (Math.abs(rate) > s.driftVPerMin) {
+        next.plausibleRun = 0;
+        next.suspect = null;
+        const message = `the HV moves ${signed(rate)} V/min against the demand over the last ${s.driftWindow} readings (at most ${s.driftVPerMin} V/min expected): the correction does not follow a drift faster than the supply's own`;
+        return { verdict: { kind: 'fault', alarm: { code: 'DRIFT', severity: 'MAJOR', message, value: rate } }, state: next };
+      }
+    }
+  }
+
+  if (plausible) {
+    next.suspect = null;
+    next.plausibleRun = state.plausibleRun + 1;
+    if (rebasing || (state.offset === null && settled && !frozen)) {
+      next.offset = fromOffset;
+      next.uncertainV = 0;
+    } else if (!frozen && settled) next.offset = state.offset! + 0.5 * (fromOffset - state.offset!);
+    return { verdict: { kind: 'plausible', residual, expected }, state: next };
+  }
+
+  next.plausibleRun = 0;
+  const previous = state.suspect;
+  if (previous && Math.sign(previous.residual) === Math.sign(residual)) {
+    // A second reading off the same way: a real change, or a fault if it is large.
+    if (Math.abs(residual) > s.implausibleV || Math.abs(previous.residual) > s.implausibleV) {
+      next.suspect = { residual, volts: reading.volts };
+      return { verdict: { kind: 'fault', alarm: mismatch(reading, expected, residual, s, true) }, state: next };
+    }
+    if (frozen || !settled) {
+      next.suspect = { residual, volts: reading.volts };
+      return { verdict: { kind: 'held', residual, expected, alarm: null }, state: next };
+    }
+    next.suspect = null;
+    next.offset = fromOffset;
+    next.uncertainV = 0;
+    return { verdict: { kind: 'confirmed', residual, expected }, state: next };
+  }
+  next.suspect = { residual, volts: reading.volts };
+  const alarm = Math.abs(residual) > s.implausibleV ? mismatch(reading, expected, residual, s, false) : null;
+  return { verdict: { kind: 'held', residual, expected, alarm }, state: next };
+}

@@ -1,0 +1,24 @@
+// The reading checks as the config's defaults give them, and an output that always operates,
+// for tests that build block machines by hand.
+import { fromPromise } from 'xstate';
+import type { OutputState } from '../../machines/block.machine.js';
+import type { CheckSettings } from '../../machines/reading-judge.js';
+
+export const defaultChecks: CheckSettings = {
+  noiseV: 0.0023,
+  noiseVPerKv: 0.0001,
+  outlierSigmas: 6,
+  outlierFloorV: 0.05,
+  modelToleranceVPerKv: 0.5,
+  modelToleranceV: 5,
+  implausibleV: 1,
+  tripFraction: 0.5,
+  staleRepeats: 6,
+  driftVPerMin: 0.2,
+  driftWindow: 8,
+};
+
+/** Checks, output probe period and probe for a block input. */
+export const blockChecks = { checks: defaultChecks, outputCheckMs: 4000 };
+
+export const alwaysOperating = (volts = 0) => fromPromise<OutputState, { block: number }>(async () => ({ operating: true, volts }));

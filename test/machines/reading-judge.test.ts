@@ -1,0 +1,88 @@
+// The reading checks on their own: plausible, held, confirmed, implausible, no output, stuck, drift.
+import { describe, expect, it } from 'vitest';
+import { freshJudge, judgeReading, robustSlopePerMin, type JudgeState } from '../../machines/reading-judge.js';
+import type { Reading } from '../../machines/types.js';
+import { defaultChecks as s } from '../helpers/block-checks.js';
+
+const RATIO = -4050.65;
+let at = 0;
+const reading = (volts: number): Reading => {
+  at += 4020;
+  return { voltmeter: 'd', volts, raw: Math.round((volts / RATIO) * 1e7) / 1e7, startedAt: at, endedAt: at + 2000 };
+};
+
+/** Judges readings in turn at a fixed demand; returns the verdict kinds and the last state. */
+function run(volts: number[], demand = 18500, state: JudgeState = freshJudge(0), frozen = false) {
+  const kinds: string[] = [];
+  const codes: (string | null)[] = [];
+  for (const v of volts) {
+    const out = judgeReading(state, reading(v), demand, s, 0, frozen);
+    state = out.state;
+    kinds.push(out.verdict.kind);
+    codes.push(out.verdict.kind === 'fault' ? out.verdict.alarm.code : out.verdict.kind === 'held' ? (out.verdict.alarm?.code ?? null) : null);
+  }
+  return { kinds, codes, state };
+}
+
+describe('reading checks', () => {
+  it('takes readings within the noise, and smooths the plant offset from them', () => {
+    const r = run([18500.004, 18499.997, 18500.01]);
+    expect(r.kinds).toEqual(['plausible', 'plausible', 'plausible']);
+    expect(Math.abs(r.state.offset!)).toBeLessThan(0.01);
+  });
+
+  it('holds a lone outlier back without an alarm, and lets the next good reading through', () => {
+    expect(run([18500.2, 18500.0]).kinds).toEqual(['held', 'plausible']);
+  });
+
+  it('takes a small change confirmed by the next reading as real, re-basing on it', () => {
+    const r = run([18500.3, 18500.31, 18500.3]);
+    expect(r.kinds).toEqual(['held', 'confirmed', 'plausible']);
+    expect(r.state.offset!).toBeCloseTo(0.3, 1);
+  });
+
+  it('raises a minor alarm on a gross spike at once, and a major one when the next agrees', () => {
+    expect(run([18550, 18500]).codes).toEqual(['READING_OUTLIER', null]);
+    const both = run([18505, 18505.01]);
+    expect(both.kinds).toEqual(['held', 'fault']);
+    expect(both.codes).toEqual(['READING_OUTLIER', 'READBACK_MISMATCH']);
+  });
+
+  it('calls two readings below half of what the demand should give no output', () => {
+    const r = run([3.1, 0.2]);
+    expect(r.codes).toEqual(['READING_OUTLIER', 'NO_OUTPUT']);
+  });
+
+  it('first readings after a command may be as far from the demand as the transfer is uncertain', () => {
+    expect(run([18502.5], 18500, freshJudge()).kinds).toEqual(['plausible']);
+    expect(run([18506], 18500, freshJudge()).kinds).toEqual(['held']);
+  });
+
+  it('finds a stuck meter after stale_repeats identical readings, and at once when the demand moved', () => {
+    const stuck = run(Array(6).fill(18500.0012));
+    expect(stuck.kinds.slice(0, 5)).toEqual(['plausible', 'plausible', 'plausible', 'plausible', 'plausible']);
+    expect(stuck.codes[5]).toBe('READING_STALE');
+    let state = run([18500.0012]).state;
+    const moved = judgeReading(state, reading(18500.0012), 18500.5, s);
+    expect(moved.verdict).toMatchObject({ kind: 'fault', alarm: { code: 'READING_STALE', message: expect.stringMatching(/did not change while the demand moved 0\.500 V/) } });
+    state = moved.state;
+  });
+
+  it('calls a steady walk of the offset faster than drift_v_per_min a drift, and leaves noise alone', () => {
+    const walking = run(Array.from({ length: 10 }, (_, i) => 18500 + 0.03 * i));
+    expect(walking.codes).toContain('DRIFT');
+    const noise = run(Array.from({ length: 40 }, (_, i) => 18500 + 0.004 * Math.sin(i * 2.1)));
+    expect(noise.codes.every((c) => c === null)).toBe(true);
+  });
+
+  it('while an alarm is active the expectation stays put: a second reading off the same way is not taken as real', () => {
+    const r = run([18500.3, 18500.31], 18500, freshJudge(0), true);
+    expect(r.kinds).toEqual(['held', 'held']);
+    expect(r.state.offset).toBe(0);
+  });
+
+  it('measures a slope robustly: one wild point does not make a drift', () => {
+    const points = Array.from({ length: 8 }, (_, i) => ({ at: i * 4000, offset: i === 3 ? 5 : 0 }));
+    expect(robustSlopePerMin(points)).toBe(0);
+  });
+});
