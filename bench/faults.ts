@@ -12,9 +12,18 @@ function argument(args: string[], name: string): string | undefined {
 
 const fixed = (x: number | null, digits = 2) => (x === null ? '—' : x.toFixed(digits));
 
+/** An error reply by the alarm it names (or the failure it reports), an answer as it is. */
+function shortAnswer(answer: string): string {
+  const alarm = /stopped, ([A-Z_]+):/.exec(answer);
+  if (alarm) return `code 6, ${alarm[1]}`;
+  const failed = /^code (\d+): block \d+: (.*?) failed: .*?(no answer|error queue holds [^;]*?"[^"]*")/.exec(answer);
+  if (failed) return `code ${failed[1]}, ${failed[2]} failed: ${failed[3]}`;
+  return answer.length > 60 ? `${answer.slice(0, 60)}…` : answer;
+}
+
 function row(r: ScenarioResult): string[] {
   const alarm = r.alarm ? `${r.readingsToAlarm} (${fixed(r.secondsToAlarm, 1)} s) ${r.alarm.code}` : 'none';
-  const answer = r.mode === 'hold' ? '— (holding)' : r.answer === null ? 'no answer' : `${r.answer.slice(0, 70)}${r.answer.length > 70 ? '…' : ''} (${fixed(r.secondsToAnswer, 1)} s)`;
+  const answer = r.mode === 'hold' ? '— (holding)' : r.answer === null ? 'no answer' : `${shortAnswer(r.answer)} (${fixed(r.secondsToAnswer, 1)} s)`;
   const recovery = r.stayedInStandby !== null ? (r.stayedInStandby ? 'stays in standby' : 'OPERATING AGAIN') : fixed(r.overshootV, 3);
   return [r.fault, r.mode, alarm, fixed(r.demandChangeV, 3), recovery, answer, String(r.operSent)];
 }
@@ -41,7 +50,7 @@ async function main(): Promise<void> {
   ];
   const hold = await falseAlarmsInHold(hours, seed);
   out.push(
-    `No fault, ${hours} h hold at ${HOLD_VOLTS} V: ${hold.readings} readings, ${hold.alarms.length} alarms raised (false alarms)${hold.alarms.length ? `: ${hold.alarms.map((a) => `${a.code} ${a.message}`).join('; ')}` : ''}; hold RMS ${(hold.holdRmsV * 1000).toFixed(1)} mV`,
+    `No fault, ${hours} h hold at ${HOLD_VOLTS} V (block 2 at 300 V): ${hold.readings} readings of block 1, ${hold.alarms.length} alarms raised (false alarms)${hold.alarms.length ? `: ${hold.alarms.map((a) => `${a.code} ${a.message}`).join('; ')}` : ''}; hold RMS ${(hold.holdRmsV * 1000).toFixed(1)} mV`,
   );
   const voltmeterMoves = results.filter((r) => FAULTS.find((f) => f.name === r.fault)!.voltmeter).map((r) => r.demandChangeV);
   const checks = [

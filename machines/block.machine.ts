@@ -257,12 +257,16 @@ export function transientIn(context: BlockContext, reading: Reading): number {
 /** Judges a reading at the present output; null when there is no output to judge it against. */
 function judged(context: BlockContext, reading: Reading, frozen = false): { verdict: Verdict; state: JudgeState } | null {
   if (context.nominal === null) return null;
-  return judgeReading(context.judge, reading, context.nominal, context.checks, transientIn(context, reading), frozen);
+  const transientV = transientIn(context, reading);
+  // Settled as the block's own freshness rule says (its floor included), not only by the model.
+  const settled = isFresh(context, reading) && transientV <= context.checks.outlierFloorV / 2;
+  return judgeReading(context.judge, reading, context.nominal, context.checks, { transientV, settled, frozen });
 }
 
-/** The alarms with `alarm` added, replacing one of the same code. */
+/** The alarms with `alarm` added, replacing one of the same code; a confirmed mismatch replaces the outlier it confirms. */
 function withAlarm(alarms: BlockAlarm[], alarm: BlockAlarm): BlockAlarm[] {
-  return [...alarms.filter((a) => a.code !== alarm.code), alarm];
+  const confirms = alarm.code === 'NO_OUTPUT' || alarm.code === 'READBACK_MISMATCH';
+  return [...alarms.filter((a) => a.code !== alarm.code && !(confirms && a.code === 'READING_OUTLIER')), alarm];
 }
 
 /** Alarms a plausible reading clears: all but standby, which only a command clears. */
@@ -420,39 +424,41 @@ export const blockMachine = setup({
         // written (adjusting) a reading is only recorded, so the write's demand cannot change under it.
         READING: {
           actions: enqueueActions(({ context, event, enqueue }) => {
-              const reading = event.reading;
-              enqueue.assign({ lastReading: reading });
-              const c = context.correction;
-              // Holding waits for settled readings; the half strategy, as the older server, for any begun after the change.
-              const settled = c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading);
-              if (!settled) return;
-              const outcome = judged(context, reading);
-              if (!outcome) return;
-              const { verdict } = outcome;
-              enqueue.assign({ judge: outcome.state });
-              if (verdict.kind === 'fault' || (verdict.kind === 'held' && verdict.alarm)) {
-                const alarm = verdict.kind === 'fault' ? verdict.alarm : verdict.alarm!;
-                enqueue.assign({ alarms: withAlarm(context.alarms, alarm) });
-                return;
-              }
-              if (verdict.kind === 'held') return;
-              if (context.adopting) {
-                enqueue.assign({ setpoint: reading.volts, adopting: false });
-                enqueue({ type: 'note', params: { message: `holding the voltage found at start, as measured: ${reading.volts.toFixed(3)} V` } });
-                return;
-              }
-              if (context.setpoint === null || !c.hold || c.strategy === 'none' || context.energized === false) return;
-              const error = reading.volts - context.setpoint;
-              if (c.strategy === 'half') {
-                enqueue.assign({ pendingDemand: correctedDemand(context, error) });
-                return;
-              }
-              const smoothed = verdict.kind === 'confirmed' || context.holdError === null ? error : context.holdError + 0.5 * (error - context.holdError);
-              enqueue.assign({ holdError: smoothed });
-              if (verdict.kind === 'plausible') enqueue({ type: 'learnTransfer', params: { reading } });
-              if (Math.abs(smoothed) > c.holdDeadbandV) {
-                enqueue.assign({ pendingDemand: correctedDemand(context, error, smoothed) });
-              }
+            const reading = event.reading;
+            enqueue.assign({ lastReading: reading });
+            const c = context.correction;
+            // Every reading is judged (what is left of a change in it widens the tolerance), so a
+            // trip shows in the first reading it reaches...
+            const outcome = judged(context, reading);
+            if (!outcome) return;
+            const { verdict } = outcome;
+            enqueue.assign({ judge: outcome.state });
+            if (verdict.kind === 'fault' || (verdict.kind === 'held' && verdict.alarm)) {
+              const alarm = verdict.kind === 'fault' ? verdict.alarm : verdict.alarm!;
+              enqueue.assign({ alarms: withAlarm(context.alarms, alarm) });
+              return;
+            }
+            if (verdict.kind === 'held') return;
+            // ...but holding waits for settled readings; the half strategy, as the older server, for any begun after the change.
+            const settled = c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading);
+            if (!settled) return;
+            if (context.adopting) {
+              enqueue.assign({ setpoint: reading.volts, adopting: false });
+              enqueue({ type: 'note', params: { message: `holding the voltage found at start, as measured: ${reading.volts.toFixed(3)} V` } });
+              return;
+            }
+            if (context.setpoint === null || !c.hold || c.strategy === 'none' || context.energized === false) return;
+            const error = reading.volts - context.setpoint;
+            if (c.strategy === 'half') {
+              enqueue.assign({ pendingDemand: correctedDemand(context, error) });
+              return;
+            }
+            const smoothed = verdict.kind === 'confirmed' || context.holdError === null ? error : context.holdError + 0.5 * (error - context.holdError);
+            enqueue.assign({ holdError: smoothed });
+            if (verdict.kind === 'plausible') enqueue({ type: 'learnTransfer', params: { reading } });
+            if (Math.abs(smoothed) > c.holdDeadbandV) {
+              enqueue.assign({ pendingDemand: correctedDemand(context, error, smoothed) });
+            }
           }),
         },
       },
@@ -578,7 +584,7 @@ export const blockMachine = setup({
             // with at most a quarter of the error left in the reading, it is at worst 25 % off.
             const usable =
               answers || (c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading, Math.max(c.settleResidualV, Math.abs(error) / 4)));
-            if (!usable) return;
+            // Judged even before it is usable (the transient widens the tolerance): a fault shows at once.
             const outcome = judged(context, reading);
             if (!outcome) return;
             const { verdict } = outcome;
@@ -591,6 +597,7 @@ export const blockMachine = setup({
               if (verdict.alarm) enqueue.assign({ alarms: withAlarm(context.alarms, verdict.alarm) });
               return;
             }
+            if (!usable) return;
             // Plausible again: a held spike's alarm is over.
             enqueue.assign({ alarms: clearedBy({ ...context, judge: outcome.state }, outcome.state.plausibleRun) });
             if (answers) {
@@ -709,21 +716,41 @@ export const blockMachine = setup({
           ],
         },
         ABORT: {},
+        READING: {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const reading = event.reading;
+            enqueue.assign({ lastReading: reading });
+            const outcome = judged(context, reading, true);
+            if (!outcome) return;
+            enqueue.assign({ judge: outcome.state });
+            const { verdict } = outcome;
+            // A supply coming back passes through readings that are neither 0 nor right: still the same fault.
+            const readback = (code: string) => code === 'NO_OUTPUT' || code === 'READBACK_MISMATCH';
+            const known = verdict.kind === 'fault' && readback(verdict.alarm.code) && context.alarms.some((a) => readback(a.code));
+            if (verdict.kind === 'fault' && !known) enqueue.assign({ alarms: withAlarm(context.alarms, verdict.alarm) });
+            else if (verdict.kind === 'plausible') {
+              const left = clearedBy(context, outcome.state.plausibleRun);
+              if (left.length < context.alarms.length) {
+                enqueue({ type: 'note', params: { message: `alarms cleared: readings are back at ${reading.volts.toFixed(3)} V, where the demand puts them` } });
+              }
+              enqueue.assign({ alarms: left });
+            }
+          }),
+        },
       },
       states: {
-        // A reading far below the demand: is it the supply, or an output put in standby?
+        // On entry and every output_check_s: is a missing output the supply, or a standby? Is the instrument there?
         checkingOutput: {
-          always: { guard: ({ context }) => !context.alarms.some((a) => a.code === 'NO_OUTPUT' || a.code === 'READBACK_MISMATCH'), target: 'watching' },
           invoke: {
             src: 'probeOutput',
             input: ({ context }) => ({ block: context.block }),
             onDone: [
               {
-                guard: ({ context, event }) => !event.output.operating && context.energized !== false,
+                guard: ({ context, event }) => !event.output.operating && context.energized === true,
                 target: 'watching',
                 actions: assign({ alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
               },
-              { target: 'watching' },
+              { target: 'watching', actions: assign({ energized: ({ context, event }) => (context.energized === true ? true : event.output.operating) }) },
             ],
             onError: {
               target: '#block.error',
@@ -732,28 +759,8 @@ export const blockMachine = setup({
           },
         },
         watching: {
+          after: { outputCheck: 'checkingOutput' },
           always: { guard: ({ context }) => context.alarms.length === 0, target: '#block.idle' },
-          on: {
-            READING: {
-              actions: enqueueActions(({ context, event, enqueue }) => {
-                const reading = event.reading;
-                enqueue.assign({ lastReading: reading });
-                if (!isFresh(context, reading)) return;
-                const outcome = judged(context, reading, true);
-                if (!outcome) return;
-                enqueue.assign({ judge: outcome.state });
-                const { verdict } = outcome;
-                if (verdict.kind === 'fault') enqueue.assign({ alarms: withAlarm(context.alarms, verdict.alarm) });
-                else if (verdict.kind === 'plausible') {
-                  const left = clearedBy(context, outcome.state.plausibleRun);
-                  if (left.length < context.alarms.length) {
-                    enqueue({ type: 'note', params: { message: `alarms cleared: readings are back at ${reading.volts.toFixed(3)} V, where the demand puts them` } });
-                  }
-                  enqueue.assign({ alarms: left });
-                }
-              }),
-            },
-          },
         },
       },
     },

@@ -157,24 +157,39 @@ function mismatch(reading: Reading, expected: number, residual: number, s: Check
   };
 }
 
+export interface JudgeOptions {
+  /** What the last output change may still leave in the reading, volts: widens the tolerance. */
+  transientV?: number;
+  /**
+   * Whether the last change has settled in the reading: only then does it say where the plant is
+   * (the offset, the drift, a stuck value across the change). One still carrying its transient is
+   * judged, but moves nothing. By default: when the transient is below half the outlier floor.
+   */
+  settled?: boolean;
+  /** While an alarm is active the expectation stays where it was before the fault: nothing re-bases it. */
+  frozen?: boolean;
+}
+
 /**
- * Judges one fresh reading taken while the block's demand is `demand`. `transientV` is what the
- * last output change may still leave in it. Returns the verdict and the judge's next state.
+ * Judges one reading taken while the written output gives `demand` volts by the configured
+ * transfer. Returns the verdict and the judge's next state.
  */
 export function judgeReading(
   state: JudgeState,
   reading: Reading,
   demand: number,
   s: CheckSettings,
-  transientV = 0,
-  /** While an alarm is active the expectation stays where it was before the fault: nothing re-bases it. */
-  frozen = false,
+  options: JudgeOptions = {},
 ): { verdict: Verdict; state: JudgeState } {
+  const transientV = options.transientV ?? 0;
+  const frozen = options.frozen ?? false;
+  const settled = options.settled ?? transientV <= s.outlierFloorV / 2;
   const next: JudgeState = { ...state, history: state.history };
   // Repeats: a live meter's last digit moves from reading to reading.
   if (state.lastRaw !== null && reading.raw === state.lastRaw) {
     next.repeats = state.repeats + 1;
-    const moved = Math.abs(demand - (state.demandAtLastRaw ?? demand));
+    // Unchanged across a change of the output: only a reading that has settled must show it.
+    const moved = settled ? Math.abs(demand - (state.demandAtLastRaw ?? demand)) : 0;
     const visible = Math.max(s.outlierSigmas * noiseAt(demand, s), s.outlierFloorV);
     if (moved > visible || next.repeats + 1 >= s.staleRepeats) {
       const why =
@@ -190,9 +205,6 @@ export function judgeReading(
     next.demandAtLastRaw = demand;
   }
 
-  // Only a reading the last change has (nearly) settled in says where the plant is: one still
-  // carrying its transient may be judged, but must not move the expectation.
-  const settled = transientV <= s.outlierFloorV / 2;
   const expected = demand + (state.offset ?? 0);
   const residual = reading.volts - expected;
   const limit = outlierLimit(expected, s, transientV, state.offset === null ? Math.max(s.modelToleranceV, state.uncertainV) : state.uncertainV);

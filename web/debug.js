@@ -83,6 +83,7 @@ async function draw(actorId, kind) {
     const compound = (child.children ?? []).length > 0;
     g.setAttribute('class', `state-node ${def.type}${compound ? ' compound' : ''}`);
     g.dataset.state = def.label;
+    g.dataset.node = child.id;
     const label = `${def.initial ? '▸ ' : ''}${def.label}`;
     g.innerHTML = compound
       ? `<rect x="${x}" y="${y}" width="${child.width}" height="${child.height}" rx="10"/><text x="${x + 10}" y="${y + 17}" font-size="12" font-weight="600">${label}</text>`
@@ -158,6 +159,14 @@ async function refresh() {
   if (selected) showContext(selected);
 }
 
+const lastState = new Map(); // actor id → its last state value
+
+/** An idle block's routine output check (watching → probing → watching, every few seconds) is not news for the timeline. */
+function isOutputProbe(state, before) {
+  const idle = (v) => (v && typeof v === 'object' && typeof v.idle === 'string' ? v.idle : null);
+  return idle(state) === 'probing' || (idle(state) === 'watching' && idle(before) === 'probing');
+}
+
 function onMessage(m) {
   if (m.type !== 'event' || m.event_type !== 'inspect') return;
   const time = new Date(m.at).toLocaleTimeString();
@@ -167,6 +176,9 @@ function onMessage(m) {
   }
   if (m.kind === 'snapshot') {
     highlight(m.actor, m.state);
+    const before = lastState.get(m.actor);
+    lastState.set(m.actor, m.state);
+    if (isOutputProbe(m.state, before)) return;
     const state = typeof m.state === 'string' ? m.state : JSON.stringify(m.state);
     if (m.event && m.event !== 'READING' && m.event !== 'CLIENTS_CHANGED') addTimeline(`${time}  ${m.actor}  ${eventLabel(m.event)} → ${state}${m.status === 'done' ? ' (ended)' : ''}`);
   }

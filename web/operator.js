@@ -1,7 +1,8 @@
-// The operator's view: per block a live plot of readings with the setpoint and tolerance band, the
-// present reading, setpoint and state, a command form that refuses out-of-range values before
-// sending, an HV-off action, and the log of answers and errors.
+// The operator's view: the active alarms; per block a live plot of readings with the setpoint and
+// tolerance band, the present reading, setpoint, state and alarm, a command form that refuses
+// out-of-range values before sending, an HV-off action; and the log of answers, errors and alarms.
 
+import { renderAlarmPanel, renderCardAlarm, severityClass, sortAlarms } from './alarms.js';
 import { openChannel, serverClock, setConnectionBadge } from './channel.js';
 
 const HOUR_MS = 3600_000;
@@ -9,11 +10,15 @@ const clock = serverClock();
 const cards = new Map(); // block id (number, or 'gun') → card
 const logEl = document.getElementById('log');
 let channel;
+/** The active alarms, most severe first: from /api/status, then kept by the channel's alarm events. */
+let alarms = [];
+/** Alarm events received so far: a status fetched before the latest one is not newer than it. */
+let alarmEvents = 0;
 
-function log(text, kind = '') {
+function log(text, kind = '', at = clock.now()) {
   const line = document.createElement('div');
   line.className = kind;
-  line.textContent = `${new Date(clock.now()).toLocaleTimeString()}  ${text}`;
+  line.textContent = `${new Date(at).toLocaleTimeString()}  ${text}`;
   logEl.prepend(line);
   while (logEl.children.length > 300) logEl.lastChild.remove();
 }
@@ -45,9 +50,15 @@ function makeCard(block, readOnly = false) {
   const card = document.createElement('article');
   card.className = 'card';
   card.dataset.block = String(block.id);
+  // The markup is fixed; the server's names go in as text below.
   card.innerHTML = `
-    <h2>${readOnly ? (block.id === 'gun' ? 'Electron gun' : block.id) : `Block ${block.id}`} <span class="muted">${block.name ?? ''}</span>
+    <h2><span class="title"></span> <span class="muted name"></span>
       ${readOnly ? '<span class="badge">read-only</span>' : '<span class="badge state">unknown</span>'}</h2>
+    <div class="card-alarm" role="alert" hidden>
+      <div class="card-alarm-head"><span class="sev"></span><b class="code"></b><span class="epics"></span><span class="since"></span></div>
+      <div class="message"></div>
+      <div class="more"></div>
+    </div>
     <div><span class="reading">—</span> <span class="muted">V</span>
       ${readOnly ? '' : '&nbsp; setpoint <b class="setpoint">—</b> V &nbsp; <span class="muted range"></span>'}</div>
     <div class="plot"></div>
@@ -61,9 +72,14 @@ function makeCard(block, readOnly = false) {
       <button type="button" class="danger hv-off">HV off</button>
       <div class="form-error"></div>
     </form>`}`;
+  card.querySelector('.title').textContent = readOnly ? (block.id === 'gun' ? 'Electron gun' : String(block.id)) : `Block ${block.id}`;
+  card.querySelector('.name').textContent = block.name ?? '';
   document.getElementById('blocks').append(card);
   const c = {
     block,
+    // Whose alarms the card shows: the block's own, or a read-only voltmeter's (published under its own id).
+    source: readOnly ? `voltmeter-${block.id}` : `block-${block.id}`,
+    state: 'unknown',
     el: card,
     plot: makePlot(card.querySelector('.plot')),
     data: [[], [], [], [], []],
@@ -72,6 +88,7 @@ function makeCard(block, readOnly = false) {
   };
   if (!readOnly) wireForm(c);
   cards.set(block.id, c);
+  showCardAlarm(c);
   return c;
 }
 
@@ -123,18 +140,52 @@ function wireForm(c) {
   });
 }
 
+/**
+ * The state badge. data-state is the machine's state as it is; the badge never shows a block with
+ * an active alarm as idle (the alarm list and the state can arrive a moment apart).
+ */
 function setBadge(c, state) {
+  c.state = state;
+  c.el.dataset.state = state;
   const badge = c.el.querySelector('.badge.state');
   if (!badge) return;
-  badge.textContent = state;
-  badge.className = `badge state ${state}`;
-  c.el.dataset.state = state;
+  const top = alarms.find((a) => a.source === c.source);
+  const look = top && (state === 'idle' || state === 'unknown') ? 'alarm' : state;
+  badge.textContent = look;
+  badge.className = `badge state ${look}${top ? ` alarmed ${severityClass(top.severity)}` : ''}`;
+}
+
+function showCardAlarm(c) {
+  renderCardAlarm(c.el, alarms.filter((a) => a.source === c.source));
+  setBadge(c, c.state);
+}
+
+function showAlarms(list) {
+  alarms = sortAlarms(Array.isArray(list) ? list : []);
+  renderAlarmPanel(alarms);
+  for (const c of cards.values()) showCardAlarm(c);
+}
+
+/** An alarm raised or cleared: the event carries the whole active list; a change alone is applied to ours. */
+function onAlarmEvent(m) {
+  alarmEvents++;
+  const a = m.alarm ?? {};
+  if (Array.isArray(m.alarms)) showAlarms(m.alarms);
+  else {
+    const others = alarms.filter((x) => !(x.source === a.source && x.code === a.code));
+    showAlarms(m.change === 'raised' ? [...others, a] : others);
+  }
+  if (m.change === 'raised') log(`alarm raised: ${a.source} ${a.code} (${a.severity}, ${a.status}): ${a.message}`, a.severity === 'MINOR' ? 'warn' : 'error', a.since ?? clock.now());
+  else if (m.change === 'cleared') log(`alarm cleared: ${a.source} ${a.code}`, 'ok');
 }
 
 async function refreshStatus() {
+  const eventsBefore = alarmEvents;
   const status = await (await fetch('/api/status')).json();
   clock.sync(status);
   document.getElementById('training-link').hidden = !status.training;
+  // An alarm event that came while this status was on its way is newer than it.
+  if (eventsBefore === alarmEvents) showAlarms(status.alarms);
   for (const block of status.blocks) {
     const c = cards.get(block.id) ?? makeCard(block);
     const actor = status.actors.find((a) => a.id === `block-${block.id}`);
@@ -163,6 +214,10 @@ function onMessage(m) {
     if (!c) return;
     addPoint(c, clock.now(), m.voltage);
     redraw(c);
+    return;
+  }
+  if (m.type === 'event' && m.event_type === 'alarm') {
+    onAlarmEvent(m);
     return;
   }
   if (m.type === 'event' && m.event_type === 'inspect') {

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
-// The operator view, the state-chart visualizer and the training controls in a real headless
-// Chromium (Debian's, driven by playwright-core), against a whole server on the simulated rack at
-// ×20. Each test saves a screenshot under test-output/browser/.
+// The operator view and its alarms, the state-chart visualizer and the training controls in a real
+// headless Chromium (Debian's, driven by playwright-core), against a whole server on the simulated
+// rack at ×20. Each test saves a screenshot under test-output/browser/.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,12 +118,111 @@ describe('operator view', () => {
   });
 });
 
+describe('alarms', () => {
+  const post = (command: unknown) => fetch(`${base}/api/training`, { method: 'POST', body: JSON.stringify(command) }).then((r) => r.json());
+  type Seen = { seen: string[] };
+
+  it('a supply trip raises NO_OUTPUT on the panel and block 1’s card, and on the state chart; recovered, it clears', async () => {
+    // Block 1 holding 1000 V: a trip there is well below half of what the output should give.
+    const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
+    const online = await HvConnection.open('127.0.0.1', tcpPort);
+    const answer = online.answer(30_000);
+    online.send(checkCommand(1, 1000, 0.5, 20));
+    expect(await answer).toMatchObject({ status: 'ok' });
+    await online.close();
+
+    const { page, errors } = await open('/');
+    const debug = await open('/debug');
+    try {
+      await page.waitForSelector('#alarm-panel[data-count="0"]', { timeout: 15_000 });
+      expect(await page.locator('#no-alarms').textContent()).toBe('No active alarms');
+      await page.waitForSelector('[data-block="1"][data-state="idle"]', { timeout: 15_000 });
+      await debug.page.waitForSelector('[data-actor="block-1"] .state-node.active', { timeout: 15_000 });
+      // Every look block 1's card takes: its badge must never say idle while it has an alarm.
+      await page.evaluate(() => {
+        const card = document.querySelector('[data-block="1"]') as HTMLElement;
+        const badge = card.querySelector('.badge.state')!;
+        const w = window as unknown as Seen;
+        w.seen = [];
+        const note = () => w.seen.push(`${badge.className}|${card.dataset.alarm ?? ''}`);
+        new MutationObserver(note).observe(card, { attributes: true, childList: true, characterData: true, subtree: true });
+      });
+
+      expect(await post({ cmd: 'trip', block: 1 })).toMatchObject({ ok: true });
+      const row = page.locator('#alarm-table tr[data-source="block-1"][data-code="NO_OUTPUT"]');
+      await row.waitFor({ timeout: 15_000 });
+      expect(await row.locator('td').allTextContents()).toEqual([
+        'MAJOR',
+        'block-1sim::calibrator',
+        'NO_OUTPUT',
+        'LOLO',
+        expect.stringMatching(/^the reading .* V is below .* the supply has tripped or its output is off$/),
+        expect.stringMatching(/\d{1,2}:\d{2}:\d{2}/),
+      ]);
+      expect(await page.locator('#no-alarms').isVisible()).toBe(false);
+      // The card: its most severe alarm (the panel's first row for block 1: NO_OUTPUT, unless the
+      // loaded machine lost a reading meanwhile) with code and message, and a badge in alarm, not idle.
+      const card = page.locator('[data-block="1"]');
+      await page.waitForSelector('[data-block="1"][data-state="alarm"] .card-alarm:not([hidden])', { timeout: 15_000 });
+      await page.waitForFunction(() => (document.querySelector('[data-block="1"] .card-alarm')?.textContent ?? '').includes('NO_OUTPUT'));
+      const shown = await page.evaluate(() => {
+        const el = document.querySelector('[data-block="1"]') as HTMLElement;
+        const top = document.querySelector('#alarm-table tr[data-source="block-1"]') as HTMLElement;
+        return {
+          card: [el.dataset.alarm, el.querySelector('.card-alarm .code')?.textContent, el.querySelector('.card-alarm .message')?.textContent],
+          panel: [top.dataset.code, top.dataset.code, top.querySelector('td.message')?.textContent],
+        };
+      });
+      expect(shown.card).toEqual(shown.panel);
+      expect(await card.locator('.badge.state').textContent()).toBe('alarm');
+      expect(await card.locator('.badge.state').getAttribute('class')).toBe('badge state alarm alarmed sev-major');
+      // Told by the channel as it happened, not only found by the next status poll.
+      await page.waitForFunction(() => /alarm raised: block-1 NO_OUTPUT \(MAJOR, LOLO\)/.test(document.getElementById('log')?.textContent ?? ''));
+      // The state chart shows the block in its alarm state.
+      await debug.page.waitForSelector('[data-actor="block-1"] .state-node.active[data-node="block.alarm.watching"]', { timeout: 15_000 });
+      await shot(page, 'operator-alarm');
+      await shot(debug.page, 'debug-alarm');
+
+      expect(await post({ cmd: 'trip', block: 1, on: false })).toMatchObject({ ok: true });
+      await page.waitForSelector('#alarm-panel[data-count="0"]', { timeout: 15_000 });
+      await page.waitForSelector('[data-block="1"][data-state="idle"]:not([data-alarm="NO_OUTPUT"])', { timeout: 15_000 });
+      expect(await page.locator('#no-alarms').textContent()).toBe('No active alarms');
+      expect(await page.locator('#alarm-table').isVisible()).toBe(false);
+      expect(await card.locator('.card-alarm').isVisible()).toBe(false);
+      expect(await card.locator('.badge.state').getAttribute('class')).toBe('badge state idle');
+      await page.waitForFunction(() => /alarm cleared: block-1 NO_OUTPUT/.test(document.getElementById('log')?.textContent ?? ''));
+      await debug.page.waitForSelector('[data-actor="block-1"] .state-node.active[data-node="block.idle"]', { timeout: 15_000 });
+      const seen = await page.evaluate(() => (window as unknown as Seen).seen);
+      expect(seen.some((s) => /\|[A-Z_]+$/.test(s))).toBe(true);
+      expect(seen.filter((s) => /\bidle\b.*\|.+$/.test(s))).toEqual([]);
+      await shot(page, 'operator-alarm-cleared');
+      expect(errors).toEqual([]);
+      expect(debug.errors).toEqual([]);
+    } finally {
+      await post({ cmd: 'trip', block: 1, on: false });
+      await page.close();
+      await debug.page.close();
+    }
+  }, 60_000);
+});
+
 describe('state-chart visualizer', () => {
   it('draws every actor and highlights the transitions a command makes', async () => {
     const { page, errors } = await open('/debug');
     await page.waitForSelector('[data-actor="block-1"] .state-node.active', { timeout: 15_000 });
     // The supervisor, three voltmeters, two blocks and two connectors.
     await page.waitForFunction(() => document.querySelectorAll('.actor svg').length === 8);
+    // The block's alarm state and idle's output probe are drawn, each nested inside its parent.
+    const inside = await page.evaluate(() => {
+      const box = (id: string) => (document.querySelector(`[data-actor="block-1"] [data-node="${id}"] rect`) as SVGGraphicsElement | null)?.getBBox() ?? null;
+      const within = (child: string, parent: string) => {
+        const c = box(child);
+        const p = box(parent);
+        return !!c && !!p && c.width > 0 && c.x >= p.x && c.y >= p.y && c.x + c.width <= p.x + p.width && c.y + c.height <= p.y + p.height;
+      };
+      return [within('block.alarm.checkingOutput', 'block.alarm'), within('block.alarm.watching', 'block.alarm'), within('block.idle.probing', 'block.idle')];
+    });
+    expect(inside).toEqual([true, true, true]);
     await page.evaluate(() => {
       const card = document.querySelector('[data-actor="block-1"]') as HTMLElement;
       (window as unknown as { seen: string[] }).seen = [];

@@ -16,7 +16,7 @@ function run(volts: number[], demand = 18500, state: JudgeState = freshJudge(0),
   const kinds: string[] = [];
   const codes: (string | null)[] = [];
   for (const v of volts) {
-    const out = judgeReading(state, reading(v), demand, s, 0, frozen);
+    const out = judgeReading(state, reading(v), demand, s, { frozen });
     state = out.state;
     kinds.push(out.verdict.kind);
     codes.push(out.verdict.kind === 'fault' ? out.verdict.alarm.code : out.verdict.kind === 'held' ? (out.verdict.alarm?.code ?? null) : null);

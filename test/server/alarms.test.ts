@@ -1,0 +1,75 @@
+// Alarms seen from outside: a supply trip under a running server shows in /api/status (code,
+// severity, EPICS status, sentence, since), reaches the observers raised and cleared, is logged
+// once each way, and the block is in `alarm`, not `idle`, until the supply is back.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { checkCommand, type HvConnection } from '../../src/client/hv-connection.js';
+import type { Meta } from '../../src/protocol/envelope.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+let t: TestServer;
+let online: HvConnection;
+beforeEach(async () => {
+  t = await startTestServer();
+  online = await t.connect();
+});
+afterEach(async () => {
+  await online.close();
+  await t.stop();
+});
+
+async function status(): Promise<{ alarms: Record<string, unknown>[]; actors: { id: string; state: string; alarms: unknown[] }[] }> {
+  const res = await fetch(`http://${t.server.http.host}:${t.server.http.port}/api/status`);
+  return (await res.json()) as never;
+}
+
+describe('alarms', () => {
+  it('a trip: raised in the status, the observer feed and the log; cleared when the supply is back', async () => {
+    const answer = online.answer();
+    online.send(checkCommand(1, 18500, 0.1, 30));
+    expect(await t.runUntil(answer, 60_000)).toMatchObject({ status: 'ok' });
+    await t.clock.advance(20_000);
+    const observer = new WebSocket(`ws://${t.server.http.host}:${t.server.http.port}/channel?observe=1`);
+    const events: Meta[] = [];
+    observer.on('message', (d) => {
+      const m = JSON.parse(String(d)) as Meta;
+      if (m.event_type === 'alarm') events.push(m);
+    });
+    await new Promise((r) => observer.once('open', r));
+
+    expect(t.server.control!.apply({ cmd: 'trip', block: 1 })).toMatchObject({ ok: true });
+    await t.advanceUntil(() => t.server.alarms.list().some((a) => a.code === 'NO_OUTPUT'), 10_000);
+    const s = await status();
+    expect(s.alarms).toContainEqual(
+      expect.objectContaining({
+        source: 'block-1',
+        instrument: 'sim::calibrator',
+        code: 'NO_OUTPUT',
+        severity: 'MAJOR',
+        status: 'LOLO',
+        message: expect.stringMatching(/^the reading -?\d+\.\d{3} V is below 50 % of the 18500\.0 V the output should give \(two readings in a row\): the supply has tripped or its output is off$/),
+        since: expect.any(Number),
+      }),
+    );
+    const block = s.actors.find((a) => a.id === 'block-1')!;
+    expect(block.state).toBe('alarm');
+    expect(block.alarms.length).toBeGreaterThan(0);
+    await t.advanceUntil(() => events.some((e) => e.change === 'raised' && (e.alarm as { code: string }).code === 'NO_OUTPUT'), 2000, 10);
+
+    // A check now is stopped with code 6 naming the fault, not left to its timeout.
+    const refused = online.answer();
+    online.send(checkCommand(1, 18500, 0.1, 30));
+    const reply = await t.runUntil(refused, 30_000);
+    expect(reply).toMatchObject({ error_code: 6 });
+    expect(String(reply.description)).toMatch(/stopped, NO_OUTPUT: /);
+
+    expect(t.server.control!.apply({ cmd: 'trip', block: 1, on: false })).toMatchObject({ ok: true });
+    await t.advanceUntil(() => t.server.alarms.list().length === 0, 30_000);
+    await t.advanceUntil(() => events.some((e) => e.change === 'cleared' && (e.alarm as { code: string }).code === 'NO_OUTPUT'), 2000, 10);
+    expect((await status()).actors.find((a) => a.id === 'block-1')!.state).toBe('idle');
+    const raised = t.logs.filter((l) => String(l.msg).startsWith('alarm raised: block-1 NO_OUTPUT'));
+    const cleared = t.logs.filter((l) => String(l.msg).startsWith('alarm cleared: block-1 NO_OUTPUT'));
+    expect([raised.length, cleared.length]).toEqual([2, 2]); // once for the trip, once for the check sent into it
+    observer.close();
+  });
+});
