@@ -15,6 +15,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { silentLogger } from '../src/log/logger.js';
 import type { Meta } from '../src/protocol/envelope.js';
 import { startServer, type RunningServer } from '../src/server.js';
+import { advance as advanceBy, until as untilSettled } from './virtual-time.js';
 import type { Fluke5502E } from '../sim/devices/fluke-5502e.js';
 
 export const HOLD_VOLTS = 18_500;
@@ -130,15 +131,8 @@ async function harness(seed: number): Promise<Harness> {
   config.voltmeters[0]!.simulation.seed = seed;
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 8, 0, 0));
   const server = await startServer({ config, clock, log: silentLogger() });
-  const advance = async (ms: number) => {
-    for (let t = 0; t < ms; t += STEP_MS) await clock.advance(STEP_MS);
-  };
-  const until = async <T>(promise: Promise<T>, maxMs: number): Promise<T> => {
-    let done = false;
-    void promise.finally(() => (done = true)).catch(() => {});
-    for (let t = 0; t < maxMs && !done; t += STEP_MS) await clock.advance(STEP_MS);
-    return promise;
-  };
+  const advance = (ms: number) => advanceBy(clock, ms, STEP_MS);
+  const until = <T>(promise: Promise<T>, maxMs: number) => untilSettled(clock, promise, maxMs, STEP_MS);
   await advance(3000);
   const online = await HvConnection.open(server.tcp.host, server.tcp.port);
   const readings: { at: number; volts: number }[] = [];

@@ -13,6 +13,7 @@ import { ManualClock } from '../src/clock/clock.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { silentLogger } from '../src/log/logger.js';
 import { startServer } from '../src/server.js';
+import { advance, until as untilSettled } from './virtual-time.js';
 
 type Strategy = CorrectionConfig['strategy'];
 
@@ -68,15 +69,8 @@ async function run(strategy: Strategy, seed: number): Promise<StrategyResult> {
   config.voltmeters[0]!.simulation.seed = seed;
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 8, 0, 0));
   const server = await startServer({ config, clock, log: silentLogger() });
-  const step = async (ms: number) => {
-    for (let t = 0; t < ms; t += 100) await clock.advance(100);
-  };
-  const until = async <T>(promise: Promise<T>, maxMs: number): Promise<T> => {
-    let done = false;
-    void promise.finally(() => (done = true)).catch(() => {});
-    for (let t = 0; t < maxMs && !done; t += 50) await clock.advance(50);
-    return promise;
-  };
+  const step = (ms: number) => advance(clock, ms, 100);
+  const until = <T>(promise: Promise<T>, maxMs: number) => untilSettled(clock, promise, maxMs);
   await step(3000);
   const online = await HvConnection.open(server.tcp.host, server.tcp.port);
   const readings: { at: number; volts: number }[] = [];

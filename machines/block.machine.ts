@@ -258,8 +258,8 @@ export function transientIn(context: BlockContext, reading: Reading): number {
 function judged(context: BlockContext, reading: Reading, frozen = false): { verdict: Verdict; state: JudgeState } | null {
   if (context.nominal === null) return null;
   const transientV = transientIn(context, reading);
-  // Settled as the block's own freshness rule says (its floor included), not only by the model.
-  const settled = isFresh(context, reading) && transientV <= context.checks.outlierFloorV / 2;
+  // What moves the expectation must be fresh by the block's own rule, its floor included.
+  const settled = transientV <= context.checks.outlierFloorV / 2 && isFresh(context, reading);
   return judgeReading(context.judge, reading, context.nominal, context.checks, { transientV, settled, frozen });
 }
 
@@ -327,6 +327,9 @@ export const blockMachine = setup({
      * answer comes as early as the physics allows, not at whatever phase the 4 s cycle was in.
      */
     outputChanged: (_, _params: { block: number; settleMs: number }) => {},
+    raiseStandby: assign({ alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
+    /** An output found operating is on, whoever switched it on; one found in standby before any command is off. */
+    noteOutputState: assign({ energized: ({ context, event }) => context.energized === true || (event as unknown as { output: OutputState }).output.operating }),
   },
   guards: {
     isCheck: ({ context }) => checkCommand(context) !== null,
@@ -335,6 +338,8 @@ export const blockMachine = setup({
     hasAlarm: ({ context }) => context.alarms.length > 0,
     hasMajorAlarm: ({ context }) => context.alarms.some((a) => a.severity !== 'MINOR'),
     standbyRejected: ({ event }) => isStandbyError((event as { error?: unknown }).error),
+    /** The output check found the instrument in standby while the block had it on. */
+    foundInStandby: ({ context, event }) => !(event as unknown as { output: OutputState }).output.operating && context.energized === true,
   },
   delays: {
     commandTimeout: ({ context }) => (checkCommand(context)?.timeout ?? 0) * 1000,
@@ -490,7 +495,7 @@ export const blockMachine = setup({
               {
                 guard: 'standbyRejected',
                 target: '#block.alarm',
-                actions: assign({ pendingDemand: null, alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
+                actions: [assign({ pendingDemand: null }), 'raiseStandby'],
               },
               {
                 target: '#block.error',
@@ -505,12 +510,8 @@ export const blockMachine = setup({
             src: 'probeOutput',
             input: ({ context }) => ({ block: context.block }),
             onDone: [
-              {
-                guard: ({ context, event }) => !event.output.operating && context.energized === true,
-                target: '#block.alarm',
-                actions: assign({ alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
-              },
-              { target: 'watching', actions: assign({ energized: ({ event }) => event.output.operating }) },
+              { guard: 'foundInStandby', target: '#block.alarm', actions: 'raiseStandby' },
+              { target: 'watching', actions: 'noteOutputState' },
             ],
             onError: {
               target: '#block.error',
@@ -647,7 +648,7 @@ export const blockMachine = setup({
               {
                 guard: 'standbyRejected',
                 target: '#block.alarm',
-                actions: [assign({ pendingDemand: null, alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }), answerFault],
+                actions: [assign({ pendingDemand: null }), 'raiseStandby', answerFault],
               },
               {
                 target: '#block.error',
@@ -669,14 +670,7 @@ export const blockMachine = setup({
           invoke: {
             src: 'probeOutput',
             input: ({ context }) => ({ block: context.block }),
-            onDone: [
-              {
-                guard: ({ event }) => !event.output.operating,
-                target: 'waiting',
-                actions: assign({ alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
-              },
-              { target: 'waiting' },
-            ],
+            onDone: [{ guard: 'foundInStandby', target: 'waiting', actions: 'raiseStandby' }, { target: 'waiting' }],
             onError: {
               target: '#block.error',
               actions: [
@@ -745,12 +739,8 @@ export const blockMachine = setup({
             src: 'probeOutput',
             input: ({ context }) => ({ block: context.block }),
             onDone: [
-              {
-                guard: ({ context, event }) => !event.output.operating && context.energized === true,
-                target: 'watching',
-                actions: assign({ alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
-              },
-              { target: 'watching', actions: assign({ energized: ({ context, event }) => (context.energized === true ? true : event.output.operating) }) },
+              { guard: 'foundInStandby', target: 'watching', actions: 'raiseStandby' },
+              { target: 'watching', actions: 'noteOutputState' },
             ],
             onError: {
               target: '#block.error',

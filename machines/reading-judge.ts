@@ -161,9 +161,10 @@ export interface JudgeOptions {
   /** What the last output change may still leave in the reading, volts: widens the tolerance. */
   transientV?: number;
   /**
-   * Whether the last change has settled in the reading: only then does it say where the plant is
-   * (the offset, the drift, a stuck value across the change). One still carrying its transient is
-   * judged, but moves nothing. By default: when the transient is below half the outlier floor.
+   * Whether the reading may move the expectation (the offset, a confirmed change): the last change
+   * has settled in it by the block's own rule. One still carrying its transient is judged, but
+   * moves nothing. By default: when the transient is below half the outlier floor, which is also
+   * what the drift rate and a value stuck across a change need.
    */
   settled?: boolean;
   /** While an alarm is active the expectation stays where it was before the fault: nothing re-bases it. */
@@ -183,13 +184,14 @@ export function judgeReading(
 ): { verdict: Verdict; state: JudgeState } {
   const transientV = options.transientV ?? 0;
   const frozen = options.frozen ?? false;
-  const settled = options.settled ?? transientV <= s.outlierFloorV / 2;
+  const quiet = transientV <= s.outlierFloorV / 2;
+  const settled = options.settled ?? quiet;
   const next: JudgeState = { ...state, history: state.history };
   // Repeats: a live meter's last digit moves from reading to reading.
   if (state.lastRaw !== null && reading.raw === state.lastRaw) {
     next.repeats = state.repeats + 1;
     // Unchanged across a change of the output: only a reading that has settled must show it.
-    const moved = settled ? Math.abs(demand - (state.demandAtLastRaw ?? demand)) : 0;
+    const moved = quiet ? Math.abs(demand - (state.demandAtLastRaw ?? demand)) : 0;
     const visible = Math.max(s.outlierSigmas * noiseAt(demand, s), s.outlierFloorV);
     if (moved > visible || next.repeats + 1 >= s.staleRepeats) {
       const why =
@@ -218,7 +220,7 @@ export function judgeReading(
   const rebasing = plausible && settled && !frozen && state.offset !== null && state.uncertainV > 0;
   const shift = rebasing && state.offset !== null ? fromOffset - state.offset : 0;
   const earlier = shift === 0 ? state.history : state.history.map((p) => ({ at: p.at, offset: p.offset + shift }));
-  if (settled && Math.abs(residual) <= s.implausibleV) {
+  if (quiet && Math.abs(residual) <= s.implausibleV) {
     next.history = [...earlier, { at: reading.startedAt, offset: fromOffset }].slice(-s.driftWindow);
     if (next.history.length >= s.driftWindow) {
       const rate = robustSlopePerMin(next.history);
