@@ -31,8 +31,6 @@ export interface CorrectionSettings {
   /** The supply's response time constant and the voltmeter's integration time, ms. */
   responseTauMs: number;
   integrationMs: number;
-  /** Expected reading noise (one sigma), volts: readings further off are held back as outliers. */
-  noiseV: number;
 }
 
 export interface BlockInput {
@@ -76,9 +74,8 @@ export interface BlockContext {
    * than being corrected towards it (a restart must not change the HV).
    */
   adopting: boolean;
-  /** Smoothed error of fresh readings while holding, and readings in a row that looked like outliers. */
+  /** Smoothed error of plausible fresh readings while holding. */
   holdError: number | null;
-  suspects: number;
   corrections: number;
   lastReading: Reading | null;
   inFlight: CommandInFlight | null;
@@ -135,11 +132,15 @@ export function topState(value: unknown): string {
   return typeof value === 'string' ? value : Object.keys(value as object)[0] ?? '';
 }
 
+/** The fraction of a step's transient left in a reading that begins as the step is made (the window's averaging of e^(−t/τ)). */
+function windowFactor(c: CorrectionSettings): number {
+  return (c.responseTauMs / c.integrationMs) * (1 - Math.exp(-c.integrationMs / c.responseTauMs));
+}
+
 /** How long after an output change of `stepV` volts a reading may begin and show less than `residualV` of it. */
 export function settleTimeMs(stepV: number, c: CorrectionSettings, floorMs: number, residualV = c.settleResidualV): number {
   const tau = c.responseTauMs;
-  const windowFactor = (tau / c.integrationMs) * (1 - Math.exp(-c.integrationMs / tau));
-  const residual = Math.abs(stepV) * windowFactor;
+  const residual = Math.abs(stepV) * windowFactor(c);
   if (residual <= residualV) return floorMs;
   return Math.max(floorMs, tau * Math.log(residual / residualV));
 }
@@ -217,11 +218,11 @@ const answerShutdown = {
     ),
 } as const;
 
-/** The command in flight cannot complete: code 6, naming the fault (the newest alarm). */
+/** The command in flight cannot complete: code 6, naming the fault (the newest major alarm). */
 const answerFault = {
   type: 'reply',
   params: ({ context }: { context: BlockContext }) => {
-    const alarm = context.alarms.at(-1);
+    const alarm = context.alarms.filter((a) => a.severity !== 'MINOR').at(-1) ?? context.alarms.at(-1);
     const why = alarm ? `${alarm.code}: ${alarm.message}` : 'an alarm is active';
     return replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${describe(context.inFlight!.command)} stopped, ${why}`));
   },
@@ -250,8 +251,7 @@ export function transientIn(context: BlockContext, reading: Reading): number {
   if (context.outputChangedAt === null || context.lastStepV === 0) return 0;
   const c = context.correction;
   if (reading.startedAt < context.outputChangedAt) return context.lastStepV;
-  const windowFactor = (c.responseTauMs / c.integrationMs) * (1 - Math.exp(-c.integrationMs / c.responseTauMs));
-  return context.lastStepV * windowFactor * Math.exp(-(reading.startedAt - context.outputChangedAt) / c.responseTauMs);
+  return context.lastStepV * windowFactor(c) * Math.exp(-(reading.startedAt - context.outputChangedAt) / c.responseTauMs);
 }
 
 /** Judges a reading at the present output; null when there is no output to judge it against. */
@@ -327,6 +327,7 @@ export const blockMachine = setup({
      * answer comes as early as the physics allows, not at whatever phase the 4 s cycle was in.
      */
     outputChanged: (_, _params: { block: number; settleMs: number }) => {},
+    /** The output is in standby while the block had it on: only a client's command clears this. */
     raiseStandby: assign({ alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
     /** An output found operating is on, whoever switched it on; one found in standby before any command is off. */
     noteOutputState: assign({ energized: ({ context, event }) => context.energized === true || (event as unknown as { output: OutputState }).output.operating }),
@@ -362,7 +363,6 @@ export const blockMachine = setup({
     lastStepV: 0,
     holdError: null,
     adopting: false,
-    suspects: 0,
     corrections: 0,
     lastReading: null,
     inFlight: null,
@@ -418,7 +418,6 @@ export const blockMachine = setup({
             inFlight: ({ event }) => ({ command: event.command, origin: event.origin, ending: null }),
             pendingDemand: ({ event }) => event.command.voltage,
             holdError: null,
-            suspects: 0,
             adopting: false,
             // A new setpoint: its first settled reading may be off by the transfer's error over the step.
             judge: ({ context, event }) => afterNewSetpoint(context.judge, event.command.voltage - (context.demand ?? 0), context.checks),
@@ -493,10 +492,12 @@ export const blockMachine = setup({
             },
             onError: [
               {
-                guard: 'standbyRejected',
+                guard: ({ context, event }) => isStandbyError(event.error) && context.energized === true,
                 target: '#block.alarm',
                 actions: [assign({ pendingDemand: null }), 'raiseStandby'],
               },
+              // Found in standby before any command (a rack at rest): nothing to hold, nothing to raise.
+              { guard: 'standbyRejected', target: 'watching', actions: assign({ pendingDemand: null, energized: false }) },
               {
                 target: '#block.error',
                 actions: assign({ fault: ({ context, event }) => `holding ${context.setpoint} V failed: ${errorText(event.error)}` }),
@@ -704,7 +705,7 @@ export const blockMachine = setup({
               adopting: false,
               alarms: [],
               // Whatever the fault left in the readings' memory is forgotten, except what the meter last said.
-              judge: ({ context, event }) => afterNewSetpoint({ ...freshJudge(context.judge.offset), lastRaw: context.judge.lastRaw, demandAtLastRaw: context.judge.demandAtLastRaw, repeats: context.judge.repeats }, event.command.voltage - (context.demand ?? 0), context.checks),
+              judge: ({ context, event }) => afterNewSetpoint({ ...freshJudge(context.judge.offset), lastRaw: context.judge.lastRaw, outputAtLastRaw: context.judge.outputAtLastRaw, repeats: context.judge.repeats }, event.command.voltage - (context.demand ?? 0), context.checks),
             }),
             { type: 'note', params: ({ event }) => ({ message: `alarms cleared by a command: ${describe(event.command)}` }) },
           ],

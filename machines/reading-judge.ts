@@ -1,13 +1,14 @@
 // Whether a reading may move the high voltage. A reading is evidence, not truth: before a block
-// corrects on it, it is compared with what the present demand should give (the demand plus the
-// plant's offset seen on the readings accepted so far), and with the readings before it.
+// corrects on it, it is compared with what the present output should give (the HV of the written
+// output by the configured, fixed transfer, plus the plant's offset from it seen on the readings
+// accepted so far), and with the readings before it.
 //
 // - plausible: within the noise of the expectation (plus what is left of the last change's
-//   transient): it may correct and teach the transfer;
+//   transient, plus the transfer's error over a new step): it may correct and teach the transfer;
 // - suspect: further off; held back, and taken as a real change only when the next reading agrees
 //   (small changes), or raised as an alarm (large ones: a spike at once, a confirmed one as a fault);
-// - stale: the same value repeated longer than the noise allows, or unchanged across a demand
-//   change the noise could not hide;
+// - stale: the same value repeated longer than the noise allows, or unchanged across a change of
+//   the output the noise could not hide;
 // - drift: the plant's offset moving faster than the supply drifts by itself.
 // Pure functions over plain data: the block machine keeps the state in its context.
 
@@ -55,17 +56,17 @@ export interface BlockAlarm {
 
 /** What the judge remembers between readings. */
 export interface JudgeState {
-  /** HV minus demand on the accepted readings (the transfer's error at this setpoint); null before the first. */
+  /** HV minus the output's nominal HV on the accepted readings (the transfer's error at this setpoint); null before the first. */
   offset: number | null;
   /** How uncertain `offset` is (volts): the transfer's error after a new setpoint, 0 once a settled reading has come. */
   uncertainV: number;
   /** A reading held back, waiting for the next one to confirm or refute it. */
   suspect: { residual: number; volts: number } | null;
-  /** The last raw value, how many readings in a row had it, and the demand when it first came. */
+  /** The last raw value, how many readings in a row had it, and the output's nominal HV when it first came. */
   lastRaw: number | null;
   repeats: number;
-  demandAtLastRaw: number | null;
-  /** Recent (time, HV − demand) of fresh readings, for the drift rate. */
+  outputAtLastRaw: number | null;
+  /** Recent (time, HV − nominal HV) of quiet readings, for the drift rate. */
   history: { at: number; offset: number }[];
   /** Plausible readings in a row (an alarm clears after two). */
   plausibleRun: number;
@@ -77,7 +78,7 @@ export const freshJudge = (offset: number | null = null, uncertainV = 0): JudgeS
   suspect: null,
   lastRaw: null,
   repeats: 0,
-  demandAtLastRaw: null,
+  outputAtLastRaw: null,
   history: [],
   plausibleRun: 0,
 });
@@ -172,13 +173,13 @@ export interface JudgeOptions {
 }
 
 /**
- * Judges one reading taken while the written output gives `demand` volts by the configured
+ * Judges one reading taken while the written output gives `outputHv` volts by the configured
  * transfer. Returns the verdict and the judge's next state.
  */
 export function judgeReading(
   state: JudgeState,
   reading: Reading,
-  demand: number,
+  outputHv: number,
   s: CheckSettings,
   options: JudgeOptions = {},
 ): { verdict: Verdict; state: JudgeState } {
@@ -191,30 +192,30 @@ export function judgeReading(
   if (state.lastRaw !== null && reading.raw === state.lastRaw) {
     next.repeats = state.repeats + 1;
     // Unchanged across a change of the output: only a reading that has settled must show it.
-    const moved = quiet ? Math.abs(demand - (state.demandAtLastRaw ?? demand)) : 0;
-    const visible = Math.max(s.outlierSigmas * noiseAt(demand, s), s.outlierFloorV);
+    const moved = quiet ? Math.abs(outputHv - (state.outputAtLastRaw ?? outputHv)) : 0;
+    const visible = Math.max(s.outlierSigmas * noiseAt(outputHv, s), s.outlierFloorV);
     if (moved > visible || next.repeats + 1 >= s.staleRepeats) {
       const why =
         moved > visible
-          ? `the reading ${fmt(reading.volts)} V did not change while the demand moved ${moved.toFixed(3)} V`
-          : `the voltmeter repeated ${fmt(reading.volts)} V exactly ${next.repeats + 1} times in a row; the noise (${(noiseAt(demand, s) * 1000).toFixed(1)} mV) makes that all but impossible for a live reading`;
+          ? `the reading ${fmt(reading.volts)} V did not change while the output moved ${moved.toFixed(3)} V`
+          : `the voltmeter repeated ${fmt(reading.volts)} V exactly ${next.repeats + 1} times in a row; the noise (${(noiseAt(outputHv, s) * 1000).toFixed(1)} mV) makes that all but impossible for a live reading`;
       next.plausibleRun = 0;
       return { verdict: { kind: 'fault', alarm: { code: 'READING_STALE', severity: 'MAJOR', message: `${why}: the voltmeter is stuck`, value: reading.volts } }, state: next };
     }
   } else {
     next.lastRaw = reading.raw;
     next.repeats = 0;
-    next.demandAtLastRaw = demand;
+    next.outputAtLastRaw = outputHv;
   }
 
-  const expected = demand + (state.offset ?? 0);
+  const expected = outputHv + (state.offset ?? 0);
   const residual = reading.volts - expected;
   const limit = outlierLimit(expected, s, transientV, state.offset === null ? Math.max(s.modelToleranceV, state.uncertainV) : state.uncertainV);
   const plausible = Math.abs(residual) <= limit;
 
   // Drift: how fast the plant's own offset moves, whatever the corrections did. Jumps beyond
   // implausibleV (a trip, a spike) are judged on their own and kept out of the rate.
-  const fromOffset = reading.volts - demand;
+  const fromOffset = reading.volts - outputHv;
   // The first settled reading at a new setpoint fixes the offset there: the history before it is
   // moved by the same amount, so the transfer's change over the step does not look like drift.
   const rebasing = plausible && settled && !frozen && state.offset !== null && state.uncertainV > 0;
@@ -227,7 +228,7 @@ export function judgeReading(
       if (Math.abs(rate) > s.driftVPerMin) {
         next.plausibleRun = 0;
         next.suspect = null;
-        const message = `the HV moves ${signed(rate)} V/min against the demand over the last ${s.driftWindow} readings (at most ${s.driftVPerMin} V/min expected): the correction does not follow a drift faster than the supply's own`;
+        const message = `the HV moves ${signed(rate)} V/min against the output over the last ${s.driftWindow} readings (at most ${s.driftVPerMin} V/min expected): the correction does not follow a drift faster than the supply's own`;
         return { verdict: { kind: 'fault', alarm: { code: 'DRIFT', severity: 'MAJOR', message, value: rate } }, state: next };
       }
     }
@@ -245,9 +246,11 @@ export function judgeReading(
 
   next.plausibleRun = 0;
   const previous = state.suspect;
-  if (previous && Math.sign(previous.residual) === Math.sign(residual)) {
-    // A second reading off the same way: a real change, or a fault if it is large.
-    if (Math.abs(residual) > s.implausibleV || Math.abs(previous.residual) > s.implausibleV) {
+  const large = (r: number) => Math.abs(r) > s.implausibleV;
+  // A second reading off the same way, and as far: a real change if small, a fault if large. (A
+  // spike followed by a reading a little off is neither: that one is held in its turn.)
+  if (previous && Math.sign(previous.residual) === Math.sign(residual) && large(previous.residual) === large(residual)) {
+    if (large(residual)) {
       next.suspect = { residual, volts: reading.volts };
       return { verdict: { kind: 'fault', alarm: mismatch(reading, expected, residual, s, true) }, state: next };
     }
@@ -261,6 +264,6 @@ export function judgeReading(
     return { verdict: { kind: 'confirmed', residual, expected }, state: next };
   }
   next.suspect = { residual, volts: reading.volts };
-  const alarm = Math.abs(residual) > s.implausibleV ? mismatch(reading, expected, residual, s, false) : null;
+  const alarm = large(residual) ? mismatch(reading, expected, residual, s, false) : null;
   return { verdict: { kind: 'held', residual, expected, alarm }, state: next };
 }

@@ -87,7 +87,8 @@ export interface CorrectionConfig {
   hold_deadband_v: number;
   settle_residual_v: number;
   response_tau_s: number;
-  noise_v: number;
+  /** Deprecated: see ChecksConfig. */
+  noise_v?: number;
   learn: boolean;
 }
 

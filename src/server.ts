@@ -70,7 +70,6 @@ function correctionSettings(c: ServerConfig['blocks'][number]['correction']): Co
     settleResidualV: c.settle_residual_v,
     responseTauMs: c.response_tau_s * 1000,
     integrationMs: INTEGRATION_MS,
-    noiseV: c.noise_v,
   };
 }
 

@@ -11,7 +11,7 @@ const origin = { connector: 'tcp', client: 'a' };
 
 /** No correction and an instant supply: these tests are about commands, freshness and timeouts. */
 export const plainCorrection: CorrectionSettings = {
-  strategy: 'none', maxStepV: 40, maxTotalV: 20, hold: false, holdDeadbandV: 0.01, settleResidualV: 0.003, responseTauMs: 0.001, integrationMs: 2000, noiseV: 0.004,
+  strategy: 'none', maxStepV: 40, maxTotalV: 20, hold: false, holdDeadbandV: 0.01, settleResidualV: 0.003, responseTauMs: 0.001, integrationMs: 2000,
 };
 const other = { connector: 'tcp', client: 'b' };
 

@@ -8,7 +8,7 @@ import { ManualClock } from '../../src/clock/clock.js';
 import { alwaysOperating, blockChecks } from '../helpers/block-checks.js';
 
 const ours: CorrectionSettings = {
-  strategy: 'ours', maxStepV: 40, maxTotalV: 10, hold: true, holdDeadbandV: 0.02, settleResidualV: 0.003, responseTauMs: 744, integrationMs: 2000, noiseV: 0.004,
+  strategy: 'ours', maxStepV: 40, maxTotalV: 10, hold: true, holdDeadbandV: 0.02, settleResidualV: 0.003, responseTauMs: 744, integrationMs: 2000,
 };
 
 function harness(settings: CorrectionSettings = ours) {
