@@ -5,8 +5,9 @@
 //
 // - plausible: within the noise of the expectation (plus what is left of the last change's
 //   transient, plus the transfer's error over a new step): it may correct and teach the transfer;
-// - suspect: further off; held back, and taken as a real change only when the next reading agrees
-//   (small changes), or raised as an alarm (large ones: a spike at once, a confirmed one as a fault);
+// - suspect: further off; held back, and taken as a real change only when the next two readings
+//   agree (small changes: two outliers in a row happen about once a day at the rack's 0.74 %), or
+//   raised as an alarm (large ones: a spike at once, the next reading agreeing makes it a fault);
 // - stale: the same value repeated longer than the noise allows, or unchanged across a change of
 //   the output the noise could not hide;
 // - drift: the plant's offset moving faster than the supply drifts by itself.
@@ -61,7 +62,7 @@ export interface JudgeState {
   /** How uncertain `offset` is (volts): the transfer's error after a new setpoint, 0 once a settled reading has come. */
   uncertainV: number;
   /** A reading held back, waiting for the next one to confirm or refute it. */
-  suspect: { residual: number; volts: number } | null;
+  suspect: { residual: number; volts: number; count: number } | null;
   /** The last raw value, how many readings in a row had it, and the output's nominal HV when it first came. */
   lastRaw: number | null;
   repeats: number;
@@ -113,6 +114,9 @@ export function afterNewSetpoint(state: JudgeState, stepV: number, s: CheckSetti
   const uncertainV = state.offset === null ? s.modelToleranceV : Math.min(s.modelToleranceV, (s.modelToleranceVPerKv * Math.abs(stepV)) / 1000);
   return { ...state, uncertainV: Math.max(state.uncertainV, uncertainV), suspect: null, plausibleRun: 0 };
 }
+
+/** Small deviations in a row, the same way, that make a real change of the plant. */
+const CONFIRMING_READINGS = 3;
 
 const fmt = (v: number) => v.toFixed(3);
 const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
@@ -247,15 +251,17 @@ export function judgeReading(
   next.plausibleRun = 0;
   const previous = state.suspect;
   const large = (r: number) => Math.abs(r) > s.implausibleV;
-  // A second reading off the same way, and as far: a real change if small, a fault if large. (A
-  // spike followed by a reading a little off is neither: that one is held in its turn.)
+  // Off the same way as the reading before, and as far: a fault at once if large; a real change
+  // if small and the third in a row. (A spike followed by a reading a little off is neither: that
+  // one is held in its turn.)
   if (previous && Math.sign(previous.residual) === Math.sign(residual) && large(previous.residual) === large(residual)) {
+    const count = previous.count + 1;
     if (large(residual)) {
-      next.suspect = { residual, volts: reading.volts };
+      next.suspect = { residual, volts: reading.volts, count };
       return { verdict: { kind: 'fault', alarm: mismatch(reading, expected, residual, s, true) }, state: next };
     }
-    if (frozen || !settled) {
-      next.suspect = { residual, volts: reading.volts };
+    if (frozen || !settled || count < CONFIRMING_READINGS) {
+      next.suspect = { residual, volts: reading.volts, count };
       return { verdict: { kind: 'held', residual, expected, alarm: null }, state: next };
     }
     next.suspect = null;
@@ -263,7 +269,7 @@ export function judgeReading(
     next.uncertainV = 0;
     return { verdict: { kind: 'confirmed', residual, expected }, state: next };
   }
-  next.suspect = { residual, volts: reading.volts };
+  next.suspect = { residual, volts: reading.volts, count: 1 };
   const alarm = large(residual) ? mismatch(reading, expected, residual, s, false) : null;
   return { verdict: { kind: 'held', residual, expected, alarm }, state: next };
 }

@@ -35,10 +35,14 @@ describe('reading checks', () => {
     expect(run([18500.2, 18500.0]).kinds).toEqual(['held', 'plausible']);
   });
 
-  it('takes a small change confirmed by the next reading as real, re-basing on it', () => {
-    const r = run([18500.3, 18500.31, 18500.3]);
-    expect(r.kinds).toEqual(['held', 'confirmed', 'plausible']);
+  it('takes a small change confirmed by the next two readings as real, re-basing on it', () => {
+    const r = run([18500.3, 18500.31, 18500.3, 18500.3]);
+    expect(r.kinds).toEqual(['held', 'held', 'confirmed', 'plausible']);
     expect(r.state.offset!).toBeCloseTo(0.3, 1);
+  });
+
+  it('two outliers in a row (about once a day at the rack) are not a change', () => {
+    expect(run([18499.7, 18499.94, 18500.002]).kinds).toEqual(['held', 'held', 'plausible']);
   });
 
   it('raises a minor alarm on a gross spike at once, and a major one when the next agrees', () => {
