@@ -94,8 +94,10 @@ function childSpecs(config: ServerConfig): ChildSpec[] {
     ...config.voltmeters.map((m): ChildSpec => ({
       id: voltmeterChildId(m.id),
       kind: 'voltmeter',
-      // The machine's own limit is a safety net behind the driver's timeout, so the driver's clearer reason comes first.
-      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: m.reading_timeout_s * 1000 + 2000, readingPeriodMs: MEASUREMENT_MS },
+      // The machine's own limit is a safety net behind the driver's deadline (twice it, so the
+      // driver's clearer reason comes first, also at a raised time scale where the deadline is held
+      // to a real-time floor).
+      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: m.reading_timeout_s * 2000, readingPeriodMs: MEASUREMENT_MS },
     })),
     ...config.blocks.map((b): ChildSpec => ({
       id: blockChildId(b.id),

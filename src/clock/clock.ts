@@ -10,12 +10,21 @@ export interface Clock {
   /** Milliseconds since the Unix epoch, in this clock's time base. */
   now(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
+  /**
+   * A time-out on something outside the program (an instrument's answer, a connection): `ms` of
+   * this clock's time, but never less than DEADLINE_FLOOR_MS of real time, since the event loop's
+   * own delays do not shrink when the clock runs faster. Cleared with clearTimeout.
+   */
+  setDeadline(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
   /** Resolves after `ms` of this clock's time; rejects with the signal's reason if aborted first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** How many clock milliseconds pass per real millisecond (1 in the lab). */
   readonly timeScale: number;
 }
+
+/** The shortest real time a deadline gets at any time scale, ms. */
+export const DEADLINE_FLOOR_MS = 250;
 
 /** Shared by every clock: a sleep built on the clock's own timers. */
 export function sleepOn(clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>, ms: number, signal?: AbortSignal): Promise<void> {
@@ -70,6 +79,11 @@ export class ScaledClock implements Clock {
     return globalThis.setTimeout(fn, Math.max(0, ms) / this.scale);
   }
 
+  setDeadline(fn: () => void, ms: number): TimerHandle {
+    const real = Math.max(0, ms) / this.scale;
+    return globalThis.setTimeout(fn, Math.max(real, Math.min(Math.max(0, ms), DEADLINE_FLOOR_MS)));
+  }
+
   clearTimeout(handle: TimerHandle): void {
     globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>);
   }
@@ -119,6 +133,11 @@ export class ManualClock implements Clock {
     const timer: ManualTimer = { id: this.nextId++, due: this.time + Math.max(0, ms), fn };
     this.timers.push(timer);
     return { id: timer.id };
+  }
+
+  /** Time only moves when a test says so: no real delay to allow for. */
+  setDeadline(fn: () => void, ms: number): TimerHandle {
+    return this.setTimeout(fn, ms);
   }
 
   clearTimeout(handle: TimerHandle): void {

@@ -68,7 +68,7 @@ export class ByteStreamReader {
         bytes: options.bytes ?? null,
         resolve,
         reject,
-        timer: this.clock.setTimeout(() => {
+        timer: this.clock.setDeadline(() => {
           this.pending = null;
           reject(new TransportError('timeout', this.resource, `no ${what} within ${timeoutMs} ms`));
         }, timeoutMs),

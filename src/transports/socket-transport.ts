@@ -25,7 +25,7 @@ export class SocketTransport extends StreamTransport {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: this.host, port: this.port });
       socket.setNoDelay(true);
-      const timer = this.clock.setTimeout(() => {
+      const timer = this.clock.setDeadline(() => {
         socket.destroy();
         reject(new TransportError('timeout', this.resource, `no connection to ${this.host}:${this.port} within ${this.options.timeoutMs} ms`));
       }, this.options.timeoutMs);

@@ -81,7 +81,7 @@ export abstract class StreamTransport implements Transport {
 
   private withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => reject(new TransportError('timeout', this.resource, `${what} took longer than ${ms} ms`)), ms);
+      const timer = this.clock.setDeadline(() => reject(new TransportError('timeout', this.resource, `${what} took longer than ${ms} ms`)), ms);
       work.then(
         (v) => {
           this.clock.clearTimeout(timer);

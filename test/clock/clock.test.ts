@@ -1,6 +1,6 @@
 // The clocks every wait goes through.
-import { describe, expect, it } from 'vitest';
-import { ManualClock, ScaledClock } from '../../src/clock/clock.js';
+import { describe, expect, it, vi } from 'vitest';
+import { DEADLINE_FLOOR_MS, ManualClock, ScaledClock } from '../../src/clock/clock.js';
 
 describe('ManualClock', () => {
   it('fires timers in due order and lets their promise chains run before the next', async () => {
@@ -42,6 +42,28 @@ describe('ScaledClock', () => {
     const real = Date.now() - realStart;
     expect(real).toBeLessThan(1000);
     expect(clock.now()).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('gives a deadline at least 250 ms of real time at any scale, and scales it like any wait above that', () => {
+    vi.useFakeTimers();
+    try {
+      const fired: string[] = [];
+      const fast = new ScaledClock(100, 0);
+      fast.setDeadline(() => fired.push('3.5 s at ×100'), 3500); // 35 ms scaled: held to the floor
+      const slow = new ScaledClock(2, 0);
+      slow.setDeadline(() => fired.push('2 s at ×2'), 2000); // 1000 ms: above the floor, scaled
+      fast.setDeadline(() => fired.push('100 ms at ×100'), 100); // never longer than asked
+      vi.advanceTimersByTime(100);
+      expect(fired).toEqual(['100 ms at ×100']);
+      vi.advanceTimersByTime(DEADLINE_FLOOR_MS - 101);
+      expect(fired).toEqual(['100 ms at ×100']);
+      vi.advanceTimersByTime(1);
+      expect(fired).toEqual(['100 ms at ×100', '3.5 s at ×100']);
+      vi.advanceTimersByTime(1000 - DEADLINE_FLOOR_MS);
+      expect(fired).toEqual(['100 ms at ×100', '3.5 s at ×100', '2 s at ×2']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a scale that is not a positive finite number', () => {
