@@ -68,6 +68,8 @@ export interface BlockContext {
   /** Clock ms when the output last changed, and by how much (volts), for the freshness rule. */
   outputChangedAt: number | null;
   lastStepV: number;
+  /** The last few output changes (clock ms, volts): a reading begun before the newest still carries the ones before it. */
+  recentSteps: { at: number; stepV: number }[];
   /**
    * Until a command comes, the block holds what it found, as measured: the setpoint adopted at
    * start comes from the transfer's estimate, so the first settled reading replaces it rather
@@ -119,6 +121,11 @@ export interface SetpointSent {
    * the output written for a demand, is not taken for a change of the plant.
    */
   nominalHv?: number;
+  /**
+   * How big a step the supply saw, when more than the change of demand: the whole output when the
+   * instrument dropped out for a moment (a calibrator changing range). Sets the settling time.
+   */
+  stepHv?: number;
 }
 
 /** What the output instrument produces at start: the HV as the block's transfer sees it, and by the configured one. */
@@ -235,23 +242,33 @@ function announcedSettle(context: BlockContext): { block: number; settleMs: numb
   return { block: context.block, settleMs: settleTimeMs(context.lastStepV, context.correction, context.settleMs, residual) };
 }
 
+/** Output changes remembered for the transients they leave in readings. */
+const STEPS_REMEMBERED = 4;
+
 /** After the output was written: when, and by how much it moved. */
 function written(context: BlockContext, sent: SetpointSent): Partial<BlockContext> {
+  const stepV = sent.stepHv ?? Math.abs((context.pendingDemand ?? 0) - (context.demand ?? 0));
   return {
     outputChangedAt: sent.sentAt,
-    lastStepV: Math.abs((context.pendingDemand ?? 0) - (context.demand ?? 0)),
+    lastStepV: stepV,
+    recentSteps: [...context.recentSteps, { at: sent.sentAt, stepV }].slice(-STEPS_REMEMBERED),
     demand: context.pendingDemand,
     nominal: sent.nominalHv ?? context.pendingDemand,
     pendingDemand: null,
   };
 }
 
-/** What the last output change may still leave in a reading (volts): the whole step if it began before the change. */
+/**
+ * What the recent output changes may still leave in a reading (volts): each step's transient,
+ * the whole step for one made after the reading began.
+ */
 export function transientIn(context: BlockContext, reading: Reading): number {
-  if (context.outputChangedAt === null || context.lastStepV === 0) return 0;
   const c = context.correction;
-  if (reading.startedAt < context.outputChangedAt) return context.lastStepV;
-  return context.lastStepV * windowFactor(c) * Math.exp(-(reading.startedAt - context.outputChangedAt) / c.responseTauMs);
+  let left = 0;
+  for (const { at, stepV } of context.recentSteps) {
+    left += reading.startedAt < at ? stepV : stepV * windowFactor(c) * Math.exp(-(reading.startedAt - at) / c.responseTauMs);
+  }
+  return left;
 }
 
 /** Judges a reading at the present output; null when there is no output to judge it against. */
@@ -361,6 +378,7 @@ export const blockMachine = setup({
     pendingDemand: null,
     outputChangedAt: null,
     lastStepV: 0,
+    recentSteps: [],
     holdError: null,
     adopting: false,
     corrections: 0,
@@ -692,7 +710,10 @@ export const blockMachine = setup({
     // clear the alarm (two in a row; one for a held spike) and holding resumes from that same demand,
     // so recovery cannot overshoot. Standby is cleared only by a client's command.
     alarm: {
-      entry: [cancel('commandTimeout'), assign({ inFlight: null, pendingDemand: null, holdError: null, judge: ({ context }) => ({ ...context.judge, history: [], plausibleRun: 0 }) })],
+      entry: [
+        cancel('commandTimeout'),
+        assign({ inFlight: null, pendingDemand: null, holdError: null, judge: ({ context }) => ({ ...context.judge, history: [], historyBefore: null, plausibleRun: 0 }) }),
+      ],
       initial: 'checkingOutput',
       on: {
         COMMAND: {
@@ -703,6 +724,7 @@ export const blockMachine = setup({
               pendingDemand: ({ event }) => event.command.voltage,
               holdError: null,
               adopting: false,
+              // A lost voltmeter's own alarm stays with it (DEVICE_FAULT); the supervisor refuses checks until it reads again.
               alarms: [],
               // Whatever the fault left in the readings' memory is forgotten, except what the meter last said.
               judge: ({ context, event }) => afterNewSetpoint({ ...freshJudge(context.judge.offset), lastRaw: context.judge.lastRaw, outputAtLastRaw: context.judge.outputAtLastRaw, repeats: context.judge.repeats }, event.command.voltage - (context.demand ?? 0), context.checks),

@@ -69,6 +69,12 @@ export interface JudgeState {
   outputAtLastRaw: number | null;
   /** Recent (time, HV − nominal HV) of quiet readings, for the drift rate. */
   history: { at: number; offset: number }[];
+  /**
+   * The history from before a new setpoint, until the first settled reading there says how far the
+   * offset moved with the step (the transfer's shape): then it is moved by that much and joins the
+   * readings taken since. Meanwhile the rate is not judged.
+   */
+  historyBefore: { at: number; offset: number }[] | null;
   /** Plausible readings in a row (an alarm clears after two). */
   plausibleRun: number;
 }
@@ -81,6 +87,7 @@ export const freshJudge = (offset: number | null = null, uncertainV = 0): JudgeS
   repeats: 0,
   outputAtLastRaw: null,
   history: [],
+  historyBefore: null,
   plausibleRun: 0,
 });
 
@@ -112,7 +119,9 @@ export function outlierLimit(expected: number, s: CheckSettings, transientV: num
  */
 export function afterNewSetpoint(state: JudgeState, stepV: number, s: CheckSettings): JudgeState {
   const uncertainV = state.offset === null ? s.modelToleranceV : Math.min(s.modelToleranceV, (s.modelToleranceVPerKv * Math.abs(stepV)) / 1000);
-  return { ...state, uncertainV: Math.max(state.uncertainV, uncertainV), suspect: null, plausibleRun: 0 };
+  // Readings taken since an earlier step that never settled belong to no level: dropped.
+  const historyBefore = state.historyBefore ?? state.history;
+  return { ...state, uncertainV: Math.max(state.uncertainV, uncertainV), suspect: null, plausibleRun: 0, historyBefore, history: [] };
 }
 
 /** Small deviations in a row, the same way, that make a real change of the plant. */
@@ -220,14 +229,18 @@ export function judgeReading(
   // Drift: how fast the plant's own offset moves, whatever the corrections did. Jumps beyond
   // implausibleV (a trip, a spike) are judged on their own and kept out of the rate.
   const fromOffset = reading.volts - outputHv;
-  // The first settled reading at a new setpoint fixes the offset there: the history before it is
-  // moved by the same amount, so the transfer's change over the step does not look like drift.
+  // The first settled reading at a new setpoint fixes the offset there: the history from before the
+  // step is moved by the same amount, so the transfer's change over the step does not look like drift.
   const rebasing = plausible && settled && !frozen && state.offset !== null && state.uncertainV > 0;
-  const shift = rebasing && state.offset !== null ? fromOffset - state.offset : 0;
-  const earlier = shift === 0 ? state.history : state.history.map((p) => ({ at: p.at, offset: p.offset + shift }));
+  let earlier = state.history;
+  if (rebasing && state.historyBefore) {
+    const shift = fromOffset - state.offset!;
+    earlier = [...state.historyBefore.map((p) => ({ at: p.at, offset: p.offset + shift })), ...state.history];
+    next.historyBefore = null;
+  } else if (state.offset === null && plausible && settled && !frozen) next.historyBefore = null;
   if (quiet && Math.abs(residual) <= s.implausibleV) {
     next.history = [...earlier, { at: reading.startedAt, offset: fromOffset }].slice(-s.driftWindow);
-    if (next.history.length >= s.driftWindow) {
+    if (next.historyBefore === null && next.history.length >= s.driftWindow) {
       const rate = robustSlopePerMin(next.history);
       if (Math.abs(rate) > s.driftVPerMin) {
         next.plausibleRun = 0;
@@ -267,6 +280,12 @@ export function judgeReading(
     next.suspect = null;
     next.offset = fromOffset;
     next.uncertainV = 0;
+    // The change is real: the readings from before it join the history at the level it set.
+    if (state.historyBefore && state.offset !== null) {
+      const shift = fromOffset - state.offset;
+      next.history = [...state.historyBefore.map((p) => ({ at: p.at, offset: p.offset + shift })), ...next.history].slice(-s.driftWindow);
+    }
+    next.historyBefore = null;
     return { verdict: { kind: 'confirmed', residual, expected }, state: next };
   }
   next.suspect = { residual, volts: reading.volts, count: 1 };

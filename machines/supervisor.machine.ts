@@ -186,15 +186,8 @@ export const supervisorMachine = setup({
             const { id, fault } = event;
             const status = context.children[id];
             if (!status || status.status !== 'running') return;
-            const { maxRestartsPerMinute, backoffInitialMs, backoffMaxMs } = context.policy;
-            if (status.recentRestarts >= maxRestartsPerMinute) {
-              enqueue.assign({ children: patch(context, id, () => ({ status: 'failed', fault, nextRestartInMs: null })) });
-              const message = `${id} failed (${fault}); ${status.recentRestarts} restarts within a minute, leaving it in error`;
-              enqueue({ type: 'note', params: { level: 'error', child: id, message } });
-              return;
-            }
             // A block cannot check or correct without its readings: tell it at once, so a command in
-            // flight is answered now rather than when its timeout runs out.
+            // flight is answered now rather than when its timeout runs out (restarting or not).
             const spec = context.specs.find((s) => s.id === id);
             if (spec?.kind === 'voltmeter') {
               for (const b of context.specs) {
@@ -202,6 +195,13 @@ export const supervisorMachine = setup({
                   enqueue.sendTo(b.id, { type: 'VOLTMETER_LOST', voltmeter: spec.input.voltmeter, fault });
                 }
               }
+            }
+            const { maxRestartsPerMinute, backoffInitialMs, backoffMaxMs } = context.policy;
+            if (status.recentRestarts >= maxRestartsPerMinute) {
+              enqueue.assign({ children: patch(context, id, () => ({ status: 'failed', fault, nextRestartInMs: null })) });
+              const message = `${id} failed (${fault}); ${status.recentRestarts} restarts within a minute, leaving it in error`;
+              enqueue({ type: 'note', params: { level: 'error', child: id, message } });
+              return;
             }
             const delay = Math.min(backoffInitialMs * 2 ** status.recentRestarts, backoffMaxMs);
             enqueue.assign({

@@ -64,9 +64,13 @@ export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChanne
     applySetpoint: fromPromise<SetpointSent, { block: number; volts: number; energize: boolean }>(async ({ input, signal }) => {
       const ch = channel(input.block);
       const volts = outputVoltsFor(input.volts, ch);
+      const before = ch.lastOutputVolts;
       await ch.instrument.setOutput(volts, { energize: input.energize }, signal);
       ch.lastOutputVolts = volts;
-      return { sentAt: clock.now(), nominalHv: nominalHv(volts, ch) };
+      // Through a drop-out the supply falls towards 0 and comes back: a step of the whole output at least.
+      const dropout = before !== undefined && ch.instrument.dropsOutBetween?.(before, volts) === true;
+      const stepHv = Math.max(Math.abs(nominalHv(volts, ch) - nominalHv(before ?? volts, ch)), Math.abs(nominalHv(volts, ch)));
+      return { sentAt: clock.now(), nominalHv: nominalHv(volts, ch), ...(dropout ? { stepHv } : {}) };
     }),
     probeOutput: fromPromise<OutputState, { block: number }>(async ({ input, signal }) => channel(input.block).instrument.outputState(signal)),
   };

@@ -9,6 +9,9 @@ import type { Transport } from '../transports/transport.js';
 import { InstrumentError, type OutputInstrument } from './instrument.js';
 
 const NO_ERROR = /^\+?0,/;
+/** Where the 5502E's DC ranges end (0.33, 3.3, 33, 330, 1020 V): crossing one changes range. */
+const RANGE_LIMITS = [0.33, 3.3, 33, 330];
+const rangeOf = (volts: number) => RANGE_LIMITS.filter((limit) => Math.abs(volts) >= limit).length;
 
 export class Fluke5502E implements OutputInstrument {
   private identified = false;
@@ -39,6 +42,11 @@ export class Fluke5502E implements OutputInstrument {
       if (!NO_ERROR.test(error)) throw new InstrumentError('bad-answer', this.name, `the error queue holds ${error}; expected 0,"No Error"`);
       return { operating, volts };
     });
+  }
+
+  /** A range change opens the output relays for a moment (0.28 s in the calibration runs). */
+  dropsOutBetween(fromVolts: number, toVolts: number): boolean {
+    return rangeOf(fromVolts) !== rangeOf(toVolts);
   }
 
   async setOutput(volts: number, { energize }: { energize: boolean }): Promise<void> {

@@ -22,6 +22,11 @@ export interface OutputInstrument {
   setOutput(volts: number, options: { energize: boolean }, signal?: AbortSignal): Promise<void>;
   /** Whether the output is operating (an instrument without standby always is), and its amplitude. */
   outputState(signal?: AbortSignal): Promise<{ operating: boolean; volts: number }>;
+  /**
+   * Whether going from one output to the other makes the output drop out for a moment (a
+   * calibrator changing range opens its output relays): the supply then sees a full step.
+   */
+  dropsOutBetween?(fromVolts: number, toVolts: number): boolean;
 }
 
 export interface VoltmeterInstrument {
