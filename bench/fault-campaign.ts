@@ -128,7 +128,9 @@ interface Harness {
 async function harness(seed: number): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hv-faults-'));
   const config = loadConfig({ sim: true, tcpPort: 0, httpPort: 0, dataDir });
+  // The seed picks the voltmeter's noise and the supply's drift.
   config.voltmeters[0]!.simulation.seed = seed;
+  config.blocks[0]!.simulation.seed = seed;
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 8, 0, 0));
   const server = await startServer({ config, clock, log: silentLogger() });
   const advance = (ms: number) => advanceBy(clock, ms, STEP_MS);

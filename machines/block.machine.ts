@@ -43,6 +43,10 @@ export interface BlockInput {
   checks: CheckSettings;
   /** How often an idle block asks its output instrument whether it still operates, ms. */
   outputCheckMs: number;
+  /** The furthest holding may move the demand from where the command left it, volts. */
+  holdLimitV: number;
+  /** The HV the output can produce, lowest and highest (its volts' limits through the configured transfer). */
+  demandRange: [number, number];
 }
 
 interface CommandInFlight {
@@ -78,12 +82,20 @@ export interface BlockContext {
   adopting: boolean;
   /** Smoothed error of plausible fresh readings while holding. */
   holdError: number | null;
+  /**
+   * The demand holding began from (after a command, or as found at start). Holding moves the demand
+   * at most `holdLimitV` from it, and the transfer is learned only until holding first corrects: a
+   * voltmeter drifting too slowly to see in one reading can neither walk the HV nor teach the transfer.
+   */
+  holdFrom: number | null;
   corrections: number;
   lastReading: Reading | null;
   inFlight: CommandInFlight | null;
   fault: string | null;
   checks: CheckSettings;
   outputCheckMs: number;
+  holdLimitV: number;
+  demandRange: [number, number];
   /** The reading checks' memory (expectation, held reading, repeats, drift). */
   judge: JudgeState;
   /** Active alarms; any one of them keeps the block from correcting. OUTPUT_STANDBY stays until a command. */
@@ -132,6 +144,13 @@ export interface SetpointSent {
 export interface OutputFound {
   hv: number;
   nominalHv: number;
+  /**
+   * What an earlier actor of this block knew, when the output is still what it wrote: whether a
+   * command had switched it on, and the readings' offset from its nominal HV. A restarted block
+   * then judges its first readings by them, rather than taking whatever it reads first as the truth.
+   */
+  energized?: boolean;
+  offset?: number;
 }
 
 /** The block's top-level state ('idle', 'ramping', 'correcting', ...), whatever its substate. */
@@ -189,8 +208,14 @@ function correctedDemand(context: BlockContext, error: number, smoothed = error)
   if (c.strategy === 'none' || context.demand === null || context.setpoint === null) return null;
   const step = c.strategy === 'half' ? -error / 2 : -smoothed;
   const wanted = context.demand + clamp(step, c.maxStepV);
-  const demand = context.setpoint + clamp(wanted - context.setpoint, c.maxTotalV);
+  const demand = reachable(context, context.setpoint + clamp(wanted - context.setpoint, c.maxTotalV));
   return demand === context.demand ? null : demand;
+}
+
+/** A demand the output can produce: nothing winds up against the output's own limits. */
+function reachable(context: BlockContext, demand: number): number {
+  const [low, high] = context.demandRange;
+  return Math.min(high, Math.max(low, demand));
 }
 
 function checkAnswer(context: BlockContext, status: 'ok' | 'timeout'): Record<string, unknown> {
@@ -299,6 +324,13 @@ const standbyAlarm = (context: BlockContext): BlockAlarm => ({
   value: context.demand,
 });
 
+const holdLimitAlarm = (context: BlockContext, moveV: number): BlockAlarm => ({
+  code: 'HOLD_LIMIT',
+  severity: 'MAJOR',
+  message: `holding ${context.setpoint} V would move the demand ${moveV >= 0 ? '+' : '−'}${Math.abs(moveV).toFixed(3)} V from where the command left it (at most ${context.holdLimitV} V): more than the supply drifts; is the voltmeter drifting?`,
+  value: moveV,
+});
+
 const noReadingsAlarm = (voltmeter: string, fault: string): BlockAlarm => ({
   code: 'NO_READINGS',
   severity: 'MAJOR',
@@ -338,6 +370,8 @@ export const blockMachine = setup({
     note: (_, _params: { message: string; fields?: Record<string, unknown> }) => {},
     /** A settled, plausible reading at the present output: material for learning the transfer. */
     learnTransfer: (_, _params: { reading: Reading }) => {},
+    /** The readings' offset from the output's nominal HV, as now trusted: kept for a restarted actor. */
+    rememberOffset: (_, _params: { offset: number }) => {},
     /**
      * The output changed for a command (our strategy): the voltmeter abandons the reading in
      * progress and starts the next when the transient has settled, so the first reading that can
@@ -372,6 +406,8 @@ export const blockMachine = setup({
     correction: input.correction,
     checks: input.checks,
     outputCheckMs: input.outputCheckMs,
+    holdLimitV: input.holdLimitV,
+    demandRange: input.demandRange,
     setpoint: null,
     demand: null,
     nominal: null,
@@ -380,6 +416,7 @@ export const blockMachine = setup({
     lastStepV: 0,
     recentSteps: [],
     holdError: null,
+    holdFrom: null,
     adopting: false,
     corrections: 0,
     lastReading: null,
@@ -415,7 +452,14 @@ export const blockMachine = setup({
         onDone: {
           target: 'idle',
           actions: [
-            assign({ setpoint: ({ event }) => event.output.hv, demand: ({ event }) => event.output.hv, nominal: ({ event }) => event.output.nominalHv, adopting: true }),
+            assign({
+              setpoint: ({ event }) => event.output.hv,
+              demand: ({ event }) => event.output.hv,
+              nominal: ({ event }) => event.output.nominalHv,
+              adopting: true,
+              energized: ({ event }) => event.output.energized ?? null,
+              judge: ({ event }) => freshJudge(event.output.offset ?? null),
+            }),
             { type: 'note', params: ({ event }) => ({ message: `adopted the present output as setpoint: ${event.output.hv} V` }) },
           ],
         },
@@ -426,7 +470,8 @@ export const blockMachine = setup({
       },
     },
     idle: {
-      entry: [cancel('commandTimeout'), assign({ inFlight: null })],
+      // From a command, holding starts from its demand; back from an alarm, from where it was.
+      entry: [cancel('commandTimeout'), assign({ holdFrom: ({ context }) => (context.inFlight || context.holdFrom === null ? context.demand : context.holdFrom), inFlight: null })],
       initial: 'watching',
       always: { guard: 'hasAlarm', target: 'alarm' },
       on: {
@@ -434,8 +479,9 @@ export const blockMachine = setup({
           target: 'ramping',
           actions: assign({
             inFlight: ({ event }) => ({ command: event.command, origin: event.origin, ending: null }),
-            pendingDemand: ({ event }) => event.command.voltage,
+            pendingDemand: ({ context, event }) => reachable(context, event.command.voltage),
             holdError: null,
+            holdFrom: null,
             adopting: false,
             // A new setpoint: its first settled reading may be off by the transfer's error over the step.
             judge: ({ context, event }) => afterNewSetpoint(context.judge, event.command.voltage - (context.demand ?? 0), context.checks),
@@ -455,6 +501,8 @@ export const blockMachine = setup({
             if (!outcome) return;
             const { verdict } = outcome;
             enqueue.assign({ judge: outcome.state });
+            const trusted = outcome.state.offset;
+            if (trusted !== null && trusted !== context.judge.offset && outcome.state.uncertainV === 0) enqueue({ type: 'rememberOffset', params: { offset: trusted } });
             if (verdict.kind === 'fault' || (verdict.kind === 'held' && verdict.alarm)) {
               const alarm = verdict.kind === 'fault' ? verdict.alarm : verdict.alarm!;
               enqueue.assign({ alarms: withAlarm(context.alarms, alarm) });
@@ -477,10 +525,15 @@ export const blockMachine = setup({
             }
             const smoothed = verdict.kind === 'confirmed' || context.holdError === null ? error : context.holdError + 0.5 * (error - context.holdError);
             enqueue.assign({ holdError: smoothed });
-            if (verdict.kind === 'plausible') enqueue({ type: 'learnTransfer', params: { reading } });
-            if (Math.abs(smoothed) > c.holdDeadbandV) {
-              enqueue.assign({ pendingDemand: correctedDemand(context, error, smoothed) });
+            if (verdict.kind === 'plausible' && context.demand === context.holdFrom) enqueue({ type: 'learnTransfer', params: { reading } });
+            if (Math.abs(smoothed) <= c.holdDeadbandV) return;
+            const demand = correctedDemand(context, error, smoothed);
+            const from = context.holdFrom ?? context.demand!;
+            if (demand !== null && Math.abs(demand - from) > context.holdLimitV) {
+              enqueue.assign({ alarms: withAlarm(context.alarms, holdLimitAlarm(context, demand - from)) });
+              return;
             }
+            enqueue.assign({ pendingDemand: demand });
           }),
         },
       },
@@ -609,6 +662,8 @@ export const blockMachine = setup({
             if (!outcome) return;
             const { verdict } = outcome;
             enqueue.assign({ judge: outcome.state });
+            const trusted = outcome.state.offset;
+            if (trusted !== null && trusted !== context.judge.offset && outcome.state.uncertainV === 0) enqueue({ type: 'rememberOffset', params: { offset: trusted } });
             if (verdict.kind === 'fault') {
               enqueue.assign({ alarms: withAlarm(context.alarms, verdict.alarm) });
               return;
@@ -721,8 +776,9 @@ export const blockMachine = setup({
           actions: [
             assign({
               inFlight: ({ event }) => ({ command: event.command, origin: event.origin, ending: null }),
-              pendingDemand: ({ event }) => event.command.voltage,
+              pendingDemand: ({ context, event }) => reachable(context, event.command.voltage),
               holdError: null,
+              holdFrom: null,
               adopting: false,
               // A lost voltmeter's own alarm stays with it (DEVICE_FAULT); the supervisor refuses checks until it reads again.
               alarms: [],

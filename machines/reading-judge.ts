@@ -43,7 +43,15 @@ export interface CheckSettings {
 
 export type AlarmSeverity = 'MINOR' | 'MAJOR' | 'INVALID';
 
-export type BlockAlarmCode = 'READING_OUTLIER' | 'READBACK_MISMATCH' | 'NO_OUTPUT' | 'READING_STALE' | 'DRIFT' | 'NO_READINGS' | 'OUTPUT_STANDBY';
+export type BlockAlarmCode =
+  | 'READING_OUTLIER'
+  | 'READBACK_MISMATCH'
+  | 'NO_OUTPUT'
+  | 'READING_STALE'
+  | 'DRIFT'
+  | 'HOLD_LIMIT'
+  | 'NO_READINGS'
+  | 'OUTPUT_STANDBY';
 
 /** An abnormal condition as a block sees it; the server stamps it with the time it was raised. */
 export interface BlockAlarm {

@@ -77,6 +77,7 @@ export interface BlockSimulationConfig {
   offset?: number;
   tau_s?: number;
   initial_output_volts: number;
+  seed?: number;
 }
 
 export interface CorrectionConfig {
@@ -105,6 +106,7 @@ export interface ChecksConfig {
   drift_v_per_min: number;
   drift_window: number;
   output_check_s: number;
+  hold_limit_v: number;
 }
 
 export interface BlockConfig {

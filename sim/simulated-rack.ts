@@ -34,7 +34,7 @@ export class SimulatedRack {
       const fitted = sim.model === 'fitted';
       const plant = new SupplyPlant(
         fitted
-          ? { ...fittedDay(sim.day), tauMs: (sim.tau_s ?? FITTED_PLANT.tau_s) * 1000, driftV2PerS: FITTED_PLANT.drift_v2_per_s, seed: block.id }
+          ? { ...fittedDay(sim.day), tauMs: (sim.tau_s ?? FITTED_PLANT.tau_s) * 1000, driftV2PerS: FITTED_PLANT.drift_v2_per_s, seed: sim.seed ?? block.id }
           : { gain: sim.gain ?? block.output.gain, offset: sim.offset ?? block.output.offset, tauMs: (sim.tau_s ?? 0.4) * 1000 },
         sim.initial_output_volts,
         clock.now(),

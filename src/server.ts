@@ -110,6 +110,8 @@ function childSpecs(config: ServerConfig): ChildSpec[] {
         correction: correctionSettings(b.correction),
         checks: checkSettings(b.checks),
         outputCheckMs: b.checks.output_check_s * 1000,
+        holdLimitV: b.checks.hold_limit_v,
+        demandRange: [b.output.gain * b.output.min_volts + b.output.offset, b.output.gain * b.output.max_volts + b.output.offset].sort((x, y) => x - y) as [number, number],
       },
     })),
     { id: TCP_CONNECTOR, kind: 'connector', input: { connector: TCP_CONNECTOR } },
@@ -217,6 +219,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           },
           note: ({ context }, { message, fields }) => deviceLog.info({ block: context.block, ...fields }, `block ${context.block}: ${message}`),
           outputChanged: (_, { block, settleMs }) => supervisorRef?.send({ type: 'OUTPUT_CHANGED', block, settleMs }),
+          rememberOffset: ({ context }, { offset }) => {
+            const channel = channels.get(context.block);
+            if (channel?.lastOutputVolts !== undefined) channel.trusted = { outputVolts: channel.lastOutputVolts, offset };
+          },
           learnTransfer: ({ context }, { reading }) => {
             const channel = channels.get(context.block);
             const outcome = learnFrom(channel, reading, clock.now());

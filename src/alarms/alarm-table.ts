@@ -40,6 +40,7 @@ function blockStatus(alarm: BlockAlarm): EpicsStatus {
     case 'READING_OUTLIER':
       return 'HIGH';
     case 'DRIFT':
+    case 'HOLD_LIMIT':
       return (alarm.value ?? 0) < 0 ? 'LOW' : 'HIGH';
     case 'READING_STALE':
       return 'READ';

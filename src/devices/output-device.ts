@@ -23,6 +23,10 @@ export interface OutputChannel {
   learnLimitV: number;
   /** The output volts last written (or found at start). */
   lastOutputVolts?: number;
+  /** A client's command switched the output on (kept across restarts of the block's actor). */
+  energized?: boolean;
+  /** The readings' offset from the nominal HV the block last trusted, and the output it was at. */
+  trusted?: { outputVolts: number; offset: number };
 }
 
 export function configuredTransfer(c: OutputConfig) {
@@ -39,6 +43,9 @@ function outputVoltsFor(hv: number, channel: OutputChannel): number {
   }
   return Math.min(c.max_volts, Math.max(c.min_volts, volts));
 }
+
+/** Output volts read back this close to what was written are the same output (OUT? gives 7 digits). */
+const SAME_OUTPUT_V = 2e-5;
 
 /** The HV an output gives by the configured coefficients: fixed, whatever the block has learned. */
 function nominalHv(volts: number, channel: OutputChannel): number {
@@ -58,8 +65,15 @@ export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChanne
   return {
     readSetpoint: fromPromise<OutputFound, { block: number }>(async ({ input, signal }) => {
       const ch = channel(input.block);
-      ch.lastOutputVolts = await ch.instrument.readOutput(signal);
-      return { hv: hvFor(ch.lastOutputVolts, ch), nominalHv: nominalHv(ch.lastOutputVolts, ch) };
+      const volts = await ch.instrument.readOutput(signal);
+      // What an earlier actor knew still holds only if the output is what it left (to the read-back's digits).
+      const same = (a: number, b: number) => Math.abs(a - b) <= SAME_OUTPUT_V;
+      const unchanged = ch.lastOutputVolts !== undefined && same(volts, ch.lastOutputVolts);
+      ch.lastOutputVolts = volts;
+      const found: OutputFound = { hv: hvFor(volts, ch), nominalHv: nominalHv(volts, ch) };
+      if (ch.energized) found.energized = true;
+      if (unchanged && ch.trusted && same(ch.trusted.outputVolts, volts)) found.offset = ch.trusted.offset;
+      return found;
     }),
     applySetpoint: fromPromise<SetpointSent, { block: number; volts: number; energize: boolean }>(async ({ input, signal }) => {
       const ch = channel(input.block);
@@ -67,6 +81,7 @@ export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChanne
       const before = ch.lastOutputVolts;
       await ch.instrument.setOutput(volts, { energize: input.energize }, signal);
       ch.lastOutputVolts = volts;
+      if (input.energize) ch.energized = true;
       // Through a drop-out the supply falls towards 0 and comes back: a step of the whole output at least.
       const dropout = before !== undefined && ch.instrument.dropsOutBetween?.(before, volts) === true;
       const stepHv = Math.max(Math.abs(nominalHv(volts, ch) - nominalHv(before ?? volts, ch)), Math.abs(nominalHv(volts, ch)));

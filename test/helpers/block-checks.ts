@@ -19,6 +19,6 @@ export const defaultChecks: CheckSettings = {
 };
 
 /** Checks, output probe period and probe for a block input. */
-export const blockChecks = { checks: defaultChecks, outputCheckMs: 4000 };
+export const blockChecks = { checks: defaultChecks, outputCheckMs: 4000, holdLimitV: 1, demandRange: [-1e6, 1e6] as [number, number] };
 
 export const alwaysOperating = (volts = 0) => fromPromise<OutputState, { block: number }>(async () => ({ operating: true, volts }));

@@ -3,6 +3,7 @@
 // once each way, and the block is in `alarm`, not `idle`, until the supply is back.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { Fluke5502E } from '../../sim/devices/fluke-5502e.js';
 import { checkCommand, type HvConnection } from '../../src/client/hv-connection.js';
 import type { Meta } from '../../src/protocol/envelope.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -91,4 +92,48 @@ describe('no false alarms in normal operation', () => {
     // The supply's offset (1.06 V at 0 V out) keeps 0 V out of reach: that check may time out; every other is ok.
     expect(answers.filter(([v, status]) => v !== 0 && status !== 'ok')).toEqual([]);
   }, 60_000);
+});
+
+describe('a restarted block keeps what it knew', () => {
+  const blockSnapshot = () => t.server.supervisor.getSnapshot().children['block-1']?.getSnapshot() as { value: unknown; context: { setpoint: number; alarms: { code: string }[] } } | undefined;
+  const supervision = () => t.server.supervisor.getSnapshot().context.children['block-1']!;
+
+  async function holding(volts: number) {
+    const answer = online.answer();
+    online.send(checkCommand(1, volts, 0.1, 30));
+    expect(await t.runUntil(answer, 60_000)).toMatchObject({ status: 'ok' });
+    await t.clock.advance(30_000);
+  }
+
+  it('a standby stays an alarm through a restart of the block, and nothing switches the output on', async () => {
+    await holding(18_500);
+    expect(t.server.control!.apply({ cmd: 'standby', device: 'calibrator' })).toMatchObject({ ok: true });
+    await t.advanceUntil(() => t.server.alarms.list().some((a) => a.code === 'OUTPUT_STANDBY'), 10_000);
+    // The calibrator stops answering: the block fails its output check and is restarted.
+    expect(t.server.control!.apply({ cmd: 'fault', device: 'calibrator', fault: 'timeout', on: true })).toMatchObject({ ok: true });
+    await t.advanceUntil(() => supervision().totalRestarts > 0, 20_000);
+    expect(t.server.control!.apply({ cmd: 'fault', device: 'calibrator', fault: 'timeout', on: false })).toMatchObject({ ok: true });
+    await t.advanceUntil(() => supervision().status === 'running' && blockSnapshot()?.context.alarms.some((a) => a.code === 'OUTPUT_STANDBY') === true, 60_000);
+    await t.clock.advance(30_000);
+    expect(JSON.stringify(blockSnapshot()!.value)).toMatch(/alarm/);
+    const calibrator = t.server.rack!.output(1) as Fluke5502E;
+    expect(calibrator.output.operating).toBe(false);
+    expect(calibrator.received.filter((m) => m.split(';').some((c) => /^OPER(ATE)?$/i.test(c.trim())))).toHaveLength(1); // the command's own
+  });
+
+  it('a restart while the voltmeter reads 4 V high does not adopt that reading: it is an alarm', async () => {
+    await holding(18_500);
+    expect(t.server.control!.apply({ cmd: 'offset', device: 'voltmeter-1', volts: 4 })).toMatchObject({ ok: true });
+    await t.advanceUntil(() => t.server.alarms.list().some((a) => a.code === 'READBACK_MISMATCH'), 20_000);
+    // An error in the calibrator's queue fails the block's output check: it is restarted.
+    expect(t.server.control!.apply({ cmd: 'push_error', device: 'calibrator', code: -222, text: 'Data out of range' })).toMatchObject({ ok: true });
+    await t.advanceUntil(() => supervision().totalRestarts > 0 && supervision().status === 'running', 20_000);
+    await t.clock.advance(30_000);
+    expect(blockSnapshot()!.context.alarms.map((a) => a.code)).toContain('READBACK_MISMATCH');
+    expect(Math.abs(blockSnapshot()!.context.setpoint - 18_500)).toBeLessThan(0.5);
+    // The offset gone, the readings are back where the output puts them: the alarm clears.
+    expect(t.server.control!.apply({ cmd: 'offset', device: 'voltmeter-1', volts: 0 })).toMatchObject({ ok: true });
+    await t.advanceUntil(() => t.server.alarms.list().length === 0, 30_000);
+    expect(Math.abs(t.server.rack!.plants.get(1)!.hvAt(t.clock.now()) - 18_500)).toBeLessThan(0.2);
+  });
 });
