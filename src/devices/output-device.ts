@@ -85,7 +85,9 @@ export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChanne
       // Through a drop-out the supply falls towards 0 and comes back: a step of the whole output at least.
       const dropout = before !== undefined && ch.instrument.dropsOutBetween?.(before, volts) === true;
       const stepHv = Math.max(Math.abs(nominalHv(volts, ch) - nominalHv(before ?? volts, ch)), Math.abs(nominalHv(volts, ch)));
-      return { sentAt: clock.now(), nominalHv: nominalHv(volts, ch), ...(dropout ? { stepHv } : {}) };
+      // Judged against what the output really produces, in its own steps.
+      const produced = ch.instrument.quantize?.(volts) ?? volts;
+      return { sentAt: clock.now(), nominalHv: nominalHv(produced, ch), ...(dropout ? { stepHv } : {}) };
     }),
     probeOutput: fromPromise<OutputState, { block: number }>(async ({ input, signal }) => channel(input.block).instrument.outputState(signal)),
   };

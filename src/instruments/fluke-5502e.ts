@@ -11,6 +11,8 @@ import { InstrumentError, type OutputInstrument } from './instrument.js';
 const NO_ERROR = /^\+?0,/;
 /** Where the 5502E's DC ranges end (0.33, 3.3, 33, 330, 1020 V): crossing one changes range. */
 const RANGE_LIMITS = [0.33, 3.3, 33, 330];
+/** Each range's resolution, volts: the output moves in these steps (10 µV above 3.3 V is 35 mV of HV). */
+const RESOLUTION = [1e-7, 1e-6, 1e-5, 1e-4, 1e-3];
 const rangeOf = (volts: number) => RANGE_LIMITS.filter((limit) => Math.abs(volts) >= limit).length;
 
 export class Fluke5502E implements OutputInstrument {
@@ -42,6 +44,11 @@ export class Fluke5502E implements OutputInstrument {
       if (!NO_ERROR.test(error)) throw new InstrumentError('bad-answer', this.name, `the error queue holds ${error}; expected 0,"No Error"`);
       return { operating, volts };
     });
+  }
+
+  quantize(volts: number): number {
+    const step = RESOLUTION[rangeOf(volts)]!;
+    return Math.round(volts / step) * step;
   }
 
   /** A range change opens the output relays for a moment (0.28 s in the calibration runs). */

@@ -27,6 +27,8 @@ export interface OutputInstrument {
    * calibrator changing range opens its output relays): the supply then sees a full step.
    */
   dropsOutBetween?(fromVolts: number, toVolts: number): boolean;
+  /** The output it actually produces when asked for `volts` (its resolution). */
+  quantize?(volts: number): number;
 }
 
 export interface VoltmeterInstrument {

@@ -109,12 +109,12 @@ describe('block machine', () => {
     await h.clock.advance(0);
     h.actor.send({ type: 'COMMAND', command: check(1000, 0.1, 20), origin });
     await h.clock.advance(5000);
-    h.actor.send({ type: 'READING', reading: h.reading(1004.5, h.clock.now() - 2000) });
+    h.actor.send({ type: 'READING', reading: h.reading(1001.5, h.clock.now() - 2000) });
     await h.clock.advance(14_999);
     expect(h.replies).toEqual([]);
     await h.clock.advance(1);
     expect(h.replies).toHaveLength(1);
-    expect(h.replies[0]!.message).toMatchObject({ status: 'timeout', voltage: 1004.5, error: 4.5 });
+    expect(h.replies[0]!.message).toMatchObject({ status: 'timeout', voltage: 1001.5, error: 1.5 });
     expect(topState(h.actor.getSnapshot().value)).toBe('idle');
     expect(h.clock.pendingTimers).toBe(1); // only the periodic check of the output instrument
   });

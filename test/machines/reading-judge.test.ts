@@ -1,6 +1,6 @@
 // The reading checks on their own: plausible, held, confirmed, implausible, no output, stuck, drift.
 import { describe, expect, it } from 'vitest';
-import { freshJudge, judgeReading, robustSlopePerMin, type JudgeState } from '../../machines/reading-judge.js';
+import { afterNewSetpoint, freshJudge, judgeReading, robustSlopePerMin, type JudgeState } from '../../machines/reading-judge.js';
 import type { Reading } from '../../machines/types.js';
 import { defaultChecks as s } from '../helpers/block-checks.js';
 
@@ -59,9 +59,13 @@ describe('reading checks', () => {
     expect(r.codes).toEqual(['READING_OUTLIER', 'NO_OUTPUT']);
   });
 
-  it('first readings after a command may be as far from the demand as the transfer is uncertain', () => {
-    expect(run([18502.5], 18500, freshJudge()).kinds).toEqual(['plausible']);
-    expect(run([18506], 18500, freshJudge()).kinds).toEqual(['held']);
+  it('first readings may be as far from the output as the transfer is uncertain: model_tolerance_v before any reading, per kV of a step after', () => {
+    expect(run([18501.9], 18500, freshJudge()).kinds).toEqual(['plausible']);
+    expect(run([18502.5], 18500, freshJudge()).kinds).toEqual(['held']);
+    const known = run([10000.3], 10000, freshJudge()).state; // offset +0.3 V seen at 10 kV
+    const afterStep = afterNewSetpoint(known, 5000, s); // 5 kV up: 1 V more allowed
+    expect(run([15001.2], 15000, afterStep).kinds).toEqual(['plausible']);
+    expect(run([15001.5], 15000, afterNewSetpoint(known, 5000, s)).kinds).toEqual(['held']);
   });
 
   it('finds a stuck meter after stale_repeats identical readings, and at once when the output moved', () => {
