@@ -1,6 +1,8 @@
 // Alarms seen from outside: a supply trip under a running server shows in /api/status (code,
 // severity, EPICS status, sentence, since), reaches the observers raised and cleared, is logged
 // once each way, and the block is in `alarm`, not `idle`, until the supply is back.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Fluke5502E } from '../../sim/devices/fluke-5502e.js';
@@ -136,4 +138,44 @@ describe('a restarted block keeps what it knew', () => {
     await t.advanceUntil(() => t.server.alarms.list().length === 0, 30_000);
     expect(Math.abs(t.server.rack!.plants.get(1)!.hvAt(t.clock.now()) - 18_500)).toBeLessThan(0.2);
   });
+});
+
+describe('a voltmeter wrong by less than the eye can see in one reading', () => {
+  /** The learned HV at the point nearest `v` output volts. */
+  const learnedAt = (v: number) => {
+    const file = join(t.dataDir, 'transfer', 'block-1.json');
+    const points = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { points: { v: number; hv: number }[] }).points : [];
+    return points.reduce((best, p) => (Math.abs(p.v - v) < Math.abs(best.v - v) ? p : best), { v: Infinity, hv: NaN }).hv;
+  };
+
+  it('a 2.5 V offset before a 6 kV step is caught, not corrected on: the step’s transfer error is at most 1.2 V', async () => {
+    const first = online.answer();
+    online.send(checkCommand(1, 10_000, 0.1, 30));
+    expect(await t.runUntil(first, 60_000)).toMatchObject({ status: 'ok' });
+    await t.clock.advance(20_000);
+    expect(t.server.control!.apply({ cmd: 'offset', device: 'voltmeter-1', volts: 2.5 })).toMatchObject({ ok: true });
+    await t.clock.advance(1000);
+    const answer = online.answer();
+    online.send(checkCommand(1, 16_000, 0.1, 30));
+    const reply = await t.runUntil(answer, 60_000);
+    expect(reply).toMatchObject({ error_code: 6 });
+    expect(String(reply.description)).toMatch(/READBACK_MISMATCH/);
+    expect(Math.abs(t.server.rack!.plants.get(1)!.hvAt(t.clock.now()) - 16_000)).toBeLessThan(0.5);
+  });
+
+  it('a meter drifting 0.05 V/min while holding: the hold stops at hold_limit_v with HOLD_LIMIT, and the transfer learns nothing of it', async () => {
+    const answer = online.answer();
+    online.send(checkCommand(1, 18_500, 0.1, 30));
+    expect(await t.runUntil(answer, 60_000)).toMatchObject({ status: 'ok' });
+    await t.clock.advance(60_000);
+    const v = (18_500 - 1.26) / 3500.5;
+    const learned = learnedAt(v);
+    expect(t.server.control!.apply({ cmd: 'meter_drift', device: 'voltmeter-1', volts_per_min: -0.05 })).toMatchObject({ ok: true });
+    await t.advanceUntil(() => t.server.alarms.list().some((a) => a.code === 'HOLD_LIMIT'), 3 * 3600_000, 1000);
+    await t.clock.advance(3600_000);
+    // The HV moved at most the hold limit (and a correction's step), however long the meter drifts.
+    expect(Math.abs(t.server.rack!.plants.get(1)!.hvAt(t.clock.now()) - 18_500)).toBeLessThan(1.2);
+    // Learning stops when holding first corrects: at most the hold's deadband of the drift is learned.
+    expect(Math.abs(learnedAt(v) - learned)).toBeLessThan(0.03);
+  }, 60_000);
 });

@@ -88,6 +88,20 @@ describe('supervisor', () => {
     expect(h.replies.map((r) => r.message.status)).toEqual(['ok']);
   });
 
+  it('tells the blocks on a divider at once when its voltmeter fails, also when it is left out of service', async () => {
+    const h = harness({ voltmeterDown: () => true }, 1);
+    const blockAlarms = () => (h.actor.getSnapshot().children['block-1']?.getSnapshot() as { context: { alarms: { code: string }[] } }).context.alarms.map((a) => a.code);
+    await h.clock.advance(4000);
+    expect(h.childState('voltmeter-dvm1').status).toBe('restarting');
+    expect(blockAlarms()).toEqual(['NO_READINGS']);
+    // A check sent while the meter is starting again, which then fails for good, is answered at once.
+    await h.clock.advance(1000);
+    h.actor.send({ type: 'COMMAND', command: { command_type: 'set_voltage_and_check', block: 1, blockAsSent: 1, voltage: 10, max_error: 1, timeout: 20 }, origin });
+    await h.clock.advance(4000);
+    expect(h.childState('voltmeter-dvm1').status).toBe('failed');
+    expect(h.replies.at(-1)!.message).toMatchObject({ error_code: 6, description: expect.stringMatching(/NO_READINGS: no readings: voltmeter dvm1 failed/) });
+  });
+
   it('restarts a failed voltmeter with exponential back-off, and it comes back on its own', async () => {
     let down = true;
     const h = harness({ voltmeterDown: () => down });
