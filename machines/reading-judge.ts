@@ -6,7 +6,7 @@
 // - plausible: within the noise of the expectation (plus what is left of the last change's
 //   transient, plus the transfer's error over a new step): it may correct and teach the transfer;
 // - suspect: further off; held back, and taken as a real change only when the next two readings
-//   agree (small changes: two outliers in a row happen about once a day at the rack's 0.74 %), or
+//   agree (small changes: two outliers in a row come about once a week at the rack's 0.74 %), or
 //   raised as an alarm (large ones: a spike at once, the next reading agreeing makes it a fault);
 // - stale: the same value repeated longer than the noise allows, or unchanged across a change of
 //   the output the noise could not hide;
