@@ -380,6 +380,8 @@ export const blockMachine = setup({
     outputChanged: (_, _params: { block: number; settleMs: number }) => {},
     /** The output is in standby while the block had it on: only a client's command clears this. */
     raiseStandby: assign({ alarms: ({ context }) => withAlarm(context.alarms, standbyAlarm(context)) }),
+    /** The output instrument did not answer its check, or answered wrong: the block fails (and is restarted). */
+    outputCheckFailed: assign({ fault: ({ event }) => `checking the output failed: ${errorText((event as unknown as { error: unknown }).error)}` }),
     /** An output found operating is on, whoever switched it on; one found in standby before any command is off. */
     noteOutputState: assign({ energized: ({ context, event }) => context.energized === true || (event as unknown as { output: OutputState }).output.operating }),
   },
@@ -585,10 +587,7 @@ export const blockMachine = setup({
               { guard: 'foundInStandby', target: '#block.alarm', actions: 'raiseStandby' },
               { target: 'watching', actions: 'noteOutputState' },
             ],
-            onError: {
-              target: '#block.error',
-              actions: assign({ fault: ({ event }) => `checking the output failed: ${errorText(event.error)}` }),
-            },
+            onError: { target: '#block.error', actions: 'outputCheckFailed' },
           },
         },
       },
@@ -747,10 +746,7 @@ export const blockMachine = setup({
             onDone: [{ guard: 'foundInStandby', target: 'waiting', actions: 'raiseStandby' }, { target: 'waiting' }],
             onError: {
               target: '#block.error',
-              actions: [
-                assign({ fault: ({ event }) => `checking the output failed: ${errorText(event.error)}` }),
-                { type: 'reply', params: ({ context }) => replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${context.fault}`)) },
-              ],
+              actions: ['outputCheckFailed', { type: 'reply', params: ({ context }) => replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${context.fault}`)) }],
             },
           },
           on: {
@@ -821,10 +817,7 @@ export const blockMachine = setup({
               { guard: 'foundInStandby', target: 'watching', actions: 'raiseStandby' },
               { target: 'watching', actions: 'noteOutputState' },
             ],
-            onError: {
-              target: '#block.error',
-              actions: assign({ fault: ({ event }) => `checking the output failed: ${errorText(event.error)}` }),
-            },
+            onError: { target: '#block.error', actions: 'outputCheckFailed' },
           },
         },
         watching: {
