@@ -311,10 +311,13 @@ function withAlarm(alarms: BlockAlarm[], alarm: BlockAlarm): BlockAlarm[] {
   return [...alarms.filter((a) => a.code !== alarm.code && !(confirms && a.code === 'READING_OUTLIER')), alarm];
 }
 
-/** Alarms a plausible reading clears: all but standby, which only a command clears. */
+/** Alarms only a client's command clears: the output in standby, and holding at its limit. */
+const LATCHED: readonly string[] = ['OUTPUT_STANDBY', 'HOLD_LIMIT'];
+
+/** Alarms a plausible reading clears: all but the latched ones. */
 function clearedBy(context: BlockContext, run: number): BlockAlarm[] {
   const needs = context.alarms.some((a) => a.severity !== 'MINOR') ? 2 : 1;
-  return run >= needs ? context.alarms.filter((a) => a.code === 'OUTPUT_STANDBY') : context.alarms;
+  return run >= needs ? context.alarms.filter((a) => LATCHED.includes(a.code)) : context.alarms;
 }
 
 const standbyAlarm = (context: BlockContext): BlockAlarm => ({
@@ -327,7 +330,7 @@ const standbyAlarm = (context: BlockContext): BlockAlarm => ({
 const holdLimitAlarm = (context: BlockContext, moveV: number): BlockAlarm => ({
   code: 'HOLD_LIMIT',
   severity: 'MAJOR',
-  message: `holding ${context.setpoint} V would move the demand ${moveV >= 0 ? '+' : '−'}${Math.abs(moveV).toFixed(3)} V from where the command left it (at most ${context.holdLimitV} V): more than the supply drifts; is the voltmeter drifting?`,
+  message: `holding ${context.setpoint} V would move the demand ${moveV >= 0 ? '+' : '−'}${Math.abs(moveV).toFixed(3)} V from where the command left it (at most ${context.holdLimitV} V): the supply or the voltmeter drifts more than the supply's own drift explains; holding stops until a client commands a voltage`,
   value: moveV,
 });
 
@@ -778,8 +781,15 @@ export const blockMachine = setup({
               adopting: false,
               // A lost voltmeter's own alarm stays with it (DEVICE_FAULT); the supervisor refuses checks until it reads again.
               alarms: [],
-              // Whatever the fault left in the readings' memory is forgotten, except what the meter last said.
-              judge: ({ context, event }) => afterNewSetpoint({ ...freshJudge(context.judge.offset), lastRaw: context.judge.lastRaw, outputAtLastRaw: context.judge.outputAtLastRaw, repeats: context.judge.repeats }, event.command.voltage - (context.demand ?? 0), context.checks),
+              // A client's command after a fault starts the expectation afresh (within model_tolerance_v
+              // of the output's nominal HV), so a repaired voltmeter is believed again; only what the
+              // meter last said is kept, so a stuck one is still found.
+              judge: ({ context, event }) =>
+                afterNewSetpoint(
+                  { ...freshJudge(), lastRaw: context.judge.lastRaw, outputAtLastRaw: context.judge.outputAtLastRaw, repeats: context.judge.repeats },
+                  event.command.voltage - (context.demand ?? 0),
+                  context.checks,
+                ),
             }),
             { type: 'note', params: ({ event }) => ({ message: `alarms cleared by a command: ${describe(event.command)}` }) },
           ],

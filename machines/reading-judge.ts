@@ -297,6 +297,8 @@ export function judgeReading(
     return { verdict: { kind: 'confirmed', residual, expected }, state: next };
   }
   next.suspect = { residual, volts: reading.volts, count: 1 };
-  const alarm = large(residual) ? mismatch(reading, expected, residual, s, false) : null;
+  // One reading is an alarm only if no transient could explain it (a reading begun before a step
+  // also carries how far the old level was from its own expectation).
+  const alarm = large(residual) && transientV < s.implausibleV ? mismatch(reading, expected, residual, s, false) : null;
   return { verdict: { kind: 'held', residual, expected, alarm }, state: next };
 }

@@ -60,13 +60,14 @@ export interface RunningServer {
 /** The voltmeters integrate 100 power-line cycles (VOLT:NPLC 100 at 50 Hz). */
 const INTEGRATION_MS = 2000;
 
-function correctionSettings(c: ServerConfig['blocks'][number]['correction']): CorrectionSettings {
+function correctionSettings(c: ServerConfig['blocks'][number]['correction'], outputStepHv: number): CorrectionSettings {
   return {
     strategy: c.strategy,
     maxStepV: c.max_step_v,
     maxTotalV: c.max_total_v,
     hold: c.hold,
-    holdDeadbandV: c.hold_deadband_v,
+    // Above half the output's own step, or holding hunts between two steps it can never sit between.
+    holdDeadbandV: Math.max(c.hold_deadband_v, 0.55 * outputStepHv),
     settleResidualV: c.settle_residual_v,
     responseTauMs: c.response_tau_s * 1000,
     integrationMs: INTEGRATION_MS,
@@ -89,7 +90,8 @@ function checkSettings(c: ServerConfig['blocks'][number]['checks']): CheckSettin
   };
 }
 
-function childSpecs(config: ServerConfig): ChildSpec[] {
+/** `stepHv`: each block's output step in HV volts (its instrument's resolution at full scale). */
+function childSpecs(config: ServerConfig, stepHv: ReadonlyMap<number, number>): ChildSpec[] {
   return [
     ...config.voltmeters.map((m): ChildSpec => ({
       id: voltmeterChildId(m.id),
@@ -107,7 +109,7 @@ function childSpecs(config: ServerConfig): ChildSpec[] {
         block: b.id,
         name: b.name,
         settleMs: b.settle_s * 1000,
-        correction: correctionSettings(b.correction),
+        correction: correctionSettings(b.correction, stepHv.get(b.id) ?? 0),
         checks: checkSettings(b.checks),
         outputCheckMs: b.checks.output_check_s * 1000,
         holdLimitV: b.checks.hold_limit_v,
@@ -255,7 +257,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   });
 
-  const actorIds = new Set(['supervisor', ...childSpecs(config).map((c) => c.id)]);
+  const outputStepHv = new Map([...channels].map(([id, ch]) => [id, Math.abs(ch.calibration.gain) * (ch.instrument.resolution?.(ch.calibration.max_volts) ?? 0)] as const));
+  const specs = childSpecs(config, outputStepHv);
+  const actorIds = new Set(['supervisor', ...specs.map((c) => c.id)]);
   const instrumentOf = new Map<string, string>([
     ...config.blocks.map((b) => [blockChildId(b.id), b.output.resource] as const),
     ...config.voltmeters.map((m) => [voltmeterChildId(m.id), m.resource] as const),
@@ -287,7 +291,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     },
     input: {
-      children: childSpecs(config),
+      children: specs,
       policy: {
         maxRestartsPerMinute: config.supervisor.max_restarts_per_minute,
         backoffInitialMs: config.supervisor.backoff_initial_s * 1000,

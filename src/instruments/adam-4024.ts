@@ -26,6 +26,15 @@ export class Adam4024 implements OutputInstrument {
     return Number(m[1]);
   }
 
+  /** It writes millivolts (`#AA+VV.VVV`): the output moves in 1 mV steps. */
+  resolution(): number {
+    return 1e-3;
+  }
+
+  quantize(volts: number): number {
+    return Math.round(volts * 1000) / 1000;
+  }
+
   /** The module has no standby: it always operates. */
   async outputState(): Promise<{ operating: boolean; volts: number }> {
     return { operating: true, volts: await this.readOutput() };

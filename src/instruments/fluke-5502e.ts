@@ -46,8 +46,12 @@ export class Fluke5502E implements OutputInstrument {
     });
   }
 
+  resolution(volts: number): number {
+    return RESOLUTION[rangeOf(volts)]!;
+  }
+
   quantize(volts: number): number {
-    const step = RESOLUTION[rangeOf(volts)]!;
+    const step = this.resolution(volts);
     return Math.round(volts / step) * step;
   }
 

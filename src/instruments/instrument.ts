@@ -27,7 +27,9 @@ export interface OutputInstrument {
    * calibrator changing range opens its output relays): the supply then sees a full step.
    */
   dropsOutBetween?(fromVolts: number, toVolts: number): boolean;
-  /** The output it actually produces when asked for `volts` (its resolution). */
+  /** The step its output moves in near `volts`, volts. */
+  resolution?(volts: number): number;
+  /** The output it actually produces when asked for `volts` (in those steps). */
   quantize?(volts: number): number;
 }
 

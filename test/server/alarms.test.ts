@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Fluke5502E } from '../../sim/devices/fluke-5502e.js';
-import { checkCommand, type HvConnection } from '../../src/client/hv-connection.js';
+import { checkCommand, setVoltageCommand, type HvConnection } from '../../src/client/hv-connection.js';
 import type { Meta } from '../../src/protocol/envelope.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -94,6 +94,22 @@ describe('no false alarms in normal operation', () => {
     // The supply's offset (1.06 V at 0 V out) keeps 0 V out of reach: that check may time out; every other is ok.
     expect(answers.filter(([v, status]) => v !== 0 && status !== 'ok')).toEqual([]);
   }, 60_000);
+
+  it('block 2, whose output moves in 0.1 V steps of HV, holds between them without hunting or alarms', async () => {
+    const raised: string[] = [];
+    t.server.alarms.onChange((change, a) => {
+      if (change === 'raised') raised.push(`${a.code}: ${a.message}`);
+    });
+    for (const volts of [400.04, 250.03, 400.07]) {
+      const answer = online.answer();
+      online.send(setVoltageCommand(2, volts));
+      await t.runUntil(answer, 10_000);
+      await t.clock.advance(15 * 60_000);
+    }
+    const block2 = t.server.supervisor.getSnapshot().children['block-2']!.getSnapshot() as { context: { corrections: number } };
+    expect(block2.context.corrections).toBeLessThan(10);
+    expect(raised).toEqual([]);
+  }, 60_000);
 });
 
 describe('a restarted block keeps what it knew', () => {
@@ -170,9 +186,16 @@ describe('a voltmeter wrong by less than the eye can see in one reading', () => 
     await t.clock.advance(60_000);
     const v = (18_500 - 1.26) / 3500.5;
     const learned = learnedAt(v);
+    let raised = 0;
+    t.server.alarms.onChange((change, a) => {
+      if (change === 'raised' && a.code === 'HOLD_LIMIT') raised++;
+    });
     expect(t.server.control!.apply({ cmd: 'meter_drift', device: 'voltmeter-1', volts_per_min: -0.05 })).toMatchObject({ ok: true });
     await t.advanceUntil(() => t.server.alarms.list().some((a) => a.code === 'HOLD_LIMIT'), 3 * 3600_000, 1000);
     await t.clock.advance(3600_000);
+    // Latched: raised once, and still there an hour later (only a command takes holding up again).
+    expect(raised).toBe(1);
+    expect(t.server.alarms.list().map((a) => a.code)).toContain('HOLD_LIMIT');
     // The HV moved at most the hold limit (and a correction's step), however long the meter drifts.
     expect(Math.abs(t.server.rack!.plants.get(1)!.hvAt(t.clock.now()) - 18_500)).toBeLessThan(1.2);
     // Learning stops when holding first corrects: at most the hold's deadband of the drift is learned.
