@@ -44,6 +44,9 @@ function outputVoltsFor(hv: number, channel: OutputChannel): number {
   return Math.min(c.max_volts, Math.max(c.min_volts, volts));
 }
 
+/** How far past a range boundary a correction is held back on its side of it, output volts (70 mV of HV at 3500 V/V). */
+const RANGE_MARGIN_V = 2e-5;
+
 /** Output volts read back this close to what was written are the same output (OUT? gives 7 digits). */
 const SAME_OUTPUT_V = 2e-5;
 
@@ -77,8 +80,11 @@ export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChanne
     }),
     applySetpoint: fromPromise<SetpointSent, { block: number; volts: number; energize: boolean }>(async ({ input, signal }) => {
       const ch = channel(input.block);
-      const volts = outputVoltsFor(input.volts, ch);
       const before = ch.lastOutputVolts;
+      let volts = outputVoltsFor(input.volts, ch);
+      // Holding and correcting stay in the range the command chose while a few steps of the output
+      // would do: crossing would make the output drop out (the HV falls by kilovolts for 0.28 s).
+      if (!input.energize && before !== undefined && ch.instrument.keepRange) volts = ch.instrument.keepRange(before, volts, RANGE_MARGIN_V);
       await ch.instrument.setOutput(volts, { energize: input.energize }, signal);
       ch.lastOutputVolts = volts;
       if (input.energize) ch.energized = true;

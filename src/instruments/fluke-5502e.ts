@@ -55,6 +55,16 @@ export class Fluke5502E implements OutputInstrument {
     return Math.round(volts / step) * step;
   }
 
+  keepRange(fromVolts: number, toVolts: number, marginV: number): number {
+    const from = rangeOf(fromVolts);
+    const to = rangeOf(toVolts);
+    if (Math.abs(to - from) !== 1 || Math.sign(fromVolts) !== Math.sign(toVolts)) return toVolts;
+    const limit = RANGE_LIMITS[Math.min(from, to)]! * Math.sign(toVolts);
+    if (Math.abs(toVolts - limit) > marginV) return toVolts;
+    // Up: the top of the lower range; down: the boundary itself, the bottom of the upper range.
+    return to > from ? limit - Math.sign(limit) * RESOLUTION[from]! : limit;
+  }
+
   /** A range change opens the output relays for a moment (0.28 s in the calibration runs). */
   dropsOutBetween(fromVolts: number, toVolts: number): boolean {
     return rangeOf(fromVolts) !== rangeOf(toVolts);

@@ -27,6 +27,11 @@ export interface OutputInstrument {
    * calibrator changing range opens its output relays): the supply then sees a full step.
    */
   dropsOutBetween?(fromVolts: number, toVolts: number): boolean;
+  /**
+   * `toVolts`, or, when that is past a range boundary by at most `marginV`, the nearest output on
+   * `fromVolts`'s side: a small correction is not worth a drop-out.
+   */
+  keepRange?(fromVolts: number, toVolts: number, marginV: number): number;
   /** The step its output moves in near `volts`, volts. */
   resolution?(volts: number): number;
   /** The output it actually produces when asked for `volts` (in those steps). */

@@ -63,3 +63,20 @@ describe('Fluke 5502E driver', () => {
     await expect(fluke.readOutput()).rejects.toThrow(/expected a Fluke 5502E/);
   });
 });
+
+describe('Fluke 5502E ranges', () => {
+  const fluke = new Fluke5502E('cal', new ScriptedTransport([]), 2000);
+  it('knows where it changes range (its output drops out) and its steps in each range', () => {
+    expect(fluke.dropsOutBetween(3.299999, 3.300001)).toBe(true);
+    expect(fluke.dropsOutBetween(3.2, 3.29)).toBe(false);
+    expect(fluke.quantize(3.30000449)).toBeCloseTo(3.3, 9);
+    expect(fluke.quantize(3.2999994)).toBeCloseTo(3.299999, 9);
+  });
+
+  it('keeps a small correction on its side of a boundary, and lets a real move cross', () => {
+    expect(fluke.keepRange(3.300026, 3.299992, 2e-5)).toBe(3.3); // down by 8 µV past 3.3: stays at the upper range's bottom
+    expect(fluke.keepRange(3.299990, 3.300004, 2e-5)).toBeCloseTo(3.299999, 9); // up: the lower range's top
+    expect(fluke.keepRange(3.300026, 3.2999, 2e-5)).toBe(3.2999); // 100 µV past: crosses
+    expect(fluke.keepRange(3.2, 3.25, 2e-5)).toBe(3.25);
+  });
+});

@@ -95,6 +95,20 @@ describe('no false alarms in normal operation', () => {
     expect(answers.filter(([v, status]) => v !== 0 && status !== 'ok')).toEqual([]);
   }, 60_000);
 
+  it('holding right at the calibrator’s range boundary never makes it change range (its output would drop out)', async () => {
+    for (const volts of [11_553.0, 11_553.1]) {
+      const answer = online.answer();
+      online.send(checkCommand(1, volts, 0.1, 30));
+      expect(await t.runUntil(answer, 60_000)).toMatchObject({ status: 'ok' });
+      const calibrator = t.server.rack!.output(1);
+      const from = calibrator.received.length;
+      for (let i = 0; i < 60; i++) await t.clock.advance(60_000); // an hour of holding
+      const outputs = calibrator.received.slice(from).flatMap((m) => [...m.matchAll(/OUT ([\d.]+) V/g)].map((x) => Number(x[1])));
+      const crossings = outputs.filter((v, i) => i > 0 && (outputs[i - 1]! - 3.3) * (v - 3.3) < 0 && Math.min(v, outputs[i - 1]!) < 3.3);
+      expect(crossings).toEqual([]);
+    }
+  }, 60_000);
+
   it('block 2, whose output moves in 0.1 V steps of HV, holds between them without hunting or alarms', async () => {
     const raised: string[] = [];
     t.server.alarms.onChange((change, a) => {
