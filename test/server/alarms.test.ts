@@ -109,6 +109,30 @@ describe('no false alarms in normal operation', () => {
     }
   }, 60_000);
 
+  it('commands a second apart (set_voltage steps of ±0.05 to ±100 V, then a check): no alarm', async () => {
+    const raised: string[] = [];
+    t.server.alarms.onChange((change, a) => {
+      if (change === 'raised') raised.push(`${a.code}: ${a.message}`);
+    });
+    const first = online.answer();
+    online.send(checkCommand(1, 14_000, 0.1, 30));
+    await t.runUntil(first, 60_000);
+    await t.clock.advance(30_000);
+    let volts = 14_000;
+    for (const step of [100, -0.05, 50, -100, 0.1, 100, -50, 0.05]) {
+      volts += step;
+      const answer = online.answer();
+      online.send(setVoltageCommand(1, volts));
+      await t.runUntil(answer, 10_000);
+      await t.clock.advance(1000);
+    }
+    const answer = online.answer();
+    online.send(checkCommand(1, volts, 0.1, 30));
+    expect(await t.runUntil(answer, 60_000)).toMatchObject({ status: 'ok' });
+    await t.clock.advance(60_000);
+    expect(raised).toEqual([]);
+  }, 60_000);
+
   it('block 2, whose output moves in 0.1 V steps of HV, holds between them without hunting or alarms', async () => {
     const raised: string[] = [];
     t.server.alarms.onChange((change, a) => {
@@ -192,6 +216,28 @@ describe('a voltmeter wrong by less than the eye can see in one reading', () => 
     expect(String(reply.description)).toMatch(/READBACK_MISMATCH/);
     expect(Math.abs(t.server.rack!.plants.get(1)!.hvAt(t.clock.now()) - 16_000)).toBeLessThan(0.5);
   });
+
+  it('after a meter that drifted through a scan is repaired, a command believes it again: checks are ok', async () => {
+    expect(t.server.control!.apply({ cmd: 'meter_drift', device: 'voltmeter-1', volts_per_min: 0.1 })).toMatchObject({ ok: true });
+    for (let i = 0; i < 20; i++) {
+      const answer = online.answer();
+      online.send(checkCommand(1, 18_500 + (i % 5) * 2, 0.1, 30));
+      await t.runUntil(answer, 60_000);
+      await t.clock.advance(30_000);
+    }
+    expect(t.server.control!.apply({ cmd: 'meter_drift', device: 'voltmeter-1', volts_per_min: 0 })).toMatchObject({ ok: true });
+    const answers: Record<string, unknown>[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = online.answer();
+      online.send(checkCommand(1, 18_500, 0.1, 30));
+      answers.push(await t.runUntil(answer, 60_000));
+      await t.clock.advance(10_000);
+    }
+    // The first may be refused (the readings disagree with what the scan taught); after it, the
+    // command starts afresh and the repaired meter is believed.
+    expect(answers.slice(1).map((a) => a.status)).toEqual(['ok', 'ok']);
+    expect(Math.abs(t.server.rack!.plants.get(1)!.hvAt(t.clock.now()) - 18_500)).toBeLessThan(0.15);
+  }, 60_000);
 
   it('a meter drifting 0.05 V/min while holding: the hold stops at hold_limit_v with HOLD_LIMIT, and the transfer learns nothing of it', async () => {
     const answer = online.answer();
