@@ -69,10 +69,10 @@ export interface BlockContext {
   nominal: number | null;
   /** Demand being written (while adjusting). */
   pendingDemand: number | null;
-  /** Clock ms when the output last changed, and by how much (volts), for the freshness rule. */
-  outputChangedAt: number | null;
-  lastStepV: number;
-  /** The last few output changes (clock ms, volts): a reading begun before the newest still carries the ones before it. */
+  /**
+   * The last few output changes (clock ms, volts), newest last: the newest sets the freshness rule,
+   * and a reading begun before it still carries the ones before it.
+   */
   recentSteps: { at: number; stepV: number }[];
   /**
    * Until a command comes, the block holds what it found, as measured: the setpoint adopted at
@@ -177,8 +177,9 @@ function checkCommand(context: BlockContext): SetVoltageAndCheckCommand | null {
 }
 
 export function isFresh(context: BlockContext, reading: Reading, residualV = context.correction.settleResidualV): boolean {
-  if (context.outputChangedAt === null) return true;
-  return reading.startedAt >= context.outputChangedAt + settleTimeMs(context.lastStepV, context.correction, context.settleMs, residualV);
+  const last = context.recentSteps.at(-1);
+  if (!last) return true;
+  return reading.startedAt >= last.at + settleTimeMs(last.stepV, context.correction, context.settleMs, residualV);
 }
 
 /**
@@ -193,7 +194,8 @@ function mayAnswer(context: BlockContext, reading: Reading, maxError: number): b
 
 /** The half-error strategy waits only for readings that began after the change, as the older server did. */
 function beganAfterChange(context: BlockContext, reading: Reading): boolean {
-  return context.outputChangedAt === null || reading.startedAt >= context.outputChangedAt;
+  const last = context.recentSteps.at(-1);
+  return !last || reading.startedAt >= last.at;
 }
 
 const clamp = (x: number, limit: number) => Math.max(-limit, Math.min(limit, x));
@@ -250,6 +252,12 @@ const answerShutdown = {
     ),
 } as const;
 
+/** The output instrument failed under the command in flight: code 6 with the block's fault. */
+const answerFailed = {
+  type: 'reply',
+  params: ({ context }: { context: BlockContext }) => replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${context.fault}`)),
+} as const;
+
 /** The command in flight cannot complete: code 6, naming the fault (the newest major alarm). */
 const answerFault = {
   type: 'reply',
@@ -264,7 +272,7 @@ const answerFault = {
 function announcedSettle(context: BlockContext): { block: number; settleMs: number } {
   const command = checkCommand(context);
   const residual = command ? Math.max(context.correction.settleResidualV, command.max_error / 4) : 0.025;
-  return { block: context.block, settleMs: settleTimeMs(context.lastStepV, context.correction, context.settleMs, residual) };
+  return { block: context.block, settleMs: settleTimeMs(context.recentSteps.at(-1)?.stepV ?? 0, context.correction, context.settleMs, residual) };
 }
 
 /** Output changes remembered for the transients they leave in readings. */
@@ -274,8 +282,6 @@ const STEPS_REMEMBERED = 4;
 function written(context: BlockContext, sent: SetpointSent): Partial<BlockContext> {
   const stepV = sent.stepHv ?? Math.abs((context.pendingDemand ?? 0) - (context.demand ?? 0));
   return {
-    outputChangedAt: sent.sentAt,
-    lastStepV: stepV,
     recentSteps: [...context.recentSteps, { at: sent.sentAt, stepV }].slice(-STEPS_REMEMBERED),
     demand: context.pendingDemand,
     nominal: sent.nominalHv ?? context.pendingDemand,
@@ -303,6 +309,17 @@ function judged(context: BlockContext, reading: Reading, frozen = false): { verd
   // What moves the expectation must be fresh by the block's own rule, its floor included.
   const settled = transientV <= context.checks.outlierFloorV / 2 && isFresh(context, reading);
   return judgeReading(context.judge, reading, context.nominal, context.checks, { transientV, settled, frozen });
+}
+
+/** The alarm a verdict raises, if any: a fault's, or a held reading's when it is gross. */
+function alarmOf(verdict: Verdict): BlockAlarm | null {
+  if (verdict.kind === 'fault') return verdict.alarm;
+  return verdict.kind === 'held' ? verdict.alarm : null;
+}
+
+/** The readings' offset, when it has just become (or moved as) a trusted one: to keep for a restarted actor. */
+function newlyTrusted(before: JudgeState, after: JudgeState): number | null {
+  return after.offset !== null && after.offset !== before.offset && after.uncertainV === 0 ? after.offset : null;
 }
 
 /** The alarms with `alarm` added, replacing one of the same code; a confirmed mismatch replaces the outlier it confirms. */
@@ -340,6 +357,23 @@ const noReadingsAlarm = (voltmeter: string, fault: string): BlockAlarm => ({
   message: `no readings: voltmeter ${voltmeter} failed (${fault})`,
   value: null,
 });
+
+/**
+ * Asks the output instrument whether it still operates (idle, correcting and alarm all do): a
+ * standby while the block had it on raises OUTPUT_STANDBY and goes to `onStandby`, otherwise to
+ * `then`; a failed check fails the block (answering a command in flight when `answer` is given).
+ */
+function outputCheck(onStandby: string, then: string, answer?: typeof answerFailed) {
+  return {
+    src: 'probeOutput',
+    input: ({ context }: { context: BlockContext }) => ({ block: context.block }),
+    onDone: [
+      { guard: 'foundInStandby', target: onStandby, actions: 'raiseStandby' },
+      { target: then, actions: 'noteOutputState' },
+    ],
+    onError: { target: '#block.error', actions: answer ? (['outputCheckFailed', answer] as const) : ('outputCheckFailed' as const) },
+  } as const;
+}
 
 export const blockMachine = setup({
   types: {
@@ -417,8 +451,6 @@ export const blockMachine = setup({
     demand: null,
     nominal: null,
     pendingDemand: null,
-    outputChangedAt: null,
-    lastStepV: 0,
     recentSteps: [],
     holdError: null,
     holdFrom: null,
@@ -506,14 +538,11 @@ export const blockMachine = setup({
             if (!outcome) return;
             const { verdict } = outcome;
             enqueue.assign({ judge: outcome.state });
-            const trusted = outcome.state.offset;
-            if (trusted !== null && trusted !== context.judge.offset && outcome.state.uncertainV === 0) enqueue({ type: 'rememberOffset', params: { offset: trusted } });
-            if (verdict.kind === 'fault' || (verdict.kind === 'held' && verdict.alarm)) {
-              const alarm = verdict.kind === 'fault' ? verdict.alarm : verdict.alarm!;
-              enqueue.assign({ alarms: withAlarm(context.alarms, alarm) });
-              return;
-            }
-            if (verdict.kind === 'held') return;
+            const trusted = newlyTrusted(context.judge, outcome.state);
+            if (trusted !== null) enqueue({ type: 'rememberOffset', params: { offset: trusted } });
+            const alarm = alarmOf(verdict);
+            if (alarm) enqueue.assign({ alarms: withAlarm(context.alarms, alarm) });
+            if (verdict.kind === 'fault' || verdict.kind === 'held') return;
             // ...but holding waits for settled readings; the half strategy, as the older server, for any begun after the change.
             const settled = c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading);
             if (!settled) return;
@@ -583,15 +612,7 @@ export const blockMachine = setup({
         },
         // Every so often: is the output still operating? (A standby pressed at the front panel.)
         probing: {
-          invoke: {
-            src: 'probeOutput',
-            input: ({ context }) => ({ block: context.block }),
-            onDone: [
-              { guard: 'foundInStandby', target: '#block.alarm', actions: 'raiseStandby' },
-              { target: 'watching', actions: 'noteOutputState' },
-            ],
-            onError: { target: '#block.error', actions: 'outputCheckFailed' },
-          },
+          invoke: outputCheck('#block.alarm', 'watching'),
         },
       },
     },
@@ -633,7 +654,7 @@ export const blockMachine = setup({
           target: 'error',
           actions: [
             assign({ fault: ({ context, event }) => `setting ${context.inFlight!.command.voltage} V failed: ${errorText(event.error)}` }),
-            { type: 'reply', params: ({ context }) => replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${context.fault}`)) },
+            answerFailed,
           ],
         },
       },
@@ -664,16 +685,11 @@ export const blockMachine = setup({
             if (!outcome) return;
             const { verdict } = outcome;
             enqueue.assign({ judge: outcome.state });
-            const trusted = outcome.state.offset;
-            if (trusted !== null && trusted !== context.judge.offset && outcome.state.uncertainV === 0) enqueue({ type: 'rememberOffset', params: { offset: trusted } });
-            if (verdict.kind === 'fault') {
-              enqueue.assign({ alarms: withAlarm(context.alarms, verdict.alarm) });
-              return;
-            }
-            if (verdict.kind === 'held') {
-              if (verdict.alarm) enqueue.assign({ alarms: withAlarm(context.alarms, verdict.alarm) });
-              return;
-            }
+            const trusted = newlyTrusted(context.judge, outcome.state);
+            if (trusted !== null) enqueue({ type: 'rememberOffset', params: { offset: trusted } });
+            const alarm = alarmOf(verdict);
+            if (alarm) enqueue.assign({ alarms: withAlarm(context.alarms, alarm) });
+            if (verdict.kind === 'fault' || verdict.kind === 'held') return;
             if (!usable) return;
             // Plausible again: a held spike's alarm is over.
             enqueue.assign({ alarms: clearedBy({ ...context, judge: outcome.state }, outcome.state.plausibleRun) });
@@ -730,7 +746,7 @@ export const blockMachine = setup({
                 target: '#block.error',
                 actions: [
                   assign({ fault: ({ context, event }) => `correcting towards ${context.setpoint} V failed: ${errorText(event.error)}` }),
-                  { type: 'reply', params: ({ context }) => replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${context.fault}`)) },
+                  answerFailed,
                 ],
               },
             ],
@@ -743,15 +759,7 @@ export const blockMachine = setup({
         },
         // While waiting for readings: does the output still operate? A standby ends the command now.
         probing: {
-          invoke: {
-            src: 'probeOutput',
-            input: ({ context }) => ({ block: context.block }),
-            onDone: [{ guard: 'foundInStandby', target: 'waiting', actions: 'raiseStandby' }, { target: 'waiting' }],
-            onError: {
-              target: '#block.error',
-              actions: ['outputCheckFailed', { type: 'reply', params: ({ context }) => replyTo(context, errorReply('ALGORITM_ERROR', `block ${context.block}: ${context.fault}`)) }],
-            },
-          },
+          invoke: outputCheck('waiting', 'waiting', answerFailed),
           on: {
             COMMAND_TIMEOUT: { actions: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'timeout' as const }) }) },
             ABORT: { actions: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'shutdown' as const }) }) },
@@ -820,15 +828,7 @@ export const blockMachine = setup({
       states: {
         // On entry and every output_check_s: is a missing output the supply, or a standby? Is the instrument there?
         checkingOutput: {
-          invoke: {
-            src: 'probeOutput',
-            input: ({ context }) => ({ block: context.block }),
-            onDone: [
-              { guard: 'foundInStandby', target: 'watching', actions: 'raiseStandby' },
-              { target: 'watching', actions: 'noteOutputState' },
-            ],
-            onError: { target: '#block.error', actions: 'outputCheckFailed' },
-          },
+          invoke: outputCheck('watching', 'watching'),
         },
         watching: {
           after: { outputCheck: 'checkingOutput' },

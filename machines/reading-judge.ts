@@ -87,9 +87,9 @@ export interface JudgeState {
   plausibleRun: number;
 }
 
-export const freshJudge = (offset: number | null = null, uncertainV = 0): JudgeState => ({
+export const freshJudge = (offset: number | null = null): JudgeState => ({
   offset,
-  uncertainV,
+  uncertainV: 0,
   suspect: null,
   lastRaw: null,
   repeats: 0,

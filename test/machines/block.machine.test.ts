@@ -79,7 +79,7 @@ describe('block machine', () => {
     await h.clock.advance(0);
     h.actor.send({ type: 'COMMAND', command: check(1000, 0.5), origin });
     await h.clock.advance(0);
-    const sentAt = h.actor.getSnapshot().context.outputChangedAt!;
+    const sentAt = h.actor.getSnapshot().context.recentSteps.at(-1)!.at;
     expect(topState(h.actor.getSnapshot().value)).toBe('correcting');
     // Integration began before the command: stale even though it is within tolerance.
     h.actor.send({ type: 'READING', reading: h.reading(1000.1, sentAt - 1500) });

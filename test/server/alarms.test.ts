@@ -77,12 +77,18 @@ describe('alarms', () => {
   });
 });
 
+/** Every alarm raised from now on, as "CODE: sentence". */
+function raisedAlarms(): string[] {
+  const raised: string[] = [];
+  t.server.alarms.onChange((change, a) => {
+    if (change === 'raised') raised.push(`${a.code}: ${a.message}`);
+  });
+  return raised;
+}
+
 describe('no false alarms in normal operation', () => {
   it('large steps down and up, the calibrator’s range change at 3.3 V, small steps around it: every check ok, no alarm', async () => {
-    const raised: string[] = [];
-    t.server.alarms.onChange((change, a) => {
-      if (change === 'raised') raised.push(`${a.code}: ${a.message}`);
-    });
+    const raised = raisedAlarms();
     const answers: [number, unknown][] = [];
     for (const volts of [10_000, 1000, 100, 10_000, 0, 11_553, 11_553.1, 11_000, 11_553, 12_000, 11_553.1, 18_500, 5000, 50]) {
       const answer = online.answer();
@@ -110,10 +116,7 @@ describe('no false alarms in normal operation', () => {
   }, 60_000);
 
   it('commands a second apart (set_voltage steps of ±0.05 to ±100 V, then a check): no alarm', async () => {
-    const raised: string[] = [];
-    t.server.alarms.onChange((change, a) => {
-      if (change === 'raised') raised.push(`${a.code}: ${a.message}`);
-    });
+    const raised = raisedAlarms();
     const first = online.answer();
     online.send(checkCommand(1, 14_000, 0.1, 30));
     await t.runUntil(first, 60_000);
@@ -134,10 +137,7 @@ describe('no false alarms in normal operation', () => {
   }, 60_000);
 
   it('block 2, whose output moves in 0.1 V steps of HV, holds between them without hunting or alarms', async () => {
-    const raised: string[] = [];
-    t.server.alarms.onChange((change, a) => {
-      if (change === 'raised') raised.push(`${a.code}: ${a.message}`);
-    });
+    const raised = raisedAlarms();
     for (const volts of [400.04, 250.03, 400.07]) {
       const answer = online.answer();
       online.send(setVoltageCommand(2, volts));
