@@ -1,11 +1,30 @@
-// Runs one of the compiled command-line tools; `npm run build` (or `npm start`) compiles them first.
-import { existsSync } from 'node:fs';
+// Runs one of the compiled command-line tools. They are compiled once, at `npm ci` / `npm install`
+// (the `prepare` script) or by `npm run build`, never at start: the server must bind Online's port
+// within a fraction of a second of being started.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The newest modification time of the TypeScript sources, or 0 where there are none (an installed package). */
+function newestSource(root) {
+  let newest = 0;
+  for (const dir of ['src', 'machines', 'sim', 'schemas']) {
+    const path = fileURLToPath(new URL(`../${dir}/`, root));
+    if (!existsSync(path)) continue;
+    for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile() && entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(`${entry.parentPath ?? entry.path}/${entry.name}`).mtimeMs);
+    }
+  }
+  return newest;
+}
 
 export async function runBuilt(tool) {
   const entry = new URL(`../dist/src/cli/${tool}.js`, import.meta.url);
   if (!existsSync(entry)) {
     process.stderr.write(`${tool}: not built yet; run \`npm run build\` in the project directory first\n`);
     process.exit(2);
+  }
+  if (newestSource(import.meta.url) > statSync(entry).mtimeMs) {
+    process.stderr.write(`${tool}: the sources are newer than the compiled code in dist/; running the compiled code (\`npm run build\` compiles them)\n`);
   }
   await import(entry.href);
 }

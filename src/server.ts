@@ -15,6 +15,7 @@ import { AlarmTable, currentAlarms, type Alarm } from './alarms/alarm-table.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigError } from './config/load-config.js';
 import { ClientHub } from './connectors/client-hub.js';
+import type { EarlyTcp } from './connectors/early-tcp.js';
 import { atMost, connectorActors, type ConnectorServices } from './connectors/connector-server.js';
 import { TcpConnector } from './connectors/tcp-connector.js';
 import { WsConnector } from './connectors/ws-connector.js';
@@ -39,6 +40,8 @@ export interface ServerOptions {
   log: Logger;
   /** Instruments to drive; built from the config's resources when left out. */
   instruments?: Instruments;
+  /** Online's port, bound at process start before the server was loaded (early-tcp.ts). */
+  earlyTcp?: EarlyTcp;
 }
 
 export interface RunningServer {
@@ -186,7 +189,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     [
       TCP_CONNECTOR,
       new TcpConnector(
-        { id: TCP_CONNECTOR, ...config.tcp, maxMessageBytes: limits.max_message_bytes, sendQueueBytes: limits.client_send_queue_bytes, maxClients: limits.max_clients, whenQuiet },
+        { id: TCP_CONNECTOR, ...config.tcp, maxMessageBytes: limits.max_message_bytes, sendQueueBytes: limits.client_send_queue_bytes, maxClients: limits.max_clients, whenQuiet, early: options.earlyTcp },
         { ...intake, clock },
       ),
     ],

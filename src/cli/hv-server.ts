@@ -6,9 +6,9 @@ import { Command } from 'commander';
 import { numberArgument } from './parse-number.js';
 import { ScaledClock } from '../clock/clock.js';
 import { ConfigError, loadConfig, type ConfigFlags } from '../config/load-config.js';
-import { createLogger } from '../log/logger.js';
-import { startServer } from '../server.js';
-
+import { EarlyTcp } from '../connectors/early-tcp.js';
+import type { RunningServer } from '../server.js';
+import { exitDeadlineMs, stopSignals } from './stop-signals.js';
 
 const program = new Command('hv-server')
   .description('Control server for the precision HV rack: Online over TCP (Envelope), websocket /channel over HTTP.')
@@ -36,45 +36,79 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+
+  // Online's port before anything else (see early-tcp.ts): Online reconnects only once, a second
+  // after it lost the server. The rest of the server is loaded once the port is bound.
+  let early: EarlyTcp;
+  try {
+    early = await EarlyTcp.open({ ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.max_clients });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    process.stderr.write(`hv-server: cannot listen for Online on ${config.tcp.host}:${config.tcp.port} (${e.code ?? e.message})${e.code === 'EADDRINUSE' ? '; is another server running?' : ''}\n`);
+    process.exit(1);
+  }
+
+  let server: RunningServer | null = null;
+  let stopRequested: NodeJS.Signals | null = null;
+  let flush = () => {};
+  let log: { info(msg: string): void; warn(msg: string): void } = { info: () => {}, warn: (msg) => process.stderr.write(`hv-server: ${msg}\n`) };
+  const exit = (code: number) => {
+    flush();
+    process.exit(code);
+  };
+  // A signal ends the process the way SIGTERM does: no new clients, commands in flight ended,
+  // readings flushed. The outputs keep what they have: stopping never changes the high voltage.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequested) {
+      log.warn(`${signal} again: exiting without waiting (the instruments keep their present output)`);
+      exit(1);
+    }
+    stopRequested = signal;
+    setTimeout(() => {
+      log.warn(`${signal}: not stopped within ${exitDeadlineMs(signal) / 1000} s; exiting (the instruments keep their present output)`);
+      exit(1);
+    }, exitDeadlineMs(signal)).unref();
+    if (server) void server.stop(signal).then(() => exit(0));
+    // Still starting: nothing was sent to an instrument yet; close the port and go.
+    else void early.close().then(() => exit(0));
+  };
+  for (const signal of stopSignals()) process.on(signal, onSignal);
+
   const clock = new ScaledClock(config.time_scale);
-  const { logger: log, flush } = createLogger({
+  const { createLogger } = await import('../log/logger.js');
+  const logging = createLogger({
     now: () => clock.now(),
     consoleLevel: config.log.console_level,
     fileLevel: config.log.file_level,
     file: join(config.data_dir, config.log.file),
     pretty: config.log.pretty,
   });
+  flush = logging.flush;
+  log = logging.logger;
+  const fatal = logging.logger;
   process.on('uncaughtException', (err) => {
-    log.fatal({ err: err.stack ?? err.message }, 'uncaught exception; exiting (the instruments keep their present output)');
-    flush();
-    process.exit(1);
+    // A fault no boundary caught: the process state cannot be trusted, so stop as cleanly as a
+    // signal would (readings flushed, clients closed), within a few seconds, and exit non-zero for
+    // the service manager to restart it. Nothing here writes to an instrument.
+    fatal.fatal({ err: err.stack ?? err.message }, 'uncaught exception; stopping (the instruments keep their present output)');
+    if (stopRequested) exit(1);
+    stopRequested = 'SIGTERM';
+    setTimeout(() => exit(1), 5000).unref();
+    if (server) void server.stop('uncaught exception').catch(() => {}).then(() => exit(1));
+    else exit(1);
   });
 
-  let server;
+  const { startServer } = await import('../server.js');
   try {
-    server = await startServer({ config, clock, log });
+    server = await startServer({ config, clock, log: logging.logger, earlyTcp: early });
   } catch (err) {
-    log.fatal({ err: (err as Error).message }, `cannot start: ${(err as Error).message}`);
-    flush();
-    process.exit(err instanceof ConfigError ? 2 : 1);
+    logging.logger.fatal({ err: (err as Error).message }, `cannot start: ${(err as Error).message}`);
+    exit(err instanceof ConfigError ? 2 : 1);
+    return;
   }
   // One machine-readable line for scripts and tests that start the server on port 0.
-  log.info({ tcp: server.tcp, http: server.http }, `ready: TCP ${server.tcp.host}:${server.tcp.port}, HTTP http://${server.http.host}:${server.http.port}/`);
-
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
-      log.warn(`${signal} again: exiting without waiting (the instruments keep their present output)`);
-      flush();
-      process.exit(1);
-    }
-    void server.stop(signal).then(() => {
-      flush();
-      process.exit(0);
-    });
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  logging.logger.info({ tcp: server.tcp, http: server.http }, `ready: TCP ${server.tcp.host}:${server.tcp.port}, HTTP http://${server.http.host}:${server.http.port}/`);
+  if (stopRequested) void server.stop(stopRequested).then(() => exit(0));
 }
 
 void main();

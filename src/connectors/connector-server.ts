@@ -37,7 +37,7 @@ export abstract class ConnectorServer<C extends ConnectorClient = ConnectorClien
     this.listening = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options, () => {
+      const bound = () => {
         server.off('error', reject);
         server.on('error', (err) => {
           this.ctx.log.error({ err: err.message }, `${label} error`);
@@ -47,7 +47,10 @@ export abstract class ConnectorServer<C extends ConnectorClient = ConnectorClien
         const port = typeof address === 'object' && address ? address.port : options.port;
         this.ctx.log.info({ host: options.host, port }, `${label} listening on ${options.host}:${port}`);
         resolve({ host: options.host, port });
-      });
+      };
+      // A server bound before the connector started (Online's port, opened first thing) is taken as it is.
+      if (server.listening) bound();
+      else server.listen(options, bound);
     });
   }
 

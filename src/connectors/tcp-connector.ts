@@ -7,6 +7,7 @@ import type { ListenAddress } from '../../machines/connector.machine.js';
 import { LogThrottle } from '../log/log-throttle.js';
 import { EnvelopeDecoder } from '../protocol/envelope-decoder.js';
 import type { Clock } from '../clock/clock.js';
+import type { EarlyTcp } from './early-tcp.js';
 import type { OutgoingMessage } from './outgoing-message.js';
 import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
 import { parseErrorReply, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
@@ -21,6 +22,8 @@ export interface TcpConnectorOptions {
   maxClients: number;
   /** Resolves when no command is in flight, so clients get their last answers before they are closed. */
   whenQuiet: () => Promise<void>;
+  /** The port already bound at process start, with the clients that connected while the server was starting. */
+  early?: EarlyTcp;
 }
 
 class TcpClient implements ConnectorClient {
@@ -37,9 +40,11 @@ class TcpClient implements ConnectorClient {
     private readonly options: TcpConnectorOptions,
     private readonly ctx: IntakeContext & { clock: Clock },
     private readonly forward: () => ForwardCommand | null,
+    /** A client that connected while the server was starting keeps its decoder and what it holds. */
+    decoder?: EnvelopeDecoder,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.decoder = new EnvelopeDecoder({ maxMessageBytes: options.maxMessageBytes });
+    this.decoder = decoder ?? new EnvelopeDecoder({ maxMessageBytes: options.maxMessageBytes });
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.receive(chunk));
@@ -99,11 +104,14 @@ class TcpClient implements ConnectorClient {
 }
 
 export class TcpConnector extends ConnectorServer<TcpClient> implements ConnectorServices {
+  private early: EarlyTcp | null;
+
   constructor(
     private readonly options: TcpConnectorOptions,
     private readonly tcpCtx: IntakeContext & { clock: Clock },
   ) {
     super(options.id, tcpCtx, options.whenQuiet);
+    this.early = options.early ?? null;
   }
 
   start(): Promise<ListenAddress> {
@@ -111,10 +119,14 @@ export class TcpConnector extends ConnectorServer<TcpClient> implements Connecto
   }
 
   protected createListener(): Server {
+    const accept = (socket: Socket, decoder?: EnvelopeDecoder) =>
+      this.admit(new TcpClient(this.id, socket, this.options, this.tcpCtx, () => this.forward(), decoder));
+    // The port bound at start is used once; after a connector restart a new one is made.
+    const early = this.early;
+    this.early = null;
     // allowHalfOpen false: when a peer ends its side, Node ends ours, so no socket lingers in CLOSE-WAIT.
-    const server = createServer({ allowHalfOpen: false, noDelay: true }, (socket) => {
-      this.admit(new TcpClient(this.id, socket, this.options, this.tcpCtx, () => this.forward()));
-    });
+    const server = early ? early.handOver((waiting) => accept(waiting.socket, waiting.decoder)) : createServer({ allowHalfOpen: false, noDelay: true });
+    server.on('connection', (socket: Socket) => accept(socket));
     server.maxConnections = this.options.maxClients;
     server.on('drop', (data) =>
       this.ctx.log.warn({ remote: `${data?.remoteAddress}:${data?.remotePort}`, limit: this.options.maxClients }, `connection refused: already ${this.options.maxClients} clients`),

@@ -10,7 +10,7 @@ import { HvConnection } from '../../src/client/hv-connection.js';
 import { ManualClock } from '../../src/clock/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/log/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
 import type { ServerConfig } from '../../schemas/types.js';
 
 export interface TestServer {
@@ -28,7 +28,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(patch: (config: ServerConfig) => void = () => {}): Promise<TestServer> {
+export async function startTestServer(patch: (config: ServerConfig) => void = () => {}, extra: Pick<ServerOptions, 'earlyTcp'> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hv-test-'));
   const config = loadConfig({ sim: true, tcpPort: 0, httpPort: 0, dataDir });
   patch(config);
@@ -41,7 +41,7 @@ export async function startTestServer(patch: (config: ServerConfig) => void = ()
     },
   });
   const { logger } = createLogger({ consoleLevel: 'debug', fileLevel: 'silent', pretty: false, console: sink, now: () => clock.now() });
-  const server = await startServer({ config, clock, log: logger });
+  const server = await startServer({ config, clock, log: logger, ...extra });
   let settled = false;
   const runUntil = async <T>(promise: Promise<T>, maxMs = 120_000, stepMs = 50): Promise<T> => {
     settled = false;
