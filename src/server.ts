@@ -182,6 +182,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     supervisor: () => supervisorRef,
     alarms: () => alarms.list(),
     machines: { supervisor: supervisorMachine, block: blockMachine, voltmeter: voltmeterMachine, connector: connectorMachine },
+    log: log.child({ component: 'http' }),
   });
   const intake = { hub, blocks, log: connectorLog };
   const limits = config.limits;

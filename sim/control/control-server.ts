@@ -1,6 +1,7 @@
 // The back door over TCP: one JSON command per line in, one JSON result per line out.
 
 import type { Socket } from 'node:net';
+import { parseBoundedJson } from '../../src/protocol/bounded-json.js';
 import { TcpListener } from '../adapters/tcp-listener.js';
 import type { SimulatorControl } from './simulator-control.js';
 
@@ -34,10 +35,8 @@ export class ControlServer {
   }
 
   private answer(line: string): unknown {
-    try {
-      return this.control.apply(JSON.parse(line));
-    } catch (err) {
-      return { ok: false, error: `not JSON: ${(err as Error).message}` };
-    }
+    // Depth-checked before parsing: the answer to a bad command echoes it, and that recurses.
+    const parsed = parseBoundedJson(line, { what: 'the command line' });
+    return parsed.ok ? this.control.apply(parsed.value) : { ok: false, error: parsed.message };
   }
 }

@@ -39,3 +39,8 @@ export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward
 export function parseErrorReply(description: string): Record<string, unknown> {
   return errorReply('PARSE_MESSAGE_ERROR', description);
 }
+
+/** What a client is told when the server failed on its message (code 1): the details are in the log, not echoed. */
+export function handlerFailedReply(): Record<string, unknown> {
+  return errorReply('UNKNOWN_ERROR', 'the server failed while handling this message; the failure is logged, and other messages are served');
+}

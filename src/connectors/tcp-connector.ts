@@ -5,12 +5,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { nanoid } from 'nanoid';
 import type { ListenAddress } from '../../machines/connector.machine.js';
 import { LogThrottle } from '../log/log-throttle.js';
-import { EnvelopeDecoder } from '../protocol/envelope-decoder.js';
+import { EnvelopeDecoder, type DecoderEvent } from '../protocol/envelope-decoder.js';
 import type { Clock } from '../clock/clock.js';
 import type { EarlyTcp } from './early-tcp.js';
 import type { OutgoingMessage } from './outgoing-message.js';
 import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
-import { parseErrorReply, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
+import { HandlerBoundary } from './handler-boundary.js';
+import { handlerFailedReply, parseErrorReply, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
 
 export interface TcpConnectorOptions {
   id: string;
@@ -33,6 +34,8 @@ class TcpClient implements ConnectorClient {
   readonly closed: Promise<void>;
   private readonly decoder: EnvelopeDecoder;
   private readonly throttle = new LogThrottle();
+  /** Set once the decoder failed: later bytes cannot be framed, so they are ignored until the close. */
+  private lost = false;
 
   constructor(
     readonly connector: string,
@@ -40,6 +43,7 @@ class TcpClient implements ConnectorClient {
     private readonly options: TcpConnectorOptions,
     private readonly ctx: IntakeContext & { clock: Clock },
     private readonly forward: () => ForwardCommand | null,
+    private readonly boundary: HandlerBoundary,
     /** A client that connected while the server was starting keeps its decoder and what it holds. */
     decoder?: EnvelopeDecoder,
   ) {
@@ -56,23 +60,47 @@ class TcpClient implements ConnectorClient {
   }
 
   private receive(chunk: Buffer): void {
-    for (const event of this.decoder.push(chunk)) {
-      if (event.kind === 'message') {
-        takeMeta(event.envelope.meta, this.origin, this.ctx, this.forward(), this.throttle);
-      } else if (event.kind === 'skipped') {
-        const { log, suppressed } = this.throttle.take();
-        if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, bytes: event.bytes, suppressed }, `skipped ${event.bytes} bytes of garbage before a header`);
-      } else {
-        const { log, suppressed } = this.throttle.take();
-        if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, kind: event.error.kind, suppressed }, event.error.message);
-        this.ctx.hub.deliver(this.origin, parseErrorReply(event.error.message));
-        if (event.error.fatal) {
-          this.end(`its stream cannot be trusted after: ${event.error.message}`);
-          return;
-        }
-      }
-      if (this.socket.destroyed) return;
+    if (this.lost) return;
+    let events: DecoderEvent[] = [];
+    const fields = { client: this.id, remote: this.remote };
+    this.boundary.run(
+      () => (events = this.decoder.push(chunk)),
+      () => {
+        // The decoder never throws by design; if it did, its place in the stream is lost for good.
+        this.lost = true;
+        this.replyFailed();
+        this.end("the server lost its place in this client's byte stream");
+      },
+      { ...fields, while: 'decoding' },
+    );
+    for (const event of events) {
+      let stop = false;
+      this.boundary.run(() => (stop = this.handle(event)), () => this.replyFailed(), fields);
+      if (stop || this.socket.destroyed) return;
     }
+  }
+
+  /** Acts on one decoded event; true when nothing more from this client's stream may be taken. */
+  private handle(event: DecoderEvent): boolean {
+    if (event.kind === 'message') {
+      takeMeta(event.envelope.meta, this.origin, this.ctx, this.forward(), this.throttle);
+    } else if (event.kind === 'skipped') {
+      const { log, suppressed } = this.throttle.take();
+      if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, bytes: event.bytes, suppressed }, `skipped ${event.bytes} bytes of garbage before a header`);
+    } else {
+      const { log, suppressed } = this.throttle.take();
+      if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, kind: event.error.kind, suppressed }, event.error.message);
+      this.ctx.hub.deliver(this.origin, parseErrorReply(event.error.message));
+      if (event.error.fatal) {
+        this.end(`its stream cannot be trusted after: ${event.error.message}`);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private replyFailed(): void {
+    this.ctx.hub.deliver(this.origin, handlerFailedReply());
   }
 
   send(message: OutgoingMessage): void {
@@ -105,6 +133,8 @@ class TcpClient implements ConnectorClient {
 
 export class TcpConnector extends ConnectorServer<TcpClient> implements ConnectorServices {
   private early: EarlyTcp | null;
+  /** One for all clients, so its log throttle holds however many clients trip the same bug. */
+  private readonly boundary = new HandlerBoundary(this.ctx.log, 'TCP data handler');
 
   constructor(
     private readonly options: TcpConnectorOptions,
@@ -120,7 +150,7 @@ export class TcpConnector extends ConnectorServer<TcpClient> implements Connecto
 
   protected createListener(): Server {
     const accept = (socket: Socket, decoder?: EnvelopeDecoder) =>
-      this.admit(new TcpClient(this.id, socket, this.options, this.tcpCtx, () => this.forward(), decoder));
+      this.admit(new TcpClient(this.id, socket, this.options, this.tcpCtx, () => this.forward(), this.boundary, decoder));
     // The port bound at start is used once; after a connector restart a new one is made.
     const early = this.early;
     this.early = null;

@@ -9,10 +9,13 @@ import type { ListenAddress } from '../../machines/connector.machine.js';
 import { LogThrottle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
 import { parseMeta } from '../protocol/envelope-decoder.js';
+import { showValue } from '../messages/error-reply.js';
 import { EnvelopeError } from '../protocol/envelope.js';
+import { parseRequestTarget } from '../web/request-target.js';
 import type { OutgoingMessage } from './outgoing-message.js';
 import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
-import { parseErrorReply, takeMeta, type IntakeContext } from './message-intake.js';
+import { HandlerBoundary } from './handler-boundary.js';
+import { handlerFailedReply, parseErrorReply, takeMeta, type IntakeContext } from './message-intake.js';
 
 export const CHANNEL_PATH = '/channel';
 
@@ -73,6 +76,7 @@ class WsClient implements ConnectorClient {
 
 export class WsConnector extends ConnectorServer<WsClient> implements ConnectorServices {
   private wss: WebSocketServer | null = null;
+  private readonly boundary = new HandlerBoundary(this.ctx.log, 'websocket handler');
   private http: Server | null = null;
 
   constructor(
@@ -103,37 +107,60 @@ export class WsConnector extends ConnectorServer<WsClient> implements ConnectorS
   }
 
   private upgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== CHANNEL_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    if (this.clients.size >= this.options.maxClients) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const observer = url.searchParams.get('observe') === '1';
-      const client = new WsClient(this.id, `${req.socket.remoteAddress}:${req.socket.remotePort}`, observer, ws, this.options.sendQueueBytes, this.ctx.log);
-      this.admit(client, { observer });
-      this.receive(client, ws);
-    });
+    // Node takes its own error listener off a socket it hands to 'upgrade': without this one, a
+    // peer that resets while being refused would raise an unhandled 'error' and end the process.
+    socket.on('error', (err) => this.ctx.log.debug({ err: err.message }, 'websocket upgrade socket error'));
+    this.boundary.run(
+      () => this.admitUpgrade(wss, req, socket, head),
+      () => refuseUpgrade(socket, '500 Internal Server Error'),
+      { target: showValue(req.url) },
+    );
+  }
+
+  private admitUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = parseRequestTarget(req.url);
+    if (!url) return refuseUpgrade(socket, '400 Bad Request');
+    if (url.pathname !== CHANNEL_PATH) return refuseUpgrade(socket, '404 Not Found');
+    if (this.clients.size >= this.options.maxClients) return refuseUpgrade(socket, '503 Service Unavailable');
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      this.boundary.run(
+        () => {
+          const observer = url.searchParams.get('observe') === '1';
+          const client = new WsClient(this.id, `${req.socket.remoteAddress}:${req.socket.remotePort}`, observer, ws, this.options.sendQueueBytes, this.ctx.log);
+          this.admit(client, { observer });
+          this.receive(client, ws);
+        },
+        () => ws.terminate(),
+      ),
+    );
   }
 
   private receive(client: WsClient, ws: WebSocket): void {
     const origin = { connector: this.id, client: client.id };
     const throttle = new LogThrottle();
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        this.ctx.hub.deliver(origin, parseErrorReply('binary frame refused; expected one JSON meta object per text frame'));
-        return;
-      }
-      const meta = parseMeta(Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]));
-      if (meta instanceof EnvelopeError) {
-        this.ctx.hub.deliver(origin, parseErrorReply(meta.message));
-        return;
-      }
-      takeMeta(meta, origin, this.ctx, this.forward(), throttle);
-    });
+    ws.on('message', (data, isBinary) =>
+      this.boundary.run(
+        () => {
+          if (isBinary) {
+            this.ctx.hub.deliver(origin, parseErrorReply('binary frame refused; expected one JSON meta object per text frame'));
+            return;
+          }
+          const meta = parseMeta(Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]));
+          if (meta instanceof EnvelopeError) {
+            this.ctx.hub.deliver(origin, parseErrorReply(meta.message));
+            return;
+          }
+          takeMeta(meta, origin, this.ctx, this.forward(), throttle);
+        },
+        () => this.ctx.hub.deliver(origin, handlerFailedReply()),
+        { client: client.id },
+      ),
+    );
   }
+}
+
+/** Answers an upgrade that is not taken with a bare status line, then closes. */
+function refuseUpgrade(socket: Duplex, status: string): void {
+  if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  else socket.destroy();
 }

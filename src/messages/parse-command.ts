@@ -8,27 +8,23 @@ import { commandDefs, describeSchemaErrors, validators } from './schema-validato
 
 export type ParsedCommand = { ok: true; command: Command } | { ok: false; reply: ErrorReply };
 
-const COMMAND_TYPES = ['set_voltage', 'set_voltage_and_check'] as const;
-
-/** Online's defaults for set_voltage_and_check when a client leaves them out. */
-export const CHECK_DEFAULTS = { max_error: 5, timeout: 20 } as const;
+type CommandType = Command['command_type'];
 
 function refuse(code: ErrorReply['error_text_code'], description: string): ParsedCommand {
   return { ok: false, reply: errorReply(code, description) };
 }
 
 export function parseCommand(meta: Meta, blocks: ReadonlyMap<number, Pick<BlockConfig, 'id' | 'min_volts' | 'max_volts'>>): ParsedCommand {
+  // Only an unknown `type` is an unknown message (7); a command the schema refuses, its
+  // command_type included, is a command with wrong parameters (9) (PROTOCOL.md §3, §5).
   if (meta.type !== 'command') {
     return refuse('UNKNOWN_MESSAGE_ERROR', `field 'type' is ${showValue(meta.type)}; expected "command"`);
   }
-  const commandType = meta.command_type;
-  if (!COMMAND_TYPES.includes(commandType as (typeof COMMAND_TYPES)[number])) {
-    return refuse(
-      'UNKNOWN_MESSAGE_ERROR',
-      `field 'command_type' is ${showValue(commandType)}; expected one of ${COMMAND_TYPES.map((t) => `"${t}"`).join(', ')}`,
-    );
+  if (!validators.command(meta)) {
+    return refuse('INCORRECT_MESSAGE_PARAMS', describeSchemaErrors(validators.command.errors!, meta, commandDefs));
   }
-  const validate = validators[commandType as (typeof COMMAND_TYPES)[number]];
+  const commandType = meta.command_type as CommandType;
+  const validate = validators[commandType];
   if (!validate(meta)) {
     return refuse('INCORRECT_MESSAGE_PARAMS', describeSchemaErrors(validate.errors!, meta, commandDefs));
   }
@@ -57,8 +53,9 @@ export function parseCommand(meta: Meta, blocks: ReadonlyMap<number, Pick<BlockC
       block,
       blockAsSent,
       voltage,
-      max_error: (meta.max_error as number | undefined) ?? CHECK_DEFAULTS.max_error,
-      timeout: (meta.timeout as number | undefined) ?? CHECK_DEFAULTS.timeout,
+      // Both required by the schema: a check never runs with a tolerance or a deadline nobody sent.
+      max_error: meta.max_error as number,
+      timeout: meta.timeout as number,
     },
   };
 }

@@ -15,6 +15,8 @@ strict.addSchema(commandSchema).addSchema(answerSchema);
 const commandId = commandSchema.$id;
 
 export const validators = {
+  /** Any command: its command_type is one the server knows. */
+  command: strict.getSchema(commandId) as ValidateFunction,
   set_voltage: strict.getSchema(`${commandId}#/$defs/set_voltage`) as ValidateFunction,
   set_voltage_and_check: strict.getSchema(`${commandId}#/$defs/set_voltage_and_check`) as ValidateFunction,
   serverMessage: strict.getSchema(answerSchema.$id) as ValidateFunction,

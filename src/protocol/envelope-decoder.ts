@@ -4,6 +4,7 @@
 // bytes or reports that it needs more, and limits are enforced the moment a length is read.
 
 import { inflateSync } from 'node:zlib';
+import { parseBoundedJson } from './bounded-json.js';
 import { ChunkList } from './chunk-list.js';
 import { EnvelopeError, type Envelope, type Meta } from './envelope.js';
 import {
@@ -195,16 +196,15 @@ export class EnvelopeDecoder {
   }
 }
 
-/** Meta text as JSON; it must be an object (an empty meta is an empty object). */
+/** Meta text as JSON; it must be an object (an empty meta is an empty object), nested at most MAX_JSON_DEPTH deep. */
 export function parseMeta(bytes: Buffer): Meta | EnvelopeError {
   const text = bytes.toString('utf8');
   if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return new EnvelopeError('bad-meta', `meta is not valid JSON (${(err as Error).message}); expected a JSON object`);
+  const parsed = parseBoundedJson(text, { what: 'meta' });
+  if (!parsed.ok) {
+    return parsed.kind === 'too-deep' ? new EnvelopeError('too-deep', parsed.message) : new EnvelopeError('bad-meta', `${parsed.message}; expected a JSON object`);
   }
+  const value = parsed.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const found = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
     return new EnvelopeError('bad-meta', `meta is ${found}; expected a JSON object`);

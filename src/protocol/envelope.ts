@@ -11,6 +11,7 @@ export interface Envelope {
 export type EnvelopeErrorKind =
   | 'too-large'
   | 'bad-meta'
+  | 'too-deep'
   | 'unsupported-meta-type'
   | 'bad-data'
   | 'non-finite';

@@ -63,4 +63,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ config: join(dir, 'missing.yaml') })).toThrow(/config file .*missing\.yaml cannot be read/);
     expect(() => loadConfig({ config: file('broken.json', '{') })).toThrow(/is not valid JSON/);
   });
+
+  it('refuses a file nested too deep, as JSON or YAML, with a ConfigError that names the limit', () => {
+    const deep = (n: number) => `{"blocks": ${'['.repeat(n)}${']'.repeat(n)}}`;
+    expect(() => loadConfig({ config: file('deep.json', deep(10_000)) })).toThrow(/deep\.json nests 10001 levels deep; at most 64 are accepted/);
+    // Flow style overflows the YAML parser's own recursion; block style parses, then is measured.
+    expect(() => loadConfig({ config: file('deep-flow.yaml', deep(10_000)) })).toThrow(/deep-flow\.yaml nests too deep for the YAML parser; at most 64 levels are accepted/);
+    const blockStyle = Array.from({ length: 100 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
+    expect(() => loadConfig({ config: file('deep-block.yaml', blockStyle) })).toThrow(/deep-block\.yaml nests more than 64 levels deep; at most 64 are accepted/);
+  });
+
+  it('refuses a file over 1 MiB, or a device, before reading it', () => {
+    expect(() => loadConfig({ config: '/dev/zero' })).toThrow('config file /dev/zero is not a regular file; expected a JSON or YAML file');
+    expect(() => loadConfig({ config: file('huge.yaml', `# ${'x'.repeat(1024 * 1024)}\n`) })).toThrow(/huge\.yaml is 1048579 bytes long; at most 1048576 are accepted/);
+  });
 });

@@ -35,15 +35,17 @@ describe('parseCommand', () => {
     });
   });
 
-  it("fills Online's defaults for set_voltage_and_check", () => {
-    const parsed = parseCommand({ ...base, command_type: 'set_voltage_and_check', block: '1' }, blocks);
-    expect(parsed.ok && parsed.command).toMatchObject({ max_error: 5, timeout: 20 });
+  it('takes max_error and timeout of set_voltage_and_check as sent', () => {
+    const parsed = parseCommand({ ...base, command_type: 'set_voltage_and_check', block: '1', max_error: 0.1, timeout: 30 }, blocks);
+    expect(parsed.ok && parsed.command).toMatchObject({ max_error: 0.1, timeout: 30 });
   });
 
   it.each([
     [{ ...base, type: 'query' }, 7, /field 'type' is "query"; expected "command"/],
     [{ voltage: 5 }, 7, /field 'type' is missing/],
-    [{ ...base, command_type: 'reboot' }, 7, /field 'command_type' is "reboot"; expected one of "set_voltage"/],
+    [{ ...base, command_type: 'reboot' }, 9, /field 'command_type' is "reboot"; expected one of "set_voltage", "set_voltage_and_check"/],
+    [{ type: 'command', block: 1, voltage: 5 }, 9, /field 'command_type' is missing; expected one of "set_voltage"/],
+    [{ ...base, command_type: ['set_voltage'] }, 9, /field 'command_type' is \["set_voltage"\]; expected one of/],
     [{ ...base, voltage: 'abc' }, 9, /field 'voltage' is "abc"; expected a finite number of volts/],
     [{ ...base, voltage: '1000' }, 9, /field 'voltage' is "1000"/],
     [{ ...base, voltage: 1e9 }, 9, /field 'voltage' is 1000000000 V; expected 0 to 25000 V for block 1/],
@@ -57,8 +59,11 @@ describe('parseCommand', () => {
     [{ ...base, block: 1.5 }, 9, /field 'block' is 1.5/],
     [{ type: 'command', command_type: 'set_voltage', block: 1 }, 9, /field 'voltage' is missing; expected a finite number/],
     [{ type: 'command', command_type: 'set_voltage', voltage: 1 }, 9, /field 'block' is missing; expected a block number/],
-    [{ ...base, command_type: 'set_voltage_and_check', max_error: 0 }, 9, /field 'max_error' is 0; expected a tolerance in volts above 0/],
-    [{ ...base, command_type: 'set_voltage_and_check', timeout: 'soon' }, 9, /field 'timeout' is "soon"; expected seconds/],
+    [{ ...base, command_type: 'set_voltage_and_check', max_error: 0, timeout: 20 }, 9, /field 'max_error' is 0; expected a tolerance in volts above 0/],
+    [{ ...base, command_type: 'set_voltage_and_check', max_error: 5, timeout: 'soon' }, 9, /field 'timeout' is "soon"; expected seconds/],
+    [{ ...base, command_type: 'set_voltage_and_check', timeout: 20 }, 9, /^field 'max_error' is missing; expected a tolerance in volts above 0 and at most 1000$/],
+    [{ ...base, command_type: 'set_voltage_and_check', max_error: 5 }, 9, /^field 'timeout' is missing; expected seconds above 0 and at most 3600$/],
+    [{ ...base, command_type: 'set_voltage_and_check' }, 9, /field '(max_error|timeout)' is missing/],
   ])('refuses %j with code %i', (meta, code, description) => {
     const reply = refusal(meta);
     expect(reply.error_code).toBe(code);

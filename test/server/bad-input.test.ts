@@ -48,7 +48,7 @@ describe('bad input on a live server', () => {
     ['voltage -5', command({ voltage: -5 }), 9, /field 'voltage' is -5 V; expected 0 to 25000 V/],
     ['voltage 1e999 (Infinity once parsed)', envelopeWithMetaText('{"type":"command","command_type":"set_voltage","block":1,"voltage":1e999}'), 9, /field 'voltage' is Infinity/],
     ['an unknown type', encodeEnvelope({ type: 'query', block: 1 }), 7, /field 'type' is "query"; expected "command"/],
-    ['an unknown command_type', command({ command_type: 'reboot' }), 7, /field 'command_type' is "reboot"/],
+    ['an unknown command_type', command({ command_type: 'reboot' }), 9, /field 'command_type' is "reboot"; expected one of "set_voltage", "set_voltage_and_check"/],
     ['a missing voltage', encodeEnvelope({ type: 'command', command_type: 'set_voltage', block: 1 }), 9, /field 'voltage' is missing/],
     ['a missing block', encodeEnvelope({ type: 'command', command_type: 'set_voltage', voltage: 5 }), 9, /field 'block' is missing/],
     ['a block that does not exist', command({ block: '7' }), 9, /field 'block' is "7": block 7 is not configured; expected one of the configured blocks \(1, 2\)/],

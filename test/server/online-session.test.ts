@@ -40,7 +40,7 @@ describe('a server driven as Online drives it', () => {
     await t.runUntil(answer);
     const refusal = online.answer();
     online.send({ type: 'command', command_type: 'nonsense' });
-    expect(await t.runUntil(refusal)).toMatchObject({ error_code: 7 });
+    expect(await t.runUntil(refusal)).toMatchObject({ error_code: 9 });
     await t.clock.advance(10_000);
     expect(passive.received.filter(isReading).length).toBeGreaterThanOrEqual(2);
     expect(passive.received.filter((m) => !isReading(m))).toEqual([]);

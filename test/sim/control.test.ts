@@ -60,7 +60,7 @@ describe('simulators’ back door', () => {
         'voltmeter-2': { reading_faults: { spikeVolts: 3, spikeReadings: 1 } },
       },
     });
-    expect(answers[5]).toMatchObject({ ok: false, error: expect.stringMatching(/^not JSON/) });
+    expect(answers[5]).toMatchObject({ ok: false, error: expect.stringMatching(/^the command line is not valid JSON/) });
     expect(answers[6]).toEqual({ ok: false, error: 'calibrator is not a voltmeter; expected one of voltmeter-1, voltmeter-2, voltmeter-gun' });
     expect(await lan.rack.output(1).handleMessage('ERR?')).toBe('-222,"Data out of range"');
     await lan.close();
