@@ -8,6 +8,7 @@ import { LogThrottle } from '../log/log-throttle.js';
 import { EnvelopeDecoder } from '../protocol/envelope-decoder.js';
 import type { Clock } from '../clock/clock.js';
 import type { OutgoingMessage } from './outgoing-message.js';
+import { ConnectionGate } from './connection-gate.js';
 import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
 import { parseErrorReply, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
 
@@ -19,6 +20,8 @@ export interface TcpConnectorOptions {
   maxMessageBytes: number;
   sendQueueBytes: number;
   maxClients: number;
+  /** Connections at once from one remote address. */
+  maxClientsPerAddress: number;
   /** Resolves when no command is in flight, so clients get their last answers before they are closed. */
   whenQuiet: () => Promise<void>;
 }
@@ -111,14 +114,21 @@ export class TcpConnector extends ConnectorServer<TcpClient> implements Connecto
   }
 
   protected createListener(): Server {
-    // allowHalfOpen false: when a peer ends its side, Node ends ours, so no socket lingers in CLOSE-WAIT.
-    const server = createServer({ allowHalfOpen: false, noDelay: true }, (socket) => {
-      this.admit(new TcpClient(this.id, socket, this.options, this.tcpCtx, () => this.forward()));
-    });
-    server.maxConnections = this.options.maxClients;
-    server.on('drop', (data) =>
-      this.ctx.log.warn({ remote: `${data?.remoteAddress}:${data?.remotePort}`, limit: this.options.maxClients }, `connection refused: already ${this.options.maxClients} clients`),
+    // Over a cap, a connection is closed as soon as it is accepted. No timeout of any kind is set:
+    // Online is silent for hours at a time (it only receives readings) and must never be cut off.
+    const gate = new ConnectionGate(
+      {
+        label: 'TCP',
+        keys: { maxConnections: 'limits.tcp.max_connections', maxPerAddress: 'limits.tcp.max_per_address' },
+        maxConnections: this.options.maxClients,
+        maxPerAddress: this.options.maxClientsPerAddress,
+        refuse: (socket) => socket.destroy(),
+      },
+      this.ctx.log,
     );
-    return server;
+    // allowHalfOpen false: when a peer ends its side, Node ends ours, so no socket lingers in CLOSE-WAIT.
+    return createServer({ allowHalfOpen: false, noDelay: true }, (socket) => {
+      if (gate.admit(socket)) this.admit(new TcpClient(this.id, socket, this.options, this.tcpCtx, () => this.forward()));
+    });
   }
 }
