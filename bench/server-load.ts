@@ -100,9 +100,12 @@ async function main(): Promise<void> {
   const jsonAt = process.argv.indexOf('--json');
   const jsonOut = jsonAt > 0 ? process.argv[jsonAt + 1] : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'hv-bench-'));
+  // 1000 clients from one address: far more than Online's connector takes by default.
+  const config = join(dataDir, 'bench.yaml');
+  writeFileSync(config, 'sim: true\nlimits:\n  tcp: { max_connections: 1100, max_per_address: 1100 }\n');
   const server = spawn(
     process.execPath,
-    [join(root, 'bin/hv-server.js'), '--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20'],
+    [join(root, 'bin/hv-server.js'), '--config', config, '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20'],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

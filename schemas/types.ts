@@ -149,7 +149,20 @@ export interface ServerConfig {
   data_dir: string;
   tcp: { host: string; port: number; backlog: number };
   http: { host: string; port: number };
-  limits: { max_message_bytes: number; client_send_queue_bytes: number; max_clients: number };
+  limits: {
+    max_message_bytes: number;
+    client_send_queue_bytes: number;
+    tcp: { max_connections: number; max_per_address: number };
+    http: {
+      max_connections: number;
+      max_per_address: number;
+      headers_timeout_s: number;
+      request_timeout_s: number;
+      keep_alive_timeout_s: number;
+      idle_timeout_s: number;
+    };
+    websocket: { max_clients: number; max_per_address: number };
+  };
   log: { console_level: LogLevel; file_level: LogLevel; file: string; pretty: boolean };
   readings_log: { sync_command: string | null; sync_interval_s: number; sync_timeout_s: number };
   supervisor: { max_restarts_per_minute: number; backoff_initial_s: number; backoff_max_s: number };

@@ -15,6 +15,7 @@ import { AlarmTable, currentAlarms, type Alarm } from './alarms/alarm-table.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigError } from './config/load-config.js';
 import { ClientHub } from './connectors/client-hub.js';
+import { httpLimits, startBudget } from './connectors/connection-budget.js';
 import type { EarlyTcp } from './connectors/early-tcp.js';
 import { atMost, connectorActors, type ConnectorServices } from './connectors/connector-server.js';
 import { TcpConnector } from './connectors/tcp-connector.js';
@@ -186,11 +187,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const intake = { hub, blocks, log: connectorLog };
   const limits = config.limits;
+  const budget = startBudget(config, connectorLog);
   const servers = new Map<string, ConnectorServices>([
     [
       TCP_CONNECTOR,
       new TcpConnector(
-        { id: TCP_CONNECTOR, ...config.tcp, maxMessageBytes: limits.max_message_bytes, sendQueueBytes: limits.client_send_queue_bytes, maxClients: limits.max_clients, whenQuiet, early: options.earlyTcp },
+        {
+          id: TCP_CONNECTOR,
+          ...config.tcp,
+          maxMessageBytes: limits.max_message_bytes,
+          sendQueueBytes: limits.client_send_queue_bytes,
+          maxClients: budget.tcp.maxConnections,
+          maxClientsPerAddress: budget.tcp.maxPerAddress,
+          whenQuiet,
+          early: options.earlyTcp,
+        },
         { ...intake, clock },
       ),
     ],
@@ -202,7 +213,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           ...config.http,
           maxMessageBytes: limits.max_message_bytes,
           sendQueueBytes: limits.client_send_queue_bytes,
-          maxClients: limits.max_clients,
+          maxClients: budget.websocket.maxClients,
+          maxClientsPerAddress: budget.websocket.maxClientsPerAddress,
+          httpLimits: httpLimits(config, budget),
           whenQuiet,
           http: (req, res) => void httpHandler(req, res),
         },

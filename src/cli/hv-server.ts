@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   // after it lost the server. The rest of the server is loaded once the port is bound.
   let early: EarlyTcp;
   try {
-    early = await EarlyTcp.open({ ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.max_clients });
+    early = await EarlyTcp.open({ ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     process.stderr.write(`hv-server: cannot listen for Online on ${config.tcp.host}:${config.tcp.port} (${e.code ?? e.message})${e.code === 'EADDRINUSE' ? '; is another server running?' : ''}\n`);

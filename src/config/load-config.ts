@@ -136,6 +136,10 @@ function checkConsistency(config: ServerConfig): void {
   if (config.supervisor.backoff_initial_s > config.supervisor.backoff_max_s) {
     fail(`key 'supervisor.backoff_initial_s' is ${config.supervisor.backoff_initial_s}; expected at most backoff_max_s (${config.supervisor.backoff_max_s})`);
   }
+  const web = config.limits.http;
+  if (web.headers_timeout_s > web.request_timeout_s) {
+    fail(`key 'limits.http.headers_timeout_s' is ${web.headers_timeout_s}; expected at most request_timeout_s (${web.request_timeout_s}), as the headers are part of the request`);
+  }
   if (!config.sim && config.time_scale !== 1) {
     fail(`key 'time_scale' is ${config.time_scale} while sim is false; expected 1 (real instruments run in real time)`);
   }

@@ -9,6 +9,7 @@ import { EnvelopeDecoder, type DecoderEvent } from '../protocol/envelope-decoder
 import type { Clock } from '../clock/clock.js';
 import type { EarlyTcp } from './early-tcp.js';
 import type { OutgoingMessage } from './outgoing-message.js';
+import { ConnectionGate } from './connection-gate.js';
 import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
 import { HandlerBoundary } from './handler-boundary.js';
 import { handlerFailedReply, parseErrorReply, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
@@ -21,6 +22,8 @@ export interface TcpConnectorOptions {
   maxMessageBytes: number;
   sendQueueBytes: number;
   maxClients: number;
+  /** Connections at once from one remote address. */
+  maxClientsPerAddress: number;
   /** Resolves when no command is in flight, so clients get their last answers before they are closed. */
   whenQuiet: () => Promise<void>;
   /** The port already bound at process start, with the clients that connected while the server was starting. */
@@ -149,18 +152,27 @@ export class TcpConnector extends ConnectorServer<TcpClient> implements Connecto
   }
 
   protected createListener(): Server {
-    const accept = (socket: Socket, decoder?: EnvelopeDecoder) =>
-      this.admit(new TcpClient(this.id, socket, this.options, this.tcpCtx, () => this.forward(), this.boundary, decoder));
+    // Over a cap, a connection is closed as soon as it is accepted. No timeout of any kind is set:
+    // Online is silent for hours at a time (it only receives readings) and must never be cut off.
+    const gate = new ConnectionGate(
+      {
+        label: 'TCP',
+        keys: { maxConnections: 'limits.tcp.max_connections', maxPerAddress: 'limits.tcp.max_per_address' },
+        maxConnections: this.options.maxClients,
+        maxPerAddress: this.options.maxClientsPerAddress,
+        refuse: (socket) => socket.destroy(),
+      },
+      this.ctx.log,
+    );
+    const accept = (socket: Socket, decoder?: EnvelopeDecoder) => {
+      if (gate.admit(socket)) this.admit(new TcpClient(this.id, socket, this.options, this.tcpCtx, () => this.forward(), this.boundary, decoder));
+    };
     // The port bound at start is used once; after a connector restart a new one is made.
     const early = this.early;
     this.early = null;
     // allowHalfOpen false: when a peer ends its side, Node ends ours, so no socket lingers in CLOSE-WAIT.
     const server = early ? early.handOver((waiting) => accept(waiting.socket, waiting.decoder)) : createServer({ allowHalfOpen: false, noDelay: true });
     server.on('connection', (socket: Socket) => accept(socket));
-    server.maxConnections = this.options.maxClients;
-    server.on('drop', (data) =>
-      this.ctx.log.warn({ remote: `${data?.remoteAddress}:${data?.remotePort}`, limit: this.options.maxClients }, `connection refused: already ${this.options.maxClients} clients`),
-    );
     return server;
   }
 }

@@ -1,7 +1,7 @@
 // The WebSocket connector: `/channel` on the HTTP port, one JSON meta per text frame, the same
 // messages as on TCP. `/channel?observe=1` also receives every command and answer (the web page).
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { nanoid } from 'nanoid';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -15,6 +15,7 @@ import { parseRequestTarget } from '../web/request-target.js';
 import type { OutgoingMessage } from './outgoing-message.js';
 import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
 import { HandlerBoundary } from './handler-boundary.js';
+import { createGuardedHttp, type HttpLimits } from './http-guard.js';
 import { handlerFailedReply, parseErrorReply, takeMeta, type IntakeContext } from './message-intake.js';
 
 export const CHANNEL_PATH = '/channel';
@@ -27,7 +28,12 @@ export interface WsConnectorOptions {
   port: number;
   maxMessageBytes: number;
   sendQueueBytes: number;
+  /** Websocket clients at once. */
   maxClients: number;
+  /** Websocket clients at once from one remote address. */
+  maxClientsPerAddress: number;
+  /** Caps and timeouts of the HTTP port's connections, websockets among them. */
+  httpLimits: HttpLimits;
   whenQuiet: () => Promise<void>;
   /** Everything on the HTTP port that is not the websocket. */
   http: HttpHandler;
@@ -91,9 +97,13 @@ export class WsConnector extends ConnectorServer<WsClient> implements ConnectorS
   }
 
   protected createListener(): Server {
-    const http = createServer(this.options.http);
+    const { maxClients, maxClientsPerAddress } = this.options;
+    const guarded = createGuardedHttp(this.options.http, this.options.httpLimits, { maxClients, maxClientsPerAddress }, this.ctx.log);
+    const http = guarded.server;
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes });
-    http.on('upgrade', (req, socket, head) => this.upgrade(wss, req, socket, head));
+    http.on('upgrade', (req, socket, head) => {
+      if (guarded.admitUpgrade(socket)) this.upgrade(wss, req, socket, head);
+    });
     this.http = http;
     this.wss = wss;
     return http;

@@ -19,6 +19,9 @@ describe('loadConfig', () => {
     expect(c.tcp).toEqual({ host: '127.0.0.1', port: 5555, backlog: 1024 });
     expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(c.limits.max_message_bytes).toBe(1024 * 1024);
+    expect(c.limits.tcp).toEqual({ max_connections: 32, max_per_address: 16 });
+    expect(c.limits.http).toEqual({ max_connections: 256, max_per_address: 32, headers_timeout_s: 10, request_timeout_s: 30, keep_alive_timeout_s: 5, idle_timeout_s: 30 });
+    expect(c.limits.websocket).toEqual({ max_clients: 64, max_per_address: 16 });
     expect(c.blocks.map((b) => [b.id, b.name, b.min_volts, b.max_volts])).toEqual([
       [1, 'main', 0, 25000],
       [2, 'shift', 0, 1000],
@@ -53,6 +56,9 @@ describe('loadConfig', () => {
     ['log:\n  console_level: loud\n', /key 'log\.console_level' is "loud"; expected a pino level/],
     ['- 1\n- 2\n', /holds a list; expected a mapping of keys/],
     ['sim: false\ntime_scale: 3\n', /key 'time_scale' is 3 while sim is false; expected 1/],
+    ['limits:\n  http: { headers_timeout_s: 40 }\n', /key 'limits\.http\.headers_timeout_s' is 40; expected at most request_timeout_s \(30\)/],
+    ['limits:\n  tcp: { max_connections: 0 }\n', /key 'limits\.tcp\.max_connections' is 0; expected TCP connections accepted at once, from 1 to 10000/],
+    ['limits:\n  max_clients: 4096\n', /key 'limits\.max_clients' is not a known key; expected one of max_message_bytes, client_send_queue_bytes, tcp, http, websocket/],
   ])('refuses %j naming the key', (text, message) => {
     const path = file('bad.yaml', text);
     expect(() => loadConfig({ config: path })).toThrow(ConfigError);
