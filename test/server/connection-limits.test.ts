@@ -200,7 +200,7 @@ describe('HTTP timeouts', () => {
     const reply = new Promise<string>((resolve) => page.ws.once('message', (d) => resolve(String(d))));
     page.ws.send('{"type":"command","command_type":"no_such_command"}');
     await t!.runUntil(reply, 5000, 10);
-    expect(await reply).toMatch(/UNKNOWN_MESSAGE_ERROR/);
+    expect(await reply).toMatch(/INCORRECT_MESSAGE_PARAMS/);
     online.socket.destroy();
     page.ws.terminate();
   });
