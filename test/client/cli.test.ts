@@ -76,8 +76,13 @@ describe('hv-server and hv-client', () => {
     const file = join(dataDir, 'scenario.txt');
     writeFileSync(file, '# warm-up\nSET_VOLTAGE 2 100\nSET_VOLTAGE_AND_CHECK 1 14000 1\nACQUIRE 30\nSET_VOLTAGE_AND_CHECK 2 200 0.5 20\n');
     // Another client keeps block 1 busy for a while, so the scenario meets code 8 first.
+    const mark = output.length;
     const busy = run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '1000', '--check', '--max-error', '0.000001', '--timeout', '10']);
-    await new Promise((r) => setTimeout(r, 100));
+    // Until the server has taken that command, the scenario would find block 1 free.
+    for (const until = Date.now() + 10_000; !/command set_voltage_and_check block 1 1000 V/.test(output.slice(mark)); ) {
+      if (Date.now() > until) throw new Error(`the busy command never reached the server:\n${output.slice(mark)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const r = await run('hv-client.js', ['--port', String(tcpPort), 'scenario', file, '--busy-retry', '0.2']);
     await busy;
     expect(r.stdout).toMatch(/line 2: SET_VOLTAGE 2 100\n.*set_voltage block 2: ok/);
