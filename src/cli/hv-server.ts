@@ -21,6 +21,11 @@ const program = new Command('hv-server')
   .option('--data-dir <dir>', 'directory for readings and logs (default data)')
   .option('--time-scale <k>', 'run the clock K times faster (simulation only)', numberArgument('--time-scale'))
   .option('--log-level <level>', 'console log level: fatal, error, warn, info, debug, trace, silent')
+  .option(
+    '--allow-control <addresses>',
+    'addresses or CIDR blocks that may change outputs, comma-separated, repeatable; replaces access.control (default 127.0.0.1,::1)',
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((a) => a.trim()).filter((a) => a !== '')],
+  )
   .showHelpAfterError();
 
 async function main(): Promise<void> {

@@ -1,12 +1,15 @@
 /// <reference lib="dom" />
 // The operator view and its alarms, the state-chart visualizer and the training controls in a real
 // headless Chromium (Debian's, driven by playwright-core), against a whole server on the simulated
-// rack at ×20. Each test saves a screenshot under test-output/browser/.
+// rack at ×20; every page under its Content-Security-Policy (a violation fails the test); a page
+// from another origin trying to move the high voltage. Each test saves a screenshot under
+// test-output/browser/.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../src/clock/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -29,16 +32,29 @@ async function start(): Promise<RunningServer> {
   return s;
 }
 
-async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+/** Every Content-Security-Policy violation on any page of ours; checked after each test. */
+const cspViolations: string[] = [];
+
+async function open(path: string, at = base): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
+    if (/Content Security Policy|CSP violation/.test(m.text())) cspViolations.push(`${path}: ${m.text()}`);
   });
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${base}${path}`);
+  // Chromium reports a blocked script, style, connection or eval as this event, besides the console line.
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`)),
+  );
+  await page.goto(`${at}${path}`);
   return { page, errors };
 }
+
+afterEach(() => {
+  expect(cspViolations).toEqual([]);
+  cspViolations.length = 0;
+});
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
@@ -47,7 +63,8 @@ beforeAll(async () => {
   server = await start();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    // 127.0.0.1.evil.example: a look-alike host name resolving to this machine, for the cross-origin test.
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--host-resolver-rules=MAP 127.0.0.1.evil.example 127.0.0.1'],
   });
 }, 60_000);
 
@@ -119,7 +136,7 @@ describe('operator view', () => {
 });
 
 describe('alarms', () => {
-  const post = (command: unknown) => fetch(`${base}/api/training`, { method: 'POST', body: JSON.stringify(command) }).then((r) => r.json());
+  const post = (command: unknown) => fetch(`${base}/api/training`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) }).then((r) => r.json());
   type Seen = { seen: string[] };
 
   it('a supply trip raises NO_OUTPUT on the panel and block 1’s card, and on the state chart; recovered, it clears', async () => {
@@ -250,7 +267,7 @@ describe('state-chart visualizer', () => {
   it('shows a voltmeter fault turning its actor to error, and the supervisor’s restart bringing it back', async () => {
     const { page } = await open('/debug');
     await page.waitForSelector('[data-actor="voltmeter-divider-1"][data-supervision="running"]', { timeout: 15_000 });
-    const post = (command: unknown) => fetch(`${base}/api/training`, { method: 'POST', body: JSON.stringify(command) }).then((r) => r.json());
+    const post = (command: unknown) => fetch(`${base}/api/training`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) }).then((r) => r.json());
     expect(await post({ cmd: 'fault', device: 'voltmeter-1', fault: 'offline', on: true })).toMatchObject({ ok: true });
     await page.waitForSelector('[data-actor="voltmeter-divider-1"][data-supervision="restarting"]', { timeout: 20_000 });
     await shot(page, 'debug-voltmeter-restarting');
@@ -269,6 +286,67 @@ describe('training controls', () => {
     await page.waitForFunction(() => /done: \{"cmd":"noise_burst"/.test(document.getElementById('log')?.textContent ?? ''));
     await shot(page, 'training');
     expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('Content-Security-Policy', () => {
+  it('holds: a script injected into the operator page is blocked, and the test sees the violation', async () => {
+    const { page } = await open('/');
+    await page.addScriptTag({ content: 'window.injected = true;' }).catch(() => {});
+    expect(await page.evaluate(() => (window as unknown as { injected?: boolean }).injected ?? false)).toBe(false);
+    await expect.poll(() => cspViolations.some((v) => /script-src/.test(v))).toBe(true);
+    cspViolations.length = 0;
+    await page.close();
+  });
+});
+
+describe('a page from another origin', () => {
+  let attacker: Server;
+  let attackerPort = 0;
+  /** A stray page: it opens the channel, sends 5000 V to block 1, and posts a supply trip as a form and as a no-cors fetch. */
+  const attackPage = (hv: number) => `<!doctype html><title>stray page</title>
+<iframe name="sink"></iframe>
+<form id="f" method="POST" action="http://127.0.0.1:${hv}/api/training" enctype="text/plain" target="sink"><input name='{"cmd":"trip","block":1,"x":"' value='"}'></form>
+<script>
+  window.results = {};
+  const ws = new WebSocket('ws://127.0.0.1:${hv}/channel');
+  ws.onopen = () => { results.ws = 'open'; ws.send(JSON.stringify({ type: 'command', command_type: 'set_voltage', block: '1', voltage: 5000 })); };
+  ws.onclose = (e) => { results.ws = results.ws === 'open' ? 'opened, then closed' : 'refused'; };
+  fetch('http://127.0.0.1:${hv}/api/training', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"cmd":"trip","block":1}' })
+    .then(() => (results.fetch = 'sent'), () => (results.fetch = 'failed'));
+  document.querySelector('iframe').onload = () => (results.form = 'answered');
+  document.getElementById('f').submit();
+</script>`;
+
+  beforeAll(async () => {
+    attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(attackPage(httpPort)));
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    attackerPort = (attacker.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => attacker.close(() => resolve())));
+
+  it.each([
+    ['a second local origin', () => `http://127.0.0.1:${attackerPort}`],
+    ['a look-alike host name', () => `http://127.0.0.1.evil.example:${attackerPort}`],
+  ])('(%s) can neither open the channel nor set a voltage nor trip the supply', async (_name, origin) => {
+    const refusedBefore = server.audit.list().filter((e) => e.outcome === 'refused').reduce((n, e) => n + e.count, 0);
+    const page = await browser.newPage();
+    await page.goto(`${origin()}/`);
+    await page.waitForFunction(() => {
+      const r = (window as unknown as { results: Record<string, string> }).results;
+      return r.ws !== undefined && r.fetch !== undefined && r.form !== undefined;
+    }, undefined, { timeout: 15_000 });
+    const results = await page.evaluate(() => (window as unknown as { results: Record<string, string> }).results);
+    expect(results.ws).toBe('refused');
+    // Three refusals recorded (the websocket, the fetch and the form), with the page's origin: the server has seen and refused them all.
+    await expect.poll(() => server.audit.list().filter((e) => e.outcome === 'refused').reduce((n, e) => n + e.count, 0) - refusedBefore).toBe(3);
+    const byPage = server.audit.list().filter((e) => e.label === `page ${origin()}`);
+    expect(byPage.map((e) => e.action).sort()).toEqual(['HTTP request', 'websocket connection']);
+    const status = (await (await fetch(`${base}/api/status`)).json()) as { actors: { id: string; setpoint?: number }[] };
+    expect(status.actors.find((a) => a.id === 'block-1')?.setpoint).not.toBe(5000);
+    expect(server.control!.supplies()['1']).toMatchObject({ tripped: false });
+    expect(server.audit.list().some((e) => e.action.includes('5000 V'))).toBe(false);
     await page.close();
   });
 });
