@@ -290,6 +290,90 @@ describe('training controls', () => {
   });
 });
 
+describe('who set what', () => {
+  it('the operator page lists each command with who sent it and how it ended, live', async () => {
+    const { page, errors } = await open('/');
+    await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may set voltages, by address 127.0.0.1');
+    expect(await page.locator('#token-form').isVisible()).toBe(false);
+    const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
+    const online = await HvConnection.open('127.0.0.1', tcpPort);
+    const answer = online.answer(30_000);
+    online.send(checkCommand(2, 300, 0.5, 20));
+    expect(await answer).toMatchObject({ status: 'ok' });
+    await online.close();
+    const row = page.locator('#audit-table tbody tr', { hasText: 'set_voltage_and_check block 2 to 300 V (±0.5 V, 20 s)' }).first();
+    await page.waitForFunction(() => document.querySelector('#audit-table tbody tr')?.getAttribute('data-outcome') === 'ok', undefined, { timeout: 15_000 });
+    expect(await row.locator('td').allTextContents()).toEqual([
+      expect.stringMatching(/\d{1,2}:\d{2}:\d{2}/),
+      '127.0.0.1',
+      'TCP',
+      'set_voltage_and_check block 2 to 300 V (±0.5 V, 20 s)',
+      expect.stringMatching(/^ok: read (29\d|30\d)\.\d{3} V, error -?\d\.\d{3} V$/),
+    ]);
+    // A command from the page itself is listed as the web's.
+    await page.fill('[data-block="2"] input[name=voltage]', '200');
+    await page.selectOption('[data-block="2"] select[name=kind]', 'set_voltage');
+    await page.click('[data-block="2"] button[type=submit]');
+    await page.locator('#audit-table tbody tr[data-outcome="ok"]', { hasText: 'set_voltage block 2 to 200 V' }).locator('td.via', { hasText: 'web' }).waitFor({ timeout: 15_000 });
+    await shot(page, 'operator-audit');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('a page without control by its address', () => {
+  const TOKEN = 'the-operators-token-0123456789abcdef';
+  let monitorOnly: RunningServer;
+  let at = '';
+  const dir = mkdtempSync(join(tmpdir(), 'hv-browser-token-'));
+
+  beforeAll(async () => {
+    const config = loadConfig({ sim: true, tcpPort: 0, httpPort: 0, dataDir: dir, timeScale: 20, allowControl: [] });
+    config.access.token = TOKEN;
+    monitorOnly = await startServer({ config, clock: new ScaledClock(20), log: silentLogger() });
+    at = `http://127.0.0.1:${monitorOnly.http.port}`;
+  }, 30_000);
+  afterAll(async () => {
+    await monitorOnly?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('only watches until the operator enters the token; then it sets voltages, and gives the token up again', async () => {
+    const { page, errors } = await open('/', at);
+    const state = page.locator('#access-state');
+    await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may only watch (127.0.0.1)');
+    await page.waitForSelector('[data-block="2"] form');
+    // A command now is refused by the server, and says why.
+    await page.fill('[data-block="2"] input[name=voltage]', '100');
+    await page.selectOption('[data-block="2"] select[name=kind]', 'set_voltage');
+    await page.click('[data-block="2"] button[type=submit]');
+    await page.waitForFunction(() => /error 9 INCORRECT_MESSAGE_PARAMS: client 127\.0\.0\.1 may not change outputs/.test(document.getElementById('log')?.textContent ?? ''));
+    // A wrong token: refused, still watching.
+    await page.fill('#token-form input[name=token]', 'not-the-token-but-long-enough');
+    await page.click('#token-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#token-form .form-error')?.textContent === 'this token is not one of this server’s control tokens');
+    expect(await state.textContent()).toBe('this page may only watch (127.0.0.1)');
+    // The right one: the channel reconnects with it, and the same command goes through.
+    await page.fill('#token-form input[name=token]', TOKEN);
+    await page.click('#token-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may set voltages, by token');
+    await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'connected');
+    await page.click('[data-block="2"] button[type=submit]');
+    await page.waitForFunction(() => /set_voltage block 2: ok/.test(document.getElementById('log')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    // Newest first: the command that went through, the wrong token, the command refused before.
+    await page.waitForSelector('#audit-table tbody tr:first-child[data-outcome="ok"]');
+    expect(await page.locator('#audit-table tbody tr td.what').allTextContents()).toEqual(['set_voltage block 2 to 100 V', 'control token', 'set_voltage block 2 to 100 V']);
+    expect(await page.locator('#audit-table tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.outcome))).toEqual(['ok', 'refused', 'refused']);
+    await shot(page, 'operator-token');
+    // The cookie is HttpOnly: no script of the page can read the token.
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    await page.click('#token-form .drop');
+    await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may only watch (127.0.0.1)');
+    expect(errors.filter((e) => !/403/.test(e))).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
+
 describe('Content-Security-Policy', () => {
   it('holds: a script injected into the operator page is blocked, and the test sees the violation', async () => {
     const { page } = await open('/');
