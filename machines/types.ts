@@ -6,6 +6,8 @@ import { ERROR_CODES, type Command, type ErrorReply, type ErrorTextCode } from '
 export interface Origin {
   connector: string;
   client: string;
+  /** The audit-trail entry of the command this origin came with, so its answer completes the entry. */
+  audit?: number;
 }
 
 /** One voltmeter reading, stamped with when its integration began and ended (clock ms). */

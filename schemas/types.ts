@@ -143,6 +143,17 @@ export interface VoltmeterConfig {
   simulation: VoltmeterSimulationConfig;
 }
 
+/** Who may do what (src/access/, README "Access control"). */
+export interface AccessConfig {
+  control: string[];
+  monitor: string[] | null;
+  token: string | null;
+  token_file: string | null;
+  origins: string[];
+  proxies: string[];
+  audit_entries: number;
+}
+
 export interface ServerConfig {
   sim: boolean;
   time_scale: number;
@@ -167,6 +178,7 @@ export interface ServerConfig {
   readings_log: { sync_command: string | null; sync_interval_s: number; sync_timeout_s: number };
   supervisor: { max_restarts_per_minute: number; backoff_initial_s: number; backoff_max_s: number };
   instruments: { query_timeout_s: number; visa_library: string | null };
+  access: AccessConfig;
   blocks: BlockConfig[];
   voltmeters: VoltmeterConfig[];
 }

@@ -8,9 +8,13 @@ import { connectorMachine } from '../machines/connector.machine.js';
 import type { CheckSettings } from '../machines/reading-judge.js';
 import { blockChildId, supervisorMachine, voltmeterChildId, type ChildSpec } from '../machines/supervisor.machine.js';
 import { voltmeterMachine } from '../machines/voltmeter.machine.js';
+import type { Origin } from '../machines/types.js';
 import type { ServerConfig } from '../schemas/types.js';
 import { SimulatorControl } from '../sim/control/simulator-control.js';
 import { SimulatedRack } from '../sim/simulated-rack.js';
+import { AccessControl } from './access/access-control.js';
+import { AccessPolicy } from './access/access-policy.js';
+import { AuditTrail } from './access/audit-trail.js';
 import { AlarmTable, currentAlarms, type Alarm } from './alarms/alarm-table.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigError } from './config/load-config.js';
@@ -57,6 +61,8 @@ export interface RunningServer {
   rack: SimulatedRack | null;
   /** Its back door (faults, time scale): for tests and the training page. */
   control: SimulatorControl | null;
+  /** Who set what: commands, training actions and refusals. */
+  audit: AuditTrail;
   /** Stops accepting, ends commands in flight, closes clients, flushes the readings, runs the sync. */
   stop(reason?: string): Promise<void>;
 }
@@ -138,6 +144,9 @@ function blocksQuiet(supervisor: AnyActorRef, ms: number): Promise<void> {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config, clock, log } = options;
+  // Read first (it reads the token file): a bad entry stops the server before any instrument is opened.
+  const policy = AccessPolicy.fromConfig(config.access, config.http.host);
+  if (!(policy instanceof AccessPolicy)) throw new ConfigError(`configuration: ${policy.message}`);
   // Simulated instruments (`sim::NAME` resources) live in this process, on the server's clock.
   const usesSim = [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)].some((r) => /^sim::/i.test(r));
   const rack = usesSim ? new SimulatedRack(config.blocks, config.voltmeters, clock) : null;
@@ -163,6 +172,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const hub = new ClientHub(log.child({ component: 'hub' }));
+  const audit = new AuditTrail(config.access.audit_entries, () => clock.now(), log.child({ component: 'audit' }), (entry) => hub.audit(entry));
+  const access = new AccessControl(policy, audit, hub);
+  // Every answer and error reply to a command goes out through here, completing its audit entry.
+  const answer = (origin: Origin, message: Record<string, unknown>) => {
+    audit.settle(origin, message);
+    hub.deliver(origin, message);
+  };
   const readingsLog = new ReadingsLog({ dataDir: config.data_dir, virtual: config.sim }, (err, path) =>
     log.error({ err: err.message, path }, `reading not written to ${path}`),
   );
@@ -184,8 +200,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     alarms: () => alarms.list(),
     machines: { supervisor: supervisorMachine, block: blockMachine, voltmeter: voltmeterMachine, connector: connectorMachine },
     log: log.child({ component: 'http' }),
+    access,
   });
-  const intake = { hub, blocks, log: connectorLog };
+  const intake = { hub, blocks, log: connectorLog, access };
   const limits = config.limits;
   const budget = startBudget(config, connectorLog);
   const servers = new Map<string, ConnectorServices>([
@@ -234,7 +251,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         actions: {
           reply: (_, { origin, message }) => {
             supervisorLog.info({ client: origin.client, answer: message }, 'answer');
-            hub.deliver(origin, message);
+            answer(origin, message);
           },
           note: ({ context }, { message, fields }) => deviceLog.info({ block: context.block, ...fields }, `block ${context.block}: ${message}`),
           outputChanged: (_, { block, settleMs }) => supervisorRef?.send({ type: 'OUTPUT_CHANGED', block, settleMs }),
@@ -261,7 +278,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     actions: {
       reply: (_, { origin, message }) => {
         supervisorLog.info({ client: origin.client, reply: message }, `refused: ${String(message.description)}`);
-        hub.deliver(origin, message);
+        answer(origin, message);
       },
       publishReading: (_, { reading, blocks: measured }) => {
         void readingsLog.append(seriesOf.get(reading.voltmeter) ?? reading.voltmeter, reading.endedAt, reading.volts);
@@ -373,5 +390,5 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 
   log.info({ sim: config.sim, time_scale: clock.timeScale, blocks: config.blocks.map((b) => b.id) }, 'server started');
-  return { tcp, http, supervisor, hub, readingsLog, alarms, rack, control, stop };
+  return { tcp, http, supervisor, hub, readingsLog, alarms, rack, control, audit, stop };
 }

@@ -39,6 +39,14 @@ export function openChannel({ observe = false, onMessage, onState }) {
       closedByPage = true;
       socket?.close();
     },
+    /** A new connection at once: what a client may do is fixed when it connects (a control token just taken). */
+    reconnect() {
+      const old = socket;
+      old.onclose = null;
+      old.onerror = null;
+      old.close();
+      connect();
+    },
   };
 }
 

@@ -1,8 +1,10 @@
 // The operator's view: the active alarms; per block a live plot of readings with the setpoint and
 // tolerance band, the present reading, setpoint, state and alarm, a command form that refuses
-// out-of-range values before sending, an HV-off action; and the log of answers, errors and alarms.
+// out-of-range values before sending, an HV-off action; who set what (the audit trail); and the
+// log of answers, errors and alarms.
 
 import { renderAlarmPanel, renderCardAlarm, severityClass, sortAlarms } from './alarms.js';
+import { loadAudit, onAuditEvent, showAccess, wireTokenForm } from './audit.js';
 import { openChannel, serverClock, setConnectionBadge } from './channel.js';
 
 const HOUR_MS = 3600_000;
@@ -220,6 +222,10 @@ function onMessage(m) {
     onAlarmEvent(m);
     return;
   }
+  if (m.type === 'event' && m.event_type === 'audit') {
+    onAuditEvent(m.entry);
+    return;
+  }
   if (m.type === 'event' && m.event_type === 'inspect') {
     const match = /^block-(\d+)$/.exec(m.actor ?? '');
     if (match && m.kind === 'snapshot') {
@@ -242,9 +248,14 @@ async function start() {
     onMessage,
     onState: (state) => {
       setConnectionBadge(state);
-      if (state === 'online') refreshStatus().catch(() => {});
+      if (state === 'online') {
+        refreshStatus().catch(() => {});
+        loadAudit().catch(() => {});
+        showAccess().catch(() => {});
+      }
     },
   });
+  wireTokenForm(() => channel.reconnect());
   try {
     await refreshStatus();
     await Promise.all([...cards.values()].map(loadHistory));

@@ -36,15 +36,19 @@ type SupplyCommand = Extract<ControlCommand, { cmd: 'drift' | 'trip' }>;
 export type ControlResult = { ok: true; [key: string]: unknown } | { ok: false; error: string };
 
 // The schema picks its branch by `cmd`, so a refusal names what is wrong in that very command.
-const validate = new Ajv({ allErrors: false, allowUnionTypes: true, discriminator: true }).compile(controlSchema);
+const validate = new Ajv({ allErrors: false, allowUnionTypes: true, discriminator: true, verbose: true }).compile(controlSchema);
 const COMMANDS = controlSchema.oneOf.map((branch) => branch.properties.cmd.const);
 
 /** One schema error in words: where, what is wrong, what was expected. */
 function schemaError(e: ErrorObject | undefined): string {
   if (!e) return 'command does not match the schema';
   const where = e.instancePath || 'command';
-  if (e.keyword === 'discriminator') return `cmd ${JSON.stringify(e.params.tagValue)} is not a command; expected one of ${COMMANDS.join(', ')}`;
-  if (e.keyword === 'additionalProperties') return `${where} has a field ${JSON.stringify(e.params.additionalProperty)} this command does not take`;
+  // The received values are not repeated: the answer goes back over HTTP, where error bodies never echo the request.
+  if (e.keyword === 'discriminator') return `cmd is not a command; expected one of ${COMMANDS.join(', ')}`;
+  if (e.keyword === 'additionalProperties') {
+    const takes = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    return `${where} has a field this command does not take; it takes ${takes.join(', ')}`;
+  }
   if (e.keyword === 'enum') return `${where} must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
   return `${where} ${e.message ?? 'is not valid'}`;
 }
@@ -67,7 +71,7 @@ export class SimulatorControl {
 
   apply(input: unknown): ControlResult {
     if (!validate(input)) {
-      return { ok: false, error: `command ${JSON.stringify(input)} is not valid: ${schemaError(validate.errors?.[0])}; see schemas/sim-control.schema.json` };
+      return { ok: false, error: `the command is not valid: ${schemaError(validate.errors?.[0])}; see schemas/sim-control.schema.json` };
     }
     const command = input as ControlCommand;
     const result = this.run(command);

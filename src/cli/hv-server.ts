@@ -21,33 +21,17 @@ const program = new Command('hv-server')
   .option('--data-dir <dir>', 'directory for readings and logs (default data)')
   .option('--time-scale <k>', 'run the clock K times faster (simulation only)', numberArgument('--time-scale'))
   .option('--log-level <level>', 'console log level: fatal, error, warn, info, debug, trace, silent')
+  .option(
+    '--allow-control <addresses>',
+    'addresses or CIDR blocks that may change outputs, comma-separated, repeatable; replaces access.control (default 127.0.0.1,::1)',
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((a) => a.trim()).filter((a) => a !== '')],
+  )
   .showHelpAfterError();
 
 async function main(): Promise<void> {
-  program.parse();
-  const flags = program.opts<ConfigFlags>();
-  let config;
-  try {
-    config = loadConfig(flags);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`hv-server: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-
-  // Online's port before anything else (see early-tcp.ts): Online reconnects only once, a second
-  // after it lost the server. The rest of the server is loaded once the port is bound.
-  let early: EarlyTcp;
-  try {
-    early = await EarlyTcp.open({ ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`hv-server: cannot listen for Online on ${config.tcp.host}:${config.tcp.port} (${e.code ?? e.message})${e.code === 'EADDRINUSE' ? '; is another server running?' : ''}\n`);
-    process.exit(1);
-  }
-
+  // Signals are taken from the first moment, so one that arrives while the server starts still ends
+  // it cleanly (exit 0, the port closed) rather than killing it mid-start.
+  let early: EarlyTcp | null = null;
   let server: RunningServer | null = null;
   let stopRequested: NodeJS.Signals | null = null;
   let flush = () => {};
@@ -69,10 +53,35 @@ async function main(): Promise<void> {
       exit(1);
     }, exitDeadlineMs(signal)).unref();
     if (server) void server.stop(signal).then(() => exit(0));
-    // Still starting: nothing was sent to an instrument yet; close the port and go.
-    else void early.close().then(() => exit(0));
+    // Still starting: nothing was sent to an instrument yet; close the port (if bound) and go.
+    else if (early) void early.close().then(() => exit(0));
+    else exit(0);
   };
   for (const signal of stopSignals()) process.on(signal, onSignal);
+
+  program.parse();
+  const flags = program.opts<ConfigFlags>();
+  let config;
+  try {
+    config = loadConfig(flags);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`hv-server: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  // Online's port before anything else (see early-tcp.ts): Online reconnects only once, a second
+  // after it lost the server. The rest of the server is loaded once the port is bound.
+  try {
+    early = await EarlyTcp.open({ ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    process.stderr.write(`hv-server: cannot listen for Online on ${config.tcp.host}:${config.tcp.port} (${e.code ?? e.message})${e.code === 'EADDRINUSE' ? '; is another server running?' : ''}\n`);
+    process.exit(1);
+  }
+  if (stopRequested) return; // exit is under way
 
   const clock = new ScaledClock(config.time_scale);
   const { createLogger } = await import('../log/logger.js');

@@ -8,6 +8,7 @@ import type { ServerConfig } from '../../schemas/types.js';
 import { configDefs, describeSchemaErrors, validators } from '../messages/schema-validators.js';
 import { MAX_JSON_DEPTH, parseBoundedJson, valueNesting } from '../protocol/bounded-json.js';
 import { DEFAULT_BLOCKS, DEFAULT_VOLTMETERS } from './default-config.js';
+import { AccessPolicy } from '../access/access-policy.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -27,6 +28,8 @@ export interface ConfigFlags {
   dataDir?: string;
   timeScale?: number;
   logLevel?: string;
+  /** Addresses that may control, replacing `access.control` (--allow-control, repeatable). */
+  allowControl?: string[];
 }
 
 /** Largest config file read; the rack's own are a few kilobytes. */
@@ -99,6 +102,7 @@ export function loadConfig(flags: ConfigFlags = {}): ServerConfig {
   if (flags.httpPort !== undefined) http.port = flags.httpPort;
   if (raw.http !== undefined || Object.keys(http).length) merged.http = http;
   if (flags.logLevel !== undefined) merged.log = { ...section(raw, 'log'), console_level: flags.logLevel };
+  if (flags.allowControl !== undefined) merged.access = { ...section(raw, 'access'), control: flags.allowControl };
 
   if (!validators.config(merged)) {
     const where = flags.config ? `config file ${flags.config}` : 'configuration';
@@ -140,6 +144,9 @@ function checkConsistency(config: ServerConfig): void {
   if (web.headers_timeout_s > web.request_timeout_s) {
     fail(`key 'limits.http.headers_timeout_s' is ${web.headers_timeout_s}; expected at most request_timeout_s (${web.request_timeout_s}), as the headers are part of the request`);
   }
+  // The token file is read when the server starts (server.ts); the lists can be checked now.
+  const access = AccessPolicy.checkLists(config.access);
+  if ('code' in access) fail(access.message);
   if (!config.sim && config.time_scale !== 1) {
     fail(`key 'time_scale' is ${config.time_scale} while sim is false; expected 1 (real instruments run in real time)`);
   }

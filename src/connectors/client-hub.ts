@@ -74,6 +74,11 @@ export class ClientHub {
     this.toObservers({ type: 'event', event_type: 'alarm', ...payload });
   }
 
+  /** To observers only: an audit-trail entry recorded or completed (who set what), as /api/audit lists it. */
+  audit(entry: object): void {
+    this.toObservers({ type: 'event', event_type: 'audit', entry });
+  }
+
   /** To observers only: what some client sent or was answered, with who it was. */
   observe(event: ObservedEvent, origin: Origin, message: Record<string, unknown>): void {
     this.toObservers({ type: 'event', event_type: event, origin, message });

@@ -5,11 +5,14 @@
 import type { Server } from 'node:net';
 import { fromCallback, fromPromise } from 'xstate';
 import type { ConnectorEvent, ListenAddress } from '../../machines/connector.machine.js';
+import type { Grant } from '../access/access-policy.js';
 import type { ClientLink } from './client-hub.js';
 import type { ForwardCommand, IntakeContext } from './message-intake.js';
 
 /** A client as its connector keeps it: a hub link it can also cut at once. */
 export interface ConnectorClient extends ClientLink {
+  /** What it may do (access-policy.ts); null when its address may not connect at all. */
+  readonly grant: Grant | null;
   destroy(): void;
 }
 
@@ -78,18 +81,25 @@ export abstract class ConnectorServer<C extends ConnectorClient = ConnectorClien
   /** How a client's valid command reaches the supervisor; null while the connector is not serving. */
   protected forward(): ForwardCommand | null {
     const toMachine = this.toMachine;
-    return toMachine ? (command, origin) => toMachine({ type: 'CLIENT_COMMAND', command, origin }) : null;
+    // Only a client with control gets a command through; the others are answered here (access-control.ts).
+    return toMachine ? (command, origin) => this.ctx.access.command(command, origin, (c, o) => toMachine({ type: 'CLIENT_COMMAND', command: c, origin: o })) : null;
   }
 
   /** Registers a new client with the hub until its connection closes. */
   protected admit(client: C, fields: Record<string, unknown> = {}): void {
+    if (!this.ctx.access.join(client)) {
+      client.destroy();
+      return;
+    }
     this.clients.add(client);
     this.ctx.hub.add(client);
-    this.ctx.log.info({ client: client.id, remote: client.remote, clients: this.clients.size, ...fields }, `${this.id} client connected`);
+    const { control, via, label } = client.grant!;
+    this.ctx.log.info({ client: client.id, remote: client.remote, clients: this.clients.size, control, via, label, ...fields }, `${this.id} client connected`);
     this.toMachine?.({ type: 'CLIENTS_CHANGED', clients: this.clients.size });
     void client.closed.then(() => {
       this.clients.delete(client);
       this.ctx.hub.remove(client);
+      this.ctx.access.leave(client);
       this.ctx.log.info({ client: client.id, remote: client.remote, clients: this.clients.size }, `${this.id} client disconnected`);
       this.toMachine?.({ type: 'CLIENTS_CHANGED', clients: this.clients.size });
     });

@@ -2,6 +2,7 @@
 // refused at once with an error reply, or passed on to the supervisor as a command.
 
 import type { Origin } from '../../machines/types.js';
+import type { AccessControl } from '../access/access-control.js';
 import type { BlockConfig, Command } from '../../schemas/types.js';
 import type { LogThrottle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
@@ -14,6 +15,8 @@ export interface IntakeContext {
   hub: ClientHub;
   blocks: ReadonlyMap<number, BlockConfig>;
   log: Logger;
+  /** Who may connect and who may command (src/access/). */
+  access: AccessControl;
 }
 
 export type ForwardCommand = (command: Command, origin: Origin) => void;

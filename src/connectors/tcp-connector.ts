@@ -4,6 +4,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { nanoid } from 'nanoid';
 import type { ListenAddress } from '../../machines/connector.machine.js';
+import type { Grant } from '../access/access-policy.js';
 import { LogThrottle } from '../log/log-throttle.js';
 import { EnvelopeDecoder, type DecoderEvent } from '../protocol/envelope-decoder.js';
 import type { Clock } from '../clock/clock.js';
@@ -34,6 +35,7 @@ class TcpClient implements ConnectorClient {
   readonly id = nanoid();
   readonly observer = false;
   readonly remote: string;
+  readonly grant: Grant | null;
   readonly closed: Promise<void>;
   private readonly decoder: EnvelopeDecoder;
   private readonly throttle = new LogThrottle();
@@ -51,6 +53,8 @@ class TcpClient implements ConnectorClient {
     decoder?: EnvelopeDecoder,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    // Online's protocol has no authentication: its address is all a TCP client is judged by.
+    this.grant = ctx.access.policy.forPeer(socket.remoteAddress);
     this.decoder = decoder ?? new EnvelopeDecoder({ maxMessageBytes: options.maxMessageBytes });
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { nanoid } from 'nanoid';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ListenAddress } from '../../machines/connector.machine.js';
+import type { Grant } from '../access/access-policy.js';
 import { LogThrottle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
 import { parseMeta } from '../protocol/envelope-decoder.js';
@@ -47,6 +48,7 @@ class WsClient implements ConnectorClient {
     readonly connector: string,
     readonly remote: string,
     readonly observer: boolean,
+    readonly grant: Grant,
     private readonly ws: WebSocket,
     private readonly sendQueueBytes: number,
     private readonly log: Logger,
@@ -131,12 +133,15 @@ export class WsConnector extends ConnectorServer<WsClient> implements ConnectorS
     const url = parseRequestTarget(req.url);
     if (!url) return refuseUpgrade(socket, '400 Bad Request');
     if (url.pathname !== CHANNEL_PATH) return refuseUpgrade(socket, '404 Not Found');
+    // A page from another origin, or an address that may not connect: refused before the handshake.
+    const access = this.ctx.access.upgrade(req, this.id);
+    if (!access.ok) return refuseUpgrade(socket, '403 Forbidden');
     if (this.clients.size >= this.options.maxClients) return refuseUpgrade(socket, '503 Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws) =>
       this.boundary.run(
         () => {
           const observer = url.searchParams.get('observe') === '1';
-          const client = new WsClient(this.id, `${req.socket.remoteAddress}:${req.socket.remotePort}`, observer, ws, this.options.sendQueueBytes, this.ctx.log);
+          const client = new WsClient(this.id, `${req.socket.remoteAddress}:${req.socket.remotePort}`, observer, access.grant, ws, this.options.sendQueueBytes, this.ctx.log);
           this.admit(client, { observer });
           this.receive(client, ws);
         },

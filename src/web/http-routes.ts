@@ -1,9 +1,13 @@
 // Everything on the HTTP port that is not the websocket: the pages and their libraries, the
-// status, reading history, machine graphs, and (in simulation) the training controls.
+// status, reading history, machine graphs, the access API and audit trail, and (in simulation)
+// the training controls. Every request passes the access rules first (src/access/).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnyActorRef, AnyStateMachine } from 'xstate';
 import type { ServerConfig } from '../../schemas/types.js';
+import type { AccessControl } from '../access/access-control.js';
+import { declaresJson } from '../access/web-request.js';
+import type { Alarm } from '../alarms/alarm-table.js';
 import type { SimulatorControl } from '../../sim/control/simulator-control.js';
 import type { Clock } from '../clock/clock.js';
 import type { ClientHub } from '../connectors/client-hub.js';
@@ -13,11 +17,13 @@ import type { Logger } from '../log/logger.js';
 import { showValue } from '../messages/error-reply.js';
 import { readHistory } from './history.js';
 import { machineGraph } from './machine-graph.js';
-import { readJsonBody } from './request-body.js';
 import { BAD_TARGET, parseRequestTarget } from './request-target.js';
 import { serveStatic } from './static-files.js';
 import { serverStatus } from './status.js';
-import type { Alarm } from '../alarms/alarm-table.js';
+import { auditFeed, sessionState, takeToken } from './access-routes.js';
+import { json, NOT_FOUND } from './json-response.js';
+import { setSecurityHeaders } from './security-headers.js';
+import { TRAINING_PATHS, training } from './training-route.js';
 
 export interface RouteDeps {
   config: ServerConfig;
@@ -31,28 +37,25 @@ export interface RouteDeps {
   machines: Record<string, AnyStateMachine>;
   /** Where a failing request is logged (its client gets a 500). */
   log: Logger;
+  /** Who may read and who may act (src/access/). */
+  access: AccessControl;
 }
-
-/** Largest request body read (the training commands are a few dozen bytes). */
-const MAX_BODY_BYTES = 64 * 1024;
 
 /** What a client sees when a route fails: a fixed sentence; the details go to the log only. */
 const FAILED = 'the server failed to answer this request; the failure is logged';
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
-}
-
 export function httpRoutes(deps: RouteDeps) {
-  const { config, clock } = deps;
+  const { config, clock, access } = deps;
   const graphs = Object.entries(deps.machines).map(([name, machine]) => machineGraph(name, machine));
   const blocks = config.blocks.map((b) => ({ id: b.id, name: b.name, min_volts: b.min_volts, max_volts: b.max_volts, voltmeter: b.voltmeter }));
+  const historyNames = [...config.blocks.map((b) => b.id), ...config.voltmeters.flatMap((m) => (m.publish_as ? [m.publish_as] : []))].join(', ');
 
   const boundary = new HandlerBoundary(deps.log, 'HTTP request handler');
 
   // Never rejects: the caller drops the promise, and a rejection there would end the process.
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
+      setSecurityHeaders(res);
       await route(req, res);
     } catch (err) {
       boundary.failed(err, { method: req.method, target: showValue(req.url) });
@@ -68,17 +71,38 @@ export function httpRoutes(deps: RouteDeps) {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = parseRequestTarget(req.url);
     if (!url) return json(res, 400, { error: BAD_TARGET });
+    // Anything but a read acts: a page from another origin is refused before it runs.
+    const acts = req.method !== 'GET' && req.method !== 'HEAD';
+    const verdict = access.policy.forRequest(req, acts);
+    if (!verdict.ok) {
+      access.refusedRequest('http', verdict, 'HTTP request');
+      return json(res, 403, { ok: false, error: verdict.reason });
+    }
+    const { grant } = verdict;
+    // The training back door does not exist on the real rack, page and script included.
+    const control = deps.control();
+    if (TRAINING_PATHS.has(url.pathname) && !control) return json(res, 404, { error: NOT_FOUND });
+    // A cross-site form or no-cors fetch can send text/plain but not application/json.
+    if (acts && !declaresJson(req)) {
+      return json(res, 415, { ok: false, error: 'the request body must be declared Content-Type: application/json' });
+    }
     if (req.method === 'GET' && url.pathname === '/api/status') {
       const supervisor = deps.supervisor();
       if (!supervisor) return json(res, 503, { error: 'starting' });
-      return json(res, 200, serverStatus(supervisor, deps.alarms(), { sim: config.sim, training: deps.control() !== null, time: clock.now(), time_scale: clock.timeScale, clients: deps.hub.size, blocks }));
+      return json(res, 200, serverStatus(supervisor, deps.alarms(), { sim: config.sim, training: control !== null, time: clock.now(), time_scale: clock.timeScale, clients: deps.hub.size, blocks }));
     }
     if (req.method === 'GET' && url.pathname === '/api/machines') return json(res, 200, graphs);
+    if (req.method === 'GET' && url.pathname === '/api/audit') return auditFeed(res, access, config.access.audit_entries);
+    if (url.pathname === '/api/session') {
+      if (req.method === 'GET') return sessionState(res, grant, access);
+      if (req.method === 'POST') return takeToken(req, res, grant, access);
+      return json(res, 405, { ok: false, error: 'GET the session, or POST {"token": …}' });
+    }
     if (req.method === 'GET' && url.pathname === '/api/history') {
       const which = url.searchParams.get('block') ?? '1';
       const block = config.blocks.find((b) => String(b.id) === which);
       const meter = block ? config.voltmeters.find((m) => m.id === block.voltmeter) : config.voltmeters.find((m) => m.publish_as === which);
-      if (!meter) return json(res, 400, { error: `block ${showValue(which)} is not configured; expected one of ${[...config.blocks.map((b) => b.id), ...config.voltmeters.flatMap((m) => (m.publish_as ? [m.publish_as] : []))].join(', ')}` });
+      if (!meter) return json(res, 400, { error: `the block asked for is not configured; expected one of ${historyNames}` });
       const to = Number(url.searchParams.get('to') ?? clock.now());
       const from = Number(url.searchParams.get('from') ?? to - 3600_000);
       if (!Number.isFinite(from) || !Number.isFinite(to) || to < from || to - from > 7 * 24 * 3600_000) {
@@ -87,21 +111,8 @@ export function httpRoutes(deps: RouteDeps) {
       await deps.readingsLog.flush();
       return json(res, 200, { block: which, from, to, points: await readHistory(deps.readingsLog, meter.series, from, to) });
     }
-    if (url.pathname === '/api/training') {
-      const control = deps.control();
-      if (!control) return json(res, 403, { ok: false, error: 'training controls exist only in simulation; this server drives the real rack' });
-      if (req.method !== 'POST') return json(res, 405, { ok: false, error: 'POST a JSON command (schemas/sim-control.schema.json)' });
-      const body = await readJsonBody(req, MAX_BODY_BYTES);
-      if (!body.ok) {
-        // Closes the connection: a body cut off unread must not be taken for the next request.
-        res.setHeader('connection', 'close');
-        return json(res, body.status, { ok: false, error: body.error });
-      }
-      const result = control.apply(body.value);
-      return json(res, result.ok ? 200 : 400, result);
-    }
+    if (url.pathname === '/api/training' && control) return training(req, res, control, grant, access);
     if (req.method === 'GET' && (await serveStatic(url.pathname, res))) return;
-    if (url.pathname === '/training' && !deps.control()) return json(res, 403, { error: 'training controls exist only in simulation' });
-    res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${showValue(url.pathname)}\n`);
+    return json(res, 404, { error: NOT_FOUND });
   }
 }

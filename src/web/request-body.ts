@@ -32,7 +32,8 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Js
     req.once('end', () => {
       // Decoded once, whole: a character split across two chunks stays one character.
       const parsed = parseBoundedJson(Buffer.concat(chunks).toString('utf8'), { what: 'the request body' });
-      finish(parsed.ok ? parsed : { ok: false, status: 400, error: parsed.kind === 'not-json' ? `${parsed.message}; expected a JSON object` : parsed.message });
+      // The parser's own message quotes the body: an error answer never echoes what was sent.
+      finish(parsed.ok ? parsed : { ok: false, status: 400, error: parsed.kind === 'not-json' ? 'the request body is not valid JSON; expected a JSON object' : parsed.message });
     });
     // A client that goes away mid-body: nobody will read the answer, but the handler must not wait forever.
     req.once('close', () => finish({ ok: false, status: 400, error: 'the request body ended before it was complete' }));

@@ -1,12 +1,15 @@
 /// <reference lib="dom" />
 // The operator view and its alarms, the state-chart visualizer and the training controls in a real
 // headless Chromium (Debian's, driven by playwright-core), against a whole server on the simulated
-// rack at ×20. Each test saves a screenshot under test-output/browser/.
+// rack at ×20; every page under its Content-Security-Policy (a violation fails the test); a page
+// from another origin trying to move the high voltage. Each test saves a screenshot under
+// test-output/browser/.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../src/clock/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -29,16 +32,29 @@ async function start(): Promise<RunningServer> {
   return s;
 }
 
-async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+/** Every Content-Security-Policy violation on any page of ours; checked after each test. */
+const cspViolations: string[] = [];
+
+async function open(path: string, at = base): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
+    if (/Content Security Policy|CSP violation/.test(m.text())) cspViolations.push(`${path}: ${m.text()}`);
   });
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${base}${path}`);
+  // Chromium reports a blocked script, style, connection or eval as this event, besides the console line.
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`)),
+  );
+  await page.goto(`${at}${path}`);
   return { page, errors };
 }
+
+afterEach(() => {
+  expect(cspViolations).toEqual([]);
+  cspViolations.length = 0;
+});
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
@@ -47,7 +63,8 @@ beforeAll(async () => {
   server = await start();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    // 127.0.0.1.evil.example: a look-alike host name resolving to this machine, for the cross-origin test.
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--host-resolver-rules=MAP 127.0.0.1.evil.example 127.0.0.1'],
   });
 }, 60_000);
 
@@ -119,7 +136,7 @@ describe('operator view', () => {
 });
 
 describe('alarms', () => {
-  const post = (command: unknown) => fetch(`${base}/api/training`, { method: 'POST', body: JSON.stringify(command) }).then((r) => r.json());
+  const post = (command: unknown) => fetch(`${base}/api/training`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) }).then((r) => r.json());
   type Seen = { seen: string[] };
 
   it('a supply trip raises NO_OUTPUT on the panel and block 1’s card, and on the state chart; recovered, it clears', async () => {
@@ -250,7 +267,7 @@ describe('state-chart visualizer', () => {
   it('shows a voltmeter fault turning its actor to error, and the supervisor’s restart bringing it back', async () => {
     const { page } = await open('/debug');
     await page.waitForSelector('[data-actor="voltmeter-divider-1"][data-supervision="running"]', { timeout: 15_000 });
-    const post = (command: unknown) => fetch(`${base}/api/training`, { method: 'POST', body: JSON.stringify(command) }).then((r) => r.json());
+    const post = (command: unknown) => fetch(`${base}/api/training`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) }).then((r) => r.json());
     expect(await post({ cmd: 'fault', device: 'voltmeter-1', fault: 'offline', on: true })).toMatchObject({ ok: true });
     await page.waitForSelector('[data-actor="voltmeter-divider-1"][data-supervision="restarting"]', { timeout: 20_000 });
     await shot(page, 'debug-voltmeter-restarting');
@@ -269,6 +286,151 @@ describe('training controls', () => {
     await page.waitForFunction(() => /done: \{"cmd":"noise_burst"/.test(document.getElementById('log')?.textContent ?? ''));
     await shot(page, 'training');
     expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('who set what', () => {
+  it('the operator page lists each command with who sent it and how it ended, live', async () => {
+    const { page, errors } = await open('/');
+    await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may set voltages, by address 127.0.0.1');
+    expect(await page.locator('#token-form').isVisible()).toBe(false);
+    const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
+    const online = await HvConnection.open('127.0.0.1', tcpPort);
+    const answer = online.answer(30_000);
+    online.send(checkCommand(2, 300, 0.5, 20));
+    expect(await answer).toMatchObject({ status: 'ok' });
+    await online.close();
+    const row = page.locator('#audit-table tbody tr', { hasText: 'set_voltage_and_check block 2 to 300 V (±0.5 V, 20 s)' }).first();
+    await page.waitForFunction(() => document.querySelector('#audit-table tbody tr')?.getAttribute('data-outcome') === 'ok', undefined, { timeout: 15_000 });
+    expect(await row.locator('td').allTextContents()).toEqual([
+      expect.stringMatching(/\d{1,2}:\d{2}:\d{2}/),
+      '127.0.0.1',
+      'TCP',
+      'set_voltage_and_check block 2 to 300 V (±0.5 V, 20 s)',
+      expect.stringMatching(/^ok: read (29\d|30\d)\.\d{3} V, error -?\d\.\d{3} V$/),
+    ]);
+    // A command from the page itself is listed as the web's.
+    await page.fill('[data-block="2"] input[name=voltage]', '200');
+    await page.selectOption('[data-block="2"] select[name=kind]', 'set_voltage');
+    await page.click('[data-block="2"] button[type=submit]');
+    await page.locator('#audit-table tbody tr[data-outcome="ok"]', { hasText: 'set_voltage block 2 to 200 V' }).locator('td.via', { hasText: 'web' }).waitFor({ timeout: 15_000 });
+    await shot(page, 'operator-audit');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('a page without control by its address', () => {
+  const TOKEN = 'the-operators-token-0123456789abcdef';
+  let monitorOnly: RunningServer;
+  let at = '';
+  const dir = mkdtempSync(join(tmpdir(), 'hv-browser-token-'));
+
+  beforeAll(async () => {
+    const config = loadConfig({ sim: true, tcpPort: 0, httpPort: 0, dataDir: dir, timeScale: 20, allowControl: [] });
+    config.access.token = TOKEN;
+    monitorOnly = await startServer({ config, clock: new ScaledClock(20), log: silentLogger() });
+    at = `http://127.0.0.1:${monitorOnly.http.port}`;
+  }, 30_000);
+  afterAll(async () => {
+    await monitorOnly?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('only watches until the operator enters the token; then it sets voltages, and gives the token up again', async () => {
+    const { page, errors } = await open('/', at);
+    const state = page.locator('#access-state');
+    await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may only watch (127.0.0.1)');
+    await page.waitForSelector('[data-block="2"] form');
+    // A command now is refused by the server, and says why.
+    await page.fill('[data-block="2"] input[name=voltage]', '100');
+    await page.selectOption('[data-block="2"] select[name=kind]', 'set_voltage');
+    await page.click('[data-block="2"] button[type=submit]');
+    await page.waitForFunction(() => /error 9 INCORRECT_MESSAGE_PARAMS: client 127\.0\.0\.1 may not change outputs/.test(document.getElementById('log')?.textContent ?? ''));
+    // A wrong token: refused, still watching.
+    await page.fill('#token-form input[name=token]', 'not-the-token-but-long-enough');
+    await page.click('#token-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#token-form .form-error')?.textContent === 'this token is not one of this server’s control tokens');
+    expect(await state.textContent()).toBe('this page may only watch (127.0.0.1)');
+    // The right one: the channel reconnects with it, and the same command goes through.
+    await page.fill('#token-form input[name=token]', TOKEN);
+    await page.click('#token-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may set voltages, by token');
+    await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'connected');
+    await page.click('[data-block="2"] button[type=submit]');
+    await page.waitForFunction(() => /set_voltage block 2: ok/.test(document.getElementById('log')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    // Newest first: the command that went through, the wrong token, the command refused before.
+    await page.waitForSelector('#audit-table tbody tr:first-child[data-outcome="ok"]');
+    expect(await page.locator('#audit-table tbody tr td.what').allTextContents()).toEqual(['set_voltage block 2 to 100 V', 'control token', 'set_voltage block 2 to 100 V']);
+    expect(await page.locator('#audit-table tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.outcome))).toEqual(['ok', 'refused', 'refused']);
+    await shot(page, 'operator-token');
+    // The cookie is HttpOnly: no script of the page can read the token.
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    await page.click('#token-form .drop');
+    await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may only watch (127.0.0.1)');
+    expect(errors.filter((e) => !/403/.test(e))).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
+
+describe('Content-Security-Policy', () => {
+  it('holds: a script injected into the operator page is blocked, and the test sees the violation', async () => {
+    const { page } = await open('/');
+    await page.addScriptTag({ content: 'window.injected = true;' }).catch(() => {});
+    expect(await page.evaluate(() => (window as unknown as { injected?: boolean }).injected ?? false)).toBe(false);
+    await expect.poll(() => cspViolations.some((v) => /script-src/.test(v))).toBe(true);
+    cspViolations.length = 0;
+    await page.close();
+  });
+});
+
+describe('a page from another origin', () => {
+  let attacker: Server;
+  let attackerPort = 0;
+  /** A stray page: it opens the channel, sends 5000 V to block 1, and posts a supply trip as a form and as a no-cors fetch. */
+  const attackPage = (hv: number) => `<!doctype html><title>stray page</title>
+<iframe name="sink"></iframe>
+<form id="f" method="POST" action="http://127.0.0.1:${hv}/api/training" enctype="text/plain" target="sink"><input name='{"cmd":"trip","block":1,"x":"' value='"}'></form>
+<script>
+  window.results = {};
+  const ws = new WebSocket('ws://127.0.0.1:${hv}/channel');
+  ws.onopen = () => { results.ws = 'open'; ws.send(JSON.stringify({ type: 'command', command_type: 'set_voltage', block: '1', voltage: 5000 })); };
+  ws.onclose = (e) => { results.ws = results.ws === 'open' ? 'opened, then closed' : 'refused'; };
+  fetch('http://127.0.0.1:${hv}/api/training', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"cmd":"trip","block":1}' })
+    .then(() => (results.fetch = 'sent'), () => (results.fetch = 'failed'));
+  document.querySelector('iframe').onload = () => (results.form = 'answered');
+  document.getElementById('f').submit();
+</script>`;
+
+  beforeAll(async () => {
+    attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(attackPage(httpPort)));
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    attackerPort = (attacker.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => attacker.close(() => resolve())));
+
+  it.each([
+    ['a second local origin', () => `http://127.0.0.1:${attackerPort}`],
+    ['a look-alike host name', () => `http://127.0.0.1.evil.example:${attackerPort}`],
+  ])('(%s) can neither open the channel nor set a voltage nor trip the supply', async (_name, origin) => {
+    const refusedBefore = server.audit.list().filter((e) => e.outcome === 'refused').reduce((n, e) => n + e.count, 0);
+    const page = await browser.newPage();
+    await page.goto(`${origin()}/`);
+    await page.waitForFunction(() => {
+      const r = (window as unknown as { results: Record<string, string> }).results;
+      return r.ws !== undefined && r.fetch !== undefined && r.form !== undefined;
+    }, undefined, { timeout: 15_000 });
+    const results = await page.evaluate(() => (window as unknown as { results: Record<string, string> }).results);
+    expect(results.ws).toBe('refused');
+    // Three refusals recorded (the websocket, the fetch and the form), with the page's origin: the server has seen and refused them all.
+    await expect.poll(() => server.audit.list().filter((e) => e.outcome === 'refused').reduce((n, e) => n + e.count, 0) - refusedBefore).toBe(3);
+    const byPage = server.audit.list().filter((e) => e.label === `page ${origin()}`);
+    expect(byPage.map((e) => e.action).sort()).toEqual(['HTTP request', 'websocket connection']);
+    const status = (await (await fetch(`${base}/api/status`)).json()) as { actors: { id: string; setpoint?: number }[] };
+    expect(status.actors.find((a) => a.id === 'block-1')?.setpoint).not.toBe(5000);
+    expect(server.control!.supplies()['1']).toMatchObject({ tripped: false });
+    expect(server.audit.list().some((e) => e.action.includes('5000 V'))).toBe(false);
     await page.close();
   });
 });

@@ -33,6 +33,26 @@ describe('loadConfig', () => {
     expect(c.readings_log.sync_command).toBeNull();
   });
 
+  it('access: control from loopback only, anyone may monitor, no token, no proxy', () => {
+    expect(loadConfig().access).toEqual({ control: ['127.0.0.1', '::1'], monitor: null, token: null, token_file: null, origins: [], proxies: [], audit_entries: 500 });
+  });
+
+  it('--allow-control replaces access.control from the file; the rest of access is kept', () => {
+    const yaml = file('access.yaml', 'access:\n  control: [10.0.0.5]\n  origins: [https://hv.lab.example]\n');
+    expect(loadConfig({ config: yaml }).access).toMatchObject({ control: ['10.0.0.5'], origins: ['https://hv.lab.example'] });
+    expect(loadConfig({ config: yaml, allowControl: ['192.168.1.7', '10.1.0.0/16'] }).access).toMatchObject({ control: ['192.168.1.7', '10.1.0.0/16'], origins: ['https://hv.lab.example'] });
+    expect(loadConfig({ allowControl: [] }).access.control).toEqual([]);
+  });
+
+  it('an address or origin that cannot be used stops the server at start, naming it', () => {
+    expect(() => loadConfig({ allowControl: ['127.0.0.1', 'online-pc'] })).toThrow(
+      new ConfigError(`configuration: key 'access.control[1]' is "online-pc"; expected an IP address (127.0.0.1, ::1) or a CIDR block (10.0.0.0/24, fd00::/8); host names are not looked up`),
+    );
+    const yaml = file('origins.yaml', 'access:\n  origins: [hv.lab.example]\n');
+    expect(() => loadConfig({ config: yaml })).toThrow(/key 'access.origins\[0\]' is "hv.lab.example"; expected an origin such as https:\/\/hv.lab.example/);
+    expect(() => loadConfig({ config: file('unknown.yaml', 'access:\n  allow: []\n') })).toThrow(/key 'access.allow' is not a known key; expected one of control, monitor/);
+  });
+
   it('reads YAML and JSON, and flags override the file', () => {
     const yaml = file('a.yaml', 'tcp:\n  port: 6000\n  host: 0.0.0.0\ntime_scale: 5\nlog:\n  file_level: warn\n');
     const c = loadConfig({ config: yaml, tcpPort: 7000, timeScale: 10, logLevel: 'debug' });

@@ -11,9 +11,10 @@ export interface RawClient {
   isClosed(): boolean;
 }
 
-export function openRaw(port: number, host = '127.0.0.1'): Promise<RawClient> {
+/** `localAddress`: the address to connect from (127.0.0.2 stands for another machine on the lab network). */
+export function openRaw(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawClient> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    const socket = connect({ host, port, ...(localAddress ? { localAddress } : {}) });
     const decoder = new EnvelopeDecoder();
     const received: Meta[] = [];
     let closed = false;

@@ -3,13 +3,13 @@
 import { connect } from 'node:net';
 
 /**
- * Writes `bytes`, ends the sending side, and resolves with everything the server sent once it
+ * Writes `bytes` (from `localAddress` when given), ends the sending side, and resolves with everything the server sent once it
  * closed the connection (the server closes after answering a request whose peer has ended).
  */
-export function rawHttpExchange(port: number, bytes: Buffer | string, host = '127.0.0.1'): Promise<string> {
+export function rawHttpExchange(port: number, bytes: Buffer | string, host = '127.0.0.1', localAddress?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const socket = connect({ host, port }, () => socket.end(bytes));
+    const socket = connect({ host, port, ...(localAddress ? { localAddress } : {}) }, () => socket.end(bytes));
     socket.on('data', (chunk) => chunks.push(chunk));
     // A reset after the answer is still an answer; a reset before any byte is what the caller checks.
     socket.on('error', (err) => (chunks.length ? undefined : reject(err)));

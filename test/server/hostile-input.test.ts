@@ -66,20 +66,20 @@ describe('JSON nested 10,000 deep', () => {
   });
 
   it('in an HTTP POST body: 400 naming the limit', async () => {
-    const res = await fetch(`${base()}/api/training`, { method: 'POST', body: `{"cmd":${deepArray}}` });
+    const res = await fetch(`${base()}/api/training`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"cmd":${deepArray}}` });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ ok: false, error: 'the request body nests 10001 levels deep; at most 64 are accepted' });
     await expectServerServes(t);
   });
 
   it('an HTTP body over 64 KiB: 413, refused from its Content-Length or as it grows', async () => {
-    const announced = await rawHttpExchange(t.server.http.port, `POST /api/training HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n{`);
+    const announced = await rawHttpExchange(t.server.http.port, `POST /api/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999\r\n\r\n{`);
     expect(statusOf(announced)).toBe(413);
     expect(announced).toContain('the request body is 99999999 bytes long; at most 65536 are accepted');
     const body = `"${'x'.repeat(100_000)}"`;
     const chunked = await rawHttpExchange(
       t.server.http.port,
-      `POST /api/training HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      `POST /api/training HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
     );
     expect(statusOf(chunked)).toBe(413);
     expect(chunked).toContain('the request body is more than 65536 bytes long; at most 65536 are accepted');

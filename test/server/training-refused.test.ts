@@ -1,4 +1,5 @@
-// On real instruments there are no training controls: the server refuses them and the page hides them.
+// On real instruments the training back door does not exist: its page, script and API answer 404,
+// whoever asks, and the operator page hides the link.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { startServer } from '../../src/server.js';
 import { startLanInstruments } from '../../sim/lan-instruments.js';
 
 describe('training controls on real instruments', () => {
-  it('are refused with 403 and reported as absent', async () => {
+  it('answer 404, page, script and API alike, and are reported as absent', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hv-real-'));
     const clock = new ScaledClock(1);
     const defaults = loadConfig();
@@ -24,9 +25,12 @@ describe('training controls on real instruments', () => {
     config.voltmeters[2]!.resource = `TCPIP::127.0.0.1::${lan.ports['voltmeter-gun']}::SOCKET`;
     const server = await startServer({ config, clock, log: silentLogger() });
     const base = `http://127.0.0.1:${server.http.port}`;
-    const refused = await fetch(`${base}/api/training`, { method: 'POST', body: '{"cmd":"reset"}' });
-    expect(refused.status).toBe(403);
-    expect(await refused.json()).toEqual({ ok: false, error: 'training controls exist only in simulation; this server drives the real rack' });
+    const refused = await fetch(`${base}/api/training`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"cmd":"reset"}' });
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).not.toContain('training');
+    for (const path of ['/training', '/web/training.html', '/web/training.js', '/api/training']) expect((await fetch(`${base}${path}`)).status).toBe(404);
+    // The pages that do exist still answer.
+    expect((await fetch(`${base}/`)).status).toBe(200);
     expect(((await (await fetch(`${base}/api/status`)).json()) as { training: boolean }).training).toBe(false);
     await server.stop();
     await lan.close();

@@ -54,7 +54,7 @@ describe('websocket /channel', () => {
     const answer = online.answer();
     online.send(setVoltageCommand(1, 750));
     await t.runUntil(answer, 5000, 10);
-    const traffic = () => observer.received.filter((m) => m.type === 'event' && m.event_type !== 'inspect');
+    const traffic = () => observer.received.filter((m) => m.type === 'event' && m.event_type !== 'inspect' && m.event_type !== 'audit');
     const alarms = () => observer.received.filter((m) => m.event_type === 'alarm');
     await t.advanceUntil(() => traffic().length >= 2, 5000, 10);
     const events = traffic();
@@ -63,6 +63,12 @@ describe('websocket /channel', () => {
     expect(events[0]).toMatchObject({ event_type: 'command', origin: { connector: 'tcp' }, message: { command_type: 'set_voltage', voltage: 750 } });
     expect(events[1]).toMatchObject({ event_type: 'answer', message: { answer_type: 'set_voltage', status: 'ok' } });
     expect(alarms()).toEqual([]);
+    // And the audit trail's entry for it, accepted and then answered.
+    await t.advanceUntil(() => observer.received.some((m) => m.event_type === 'audit' && (m.entry as { outcome: string }).outcome === 'ok'), 5000, 10);
+    expect(observer.received.filter((m) => m.event_type === 'audit').map((m) => m.entry)).toMatchObject([
+      { connector: 'tcp', address: '127.0.0.1', action: 'set_voltage block 1 to 750 V', outcome: 'pending' },
+      { connector: 'tcp', address: '127.0.0.1', action: 'set_voltage block 1 to 750 V', outcome: 'ok' },
+    ]);
     // A plain websocket client, like a second Online, sees none of it.
     expect(plain.received.filter((m) => m.type !== 'answer' || m.answer_type !== 'get_voltage')).toEqual([]);
     observer.ws.close();

@@ -246,20 +246,20 @@ describe('reset', () => {
 
 describe('commands the schema refuses', () => {
   it.each([
-    [{ cmd: 'offset', device: 'voltmeter-1', volts: 5, readings: 2 }, 'command has a field "readings" this command does not take'],
+    [{ cmd: 'offset', device: 'voltmeter-1', volts: 5, readings: 2 }, 'command has a field this command does not take; it takes cmd, device, volts'],
     [{ cmd: 'offset', device: 'voltmeter-1', volts: '5' }, '/volts must be number'],
     [{ cmd: 'offset', device: 'voltmeter-1' }, "command must have required property 'volts'"],
     [{ cmd: 'meter_drift', device: 'voltmeter-1', volts_per_min: null }, '/volts_per_min must be number'],
     [{ cmd: 'meter_drift', device: 'voltmeter-1', volts: 1 }, "command must have required property 'volts_per_min'"],
-    [{ cmd: 'standby', device: 'calibrator', on: false }, 'command has a field "on" this command does not take'],
+    [{ cmd: 'standby', device: 'calibrator', on: false }, 'command has a field this command does not take; it takes cmd, device'],
     [{ cmd: 'standby', device: 4 }, '/device must be string'],
     [{ cmd: 'trip', block: 1, on: 'no' }, '/on must be boolean'],
     [{ cmd: 'trip', block: 0, on: false }, '/block must be >= 1'],
-    [{ cmd: 'operate', device: 'calibrator' }, 'cmd "operate" is not a command; expected one of status, fault, push_error, freeze, spike, time_scale, drop_connections, noise_burst, drift, trip, standby, offset, meter_drift, reset'],
+    [{ cmd: 'operate', device: 'calibrator' }, 'cmd is not a command; expected one of status, fault, push_error, freeze, spike, time_scale, drop_connections, noise_burst, drift, trip, standby, offset, meter_drift, reset'],
     [{ device: 'calibrator' }, "command must have required property 'cmd'"],
   ])('refuses %j', async (command, reason) => {
     const { apply, plant, meter } = await rig();
-    expect(apply(command)).toEqual({ ok: false, error: `command ${JSON.stringify(command)} is not valid: ${reason}; see schemas/sim-control.schema.json` });
+    expect(apply(command)).toEqual({ ok: false, error: `the command is not valid: ${reason}; see schemas/sim-control.schema.json` });
     expect(plant.drive).toBe(5);
     expect(meter.readingFaults.offsetVolts).toBe(0);
   });

@@ -1,0 +1,89 @@
+// `hv-server --allow-control` as a user runs it: the addresses given replace the config's list, so
+// Online's host controls and the control PC itself only watches; a bad address or token file
+// stops the server at start with exit code 2 and a sentence naming it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setVoltageCommand } from '../../src/client/hv-connection.js';
+import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
+import { openRaw } from '../helpers/raw-client.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), 'hv-allow-'));
+let server: ChildProcess;
+let output = '';
+let tcpPort = 0;
+
+function runServer(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(root, 'bin/hv-server.js'), '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  expect(existsSync(join(root, 'dist/src/cli/hv-server.js')), 'npm test builds dist/ first').toBe(true);
+  server = spawn(
+    process.execPath,
+    [join(root, 'bin/hv-server.js'), '--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20', '--allow-control', '127.0.0.2', '--allow-control', '10.0.0.0/8,fd00::/8'],
+    { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
+  );
+  server.stdout!.on('data', (d) => (output += d));
+  server.stderr!.on('data', (d) => (output += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+    const poll = setInterval(() => {
+      const ready = output.match(/ready: TCP [\d.]+:(\d+), HTTP/);
+      if (ready) {
+        tcpPort = Number(ready[1]);
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve();
+      }
+    }, 20);
+  });
+});
+
+afterAll(() => {
+  server.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function answerFrom(localAddress: string) {
+  const raw = await openRaw(tcpPort, '127.0.0.1', localAddress);
+  raw.socket.write(encodeEnvelope(setVoltageCommand(2, 40)));
+  const deadline = Date.now() + 10_000;
+  while (!raw.received.some((m) => m.type === 'reply' || m.answer_type === 'set_voltage') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  raw.socket.destroy();
+  return raw.received.find((m) => m.type === 'reply' || m.answer_type === 'set_voltage');
+}
+
+describe('hv-server --allow-control', () => {
+  it('gives control to the addresses given, and only to them', async () => {
+    expect(await answerFrom('127.0.0.2')).toMatchObject({ answer_type: 'set_voltage', status: 'ok' });
+    expect(await answerFrom('127.0.0.1')).toMatchObject({ error_code: 9, description: expect.stringMatching(/^client 127\.0\.0\.1 may not change outputs/) });
+  });
+
+  it('an address that cannot be read: exit 2, naming it', async () => {
+    const r = await runServer(['--sim', '--allow-control', '127.0.0.1,online-pc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`hv-server: configuration: key 'access.control[1]' is "online-pc"; expected an IP address (127.0.0.1, ::1) or a CIDR block (10.0.0.0/24, fd00::/8); host names are not looked up\n`);
+  });
+
+  it('a token file that cannot be read: exit 2, naming it', async () => {
+    const config = join(dataDir, 'tokens.yaml');
+    writeFileSync(config, `sim: true\naccess:\n  token_file: ${join(dataDir, 'no-such-file')}\n`);
+    const r = await runServer(['--config', config, '--log-level', 'fatal']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`cannot start: configuration: token file ${join(dataDir, 'no-such-file')} cannot be read: ENOENT`);
+  });
+});
