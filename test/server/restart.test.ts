@@ -13,12 +13,19 @@ import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
 import type { Meta } from '../../src/protocol/envelope.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const dataDir = mkdtempSync(join(tmpdir(), 'hv-restart-'));
+const dataDirs: string[] = [];
 const running = new Set<ChildProcess>();
+
+/** A data directory of its own for each test, so a server left running by a failed test cannot write into the next one's. */
+function freshDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hv-restart-'));
+  dataDirs.push(dir);
+  return dir;
+}
 
 afterAll(() => {
   for (const p of running) p.kill('SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function freePort(): Promise<number> {
@@ -38,7 +45,7 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-async function startServer(tcpPort: number): Promise<Started> {
+async function startServer(tcpPort: number, dataDir: string): Promise<Started> {
   const spawnedAt = Date.now();
   const child = spawn(
     process.execPath,
@@ -107,7 +114,7 @@ class OnlineLikeClient {
   }
 }
 
-function tsvRows(series: string): string[] {
+function tsvRows(dataDir: string, series: string): string[] {
   const dir = join(dataDir, series);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -127,7 +134,8 @@ const volts = (session: Meta[], block: number) => session.filter((m) => m.block 
 describe('restart under Online', () => {
   it('is listening again inside Online’s one reconnect attempt, and the client keeps receiving every reading', async () => {
     const port = await freePort();
-    const first = await startServer(port);
+    const dir = freshDataDir();
+    const first = await startServer(port, dir);
     expect(first.listeningAfterMs).toBeLessThan(1000);
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => /ready:/.test(first.output()) && (clearInterval(poll), resolve()), 10);
@@ -139,19 +147,26 @@ describe('restart under Online', () => {
 
     first.process.kill('SIGTERM');
     expect(await first.exited).toBe(0);
-    const before = tsvRows('HV');
+    const before = tsvRows(dir, 'HV');
     // The service manager starts it again at once.
-    const second = await startServer(port);
+    const second = await startServer(port, dir);
     await waitFor(() => online.reconnectedAt !== null || online.gaveUp, 5000);
     expect(online.gaveUp, second.output()).toBe(false);
-    // Commands work on the restarted server; readings flow.
-    online.send({ type: 'command', command_type: 'set_voltage', block: '2', voltage: 100 });
-    await waitFor(() => online.answers.length > 0, 10_000);
-    expect(online.answers[0]).toMatchObject({ answer_type: 'set_voltage', status: 'ok' });
+    // Commands work on the restarted server; readings flow. A server still starting answers 8,
+    // and Online sends the command again 5 s later.
+    const command = { type: 'command', command_type: 'set_voltage', block: '2', voltage: 100 };
+    for (let tries = 0; ; tries++) {
+      const seen = online.answers.length;
+      online.send(command);
+      await waitFor(() => online.answers.length > seen, 10_000);
+      if (online.answers[seen]!.error_code !== 8 || tries === 3) break;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+    expect(online.answers.at(-1)).toMatchObject({ answer_type: 'set_voltage', status: 'ok' });
     await waitFor(() => (online.sessions[1]?.filter((m) => m.block === 1).length ?? 0) >= 5, 20_000);
     second.process.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-    const after = tsvRows('HV').slice(before.length);
+    const after = tsvRows(dir, 'HV').slice(before.length);
 
     // First server: everything logged while connected was received, up to its very last reading
     // (at most one published while its clients were being closed).
@@ -173,23 +188,24 @@ describe('signals', () => {
   for (const signal of ['SIGHUP', 'SIGINT'] as const) {
     it(`${signal} stops the server as SIGTERM does: exit 0, and every reading a client received is in the TSV`, async () => {
       const port = await freePort();
-      const server = await startServer(port);
-      const rowsBefore = tsvRows('HV').length;
+      const dir = freshDataDir();
+      const server = await startServer(port, dir);
+      const rowsBefore = tsvRows(dir, 'HV').length;
       const online = new OnlineLikeClient(port);
       online.connect();
       await waitFor(() => (online.sessions[0]?.filter((m) => m.block === 1).length ?? 0) >= 3, 20_000);
       server.process.kill(signal);
       expect(await server.exited).toBe(0);
       expect(server.output()).toMatch(new RegExp(`shutting down.*${signal}[\\s\\S]*readings log flushed and closed[\\s\\S]*stopped`));
-      const rows = tsvRows('HV').slice(rowsBefore);
+      const rows = tsvRows(dir, 'HV').slice(rowsBefore);
       const seen = volts(online.sessions[0]!, 1);
-      expect(runAt(rows, seen)).toBeGreaterThanOrEqual(0);
+      expect(runAt(rows, seen), JSON.stringify({ rows, seen })).toBeGreaterThanOrEqual(0);
     }, 30_000);
   }
 
   it('a signal while the server is still starting closes the port and exits 0 without touching an instrument', async () => {
     const port = await freePort();
-    const server = await startServer(port);
+    const server = await startServer(port, freshDataDir());
     server.process.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     expect(server.output()).not.toMatch(/Error|uncaught/);
