@@ -24,9 +24,12 @@ import { blockInstrumentActors, configuredTransfer, learnFrom, type OutputChanne
 import { voltmeterInstrumentActors } from './devices/voltmeter-device.js';
 import { MEASUREMENT_MS } from './instruments/agilent-34401a.js';
 import { createInstruments, type Instruments } from './instruments/create-instruments.js';
+import type { LogFile } from './log/log-file.js';
 import type { Logger } from './log/logger.js';
 import { throttledLogger } from './log/log-throttle.js';
+import { checkDataDir } from './storage/check-data-dir.js';
 import { ReadingsLog } from './storage/readings-log.js';
+import { storageAlarm } from './storage/storage-health.js';
 import { SyncCommand } from './storage/sync-command.js';
 import { httpRoutes } from './web/http-routes.js';
 
@@ -39,6 +42,8 @@ export interface ServerOptions {
   log: Logger;
   /** Instruments to drive; built from the config's resources when left out. */
   instruments?: Instruments;
+  /** The log file, whose write faults become an alarm like the readings log's. */
+  logFile?: LogFile | null;
 }
 
 export interface RunningServer {
@@ -134,6 +139,11 @@ function blocksQuiet(supervisor: AnyActorRef, ms: number): Promise<void> {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config, clock, log } = options;
+  checkDataDir(config.data_dir);
+  // Storage faults are alarms, raised from the first write on.
+  const alarms = new AlarmTable(log.child({ component: 'alarms' }), () => clock.now());
+  const storageLog = log.child({ component: 'storage' });
+  options.logFile?.watch(storageAlarm(alarms, 'log-file', storageLog));
   // Simulated instruments (`sim::NAME` resources) live in this process, on the server's clock.
   const usesSim = [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)].some((r) => /^sim::/i.test(r));
   const rack = usesSim ? new SimulatedRack(config.blocks, config.voltmeters, clock) : null;
@@ -148,7 +158,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         rack.plants,
       )
     : null;
-  const transferStore = new TransferStore(join(config.data_dir, 'transfer'), (message) => log.error(message));
+  const transferStore = new TransferStore(join(config.data_dir, 'transfer'), (message) => log.error(message), {
+    health: storageAlarm(alarms, 'transfer-store', storageLog),
+    clock,
+  });
   const channels = new Map<number, OutputChannel>();
   for (const block of config.blocks) {
     const instrument = instruments.outputs.get(block.id);
@@ -159,14 +172,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const hub = new ClientHub(log.child({ component: 'hub' }));
-  const readingsLog = new ReadingsLog({ dataDir: config.data_dir, virtual: config.sim }, (err, path) =>
-    log.error({ err: err.message, path }, `reading not written to ${path}`),
-  );
+  const readingsLog = new ReadingsLog({
+    dataDir: config.data_dir,
+    virtual: config.sim,
+    backlogRows: config.readings_log.backlog_rows,
+    clock,
+    health: storageAlarm(alarms, 'readings-log', storageLog),
+  });
   const seriesOf = new Map(config.voltmeters.map((m) => [m.id, m.series]));
   const publishedAs = new Map(config.voltmeters.flatMap((m) => (m.publish_as ? [[m.id, m.publish_as] as const] : [])));
   const blocks = new Map(config.blocks.map((b) => [b.id, b]));
   const connectorLog = log.child({ component: 'connector' });
-  const alarms = new AlarmTable(log.child({ component: 'alarms' }), () => clock.now());
   alarms.onChange((change, alarm) => hub.alarm({ change, alarm, alarms: alarms.list() }));
   let supervisorRef: Actor<typeof supervisorMachine> | null = null;
   const whenQuiet = () => (supervisorRef ? blocksQuiet(supervisorRef, 10_000) : Promise.resolve());
@@ -347,7 +363,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       );
       supervisor.stop();
       await readingsLog.close();
-      await transferStore.flush();
+      await transferStore.close();
+      if (readingsLog.backlogRows > 0) log.error({ lost: readingsLog.backlogRows }, `${readingsLog.backlogRows} readings the disk refused are lost at shutdown`);
       log.info({ rows: readingsLog.rowsWritten }, 'readings log flushed and closed');
       if (sync) await sync.run('shutdown');
       log.info('stopped');

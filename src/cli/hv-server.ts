@@ -37,11 +37,12 @@ async function main(): Promise<void> {
     throw err;
   }
   const clock = new ScaledClock(config.time_scale);
-  const { logger: log, flush } = createLogger({
+  const { logger: log, flush, file: logFile } = await createLogger({
     now: () => clock.now(),
     consoleLevel: config.log.console_level,
     fileLevel: config.log.file_level,
     file: join(config.data_dir, config.log.file),
+    rotate: { sizeMb: config.log.rotate_size_mb, retainFiles: config.log.retain_files },
     pretty: config.log.pretty,
   });
   process.on('uncaughtException', (err) => {
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
 
   let server;
   try {
-    server = await startServer({ config, clock, log });
+    server = await startServer({ config, clock, log, logFile });
   } catch (err) {
     log.fatal({ err: (err as Error).message }, `cannot start: ${(err as Error).message}`);
     flush();
