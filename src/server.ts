@@ -24,6 +24,7 @@ import { blockInstrumentActors, configuredTransfer, learnFrom, type OutputChanne
 import { voltmeterInstrumentActors } from './devices/voltmeter-device.js';
 import { MEASUREMENT_MS } from './instruments/agilent-34401a.js';
 import { createInstruments, type Instruments } from './instruments/create-instruments.js';
+import { ClientLogThrottle } from './log/client-log-throttle.js';
 import type { LogFile } from './log/log-file.js';
 import type { Logger } from './log/logger.js';
 import { throttledLogger } from './log/log-throttle.js';
@@ -196,7 +197,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     alarms: () => alarms.list(),
     machines: { supervisor: supervisorMachine, block: blockMachine, voltmeter: voltmeterMachine, connector: connectorMachine },
   });
-  const intake = { hub, blocks, log: connectorLog };
+  const intake = { hub, blocks, log: connectorLog, throttle: new ClientLogThrottle(() => clock.now()) };
   const limits = config.limits;
   const servers = new Map<string, ConnectorServices>([
     [

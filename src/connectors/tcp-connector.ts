@@ -4,7 +4,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { nanoid } from 'nanoid';
 import type { ListenAddress } from '../../machines/connector.machine.js';
-import { LogThrottle } from '../log/log-throttle.js';
+import { clip } from '../log/input-excerpt.js';
+import type { Throttle } from '../log/log-throttle.js';
 import { EnvelopeDecoder } from '../protocol/envelope-decoder.js';
 import type { Clock } from '../clock/clock.js';
 import type { OutgoingMessage } from './outgoing-message.js';
@@ -29,7 +30,7 @@ class TcpClient implements ConnectorClient {
   readonly remote: string;
   readonly closed: Promise<void>;
   private readonly decoder: EnvelopeDecoder;
-  private readonly throttle = new LogThrottle();
+  private readonly throttle: Throttle;
 
   constructor(
     readonly connector: string,
@@ -39,6 +40,7 @@ class TcpClient implements ConnectorClient {
     private readonly forward: () => ForwardCommand | null,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.throttle = ctx.throttle.forRemote(this.remote);
     this.decoder = new EnvelopeDecoder({ maxMessageBytes: options.maxMessageBytes });
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
@@ -59,7 +61,8 @@ class TcpClient implements ConnectorClient {
         if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, bytes: event.bytes, suppressed }, `skipped ${event.bytes} bytes of garbage before a header`);
       } else {
         const { log, suppressed } = this.throttle.take();
-        if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, kind: event.error.kind, suppressed }, event.error.message);
+        // The decoder's sentence may quote the input: an excerpt of it at most.
+        if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, kind: event.error.kind, suppressed }, clip(event.error.message));
         this.ctx.hub.deliver(this.origin, parseErrorReply(event.error.message));
         if (event.error.fatal) {
           this.end(`its stream cannot be trusted after: ${event.error.message}`);

@@ -6,7 +6,6 @@ import type { Duplex } from 'node:stream';
 import { nanoid } from 'nanoid';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ListenAddress } from '../../machines/connector.machine.js';
-import { LogThrottle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
 import { parseMeta } from '../protocol/envelope-decoder.js';
 import { EnvelopeError } from '../protocol/envelope.js';
@@ -122,7 +121,7 @@ export class WsConnector extends ConnectorServer<WsClient> implements ConnectorS
 
   private receive(client: WsClient, ws: WebSocket): void {
     const origin = { connector: this.id, client: client.id };
-    const throttle = new LogThrottle();
+    const throttle = this.ctx.throttle.forRemote(client.remote);
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         this.ctx.hub.deliver(origin, parseErrorReply('binary frame refused; expected one JSON meta object per text frame'));
