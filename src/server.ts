@@ -369,6 +369,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log.info({ rows: readingsLog.rowsWritten }, 'readings log flushed and closed');
       if (sync) await sync.run('shutdown');
       log.info('stopped');
+      // The last lines may still be on their way to the file; the exit's flush cannot wait for them.
+      await options.logFile?.settle();
     })();
     return stopping;
   };

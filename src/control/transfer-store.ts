@@ -2,12 +2,12 @@
 // setpoint after a restart lands as close as the last one did. Written after each change, one
 // write at a time; a file that cannot be read is set aside, never trusted.
 //
-// Each save goes to a temporary file, is synced and renamed over the old one, so a crash leaves the
-// old transfer or the new one, never half of one. A save the disk refuses removes its temporary
+// Each save goes to a temporary file renamed over the old one, so a crash leaves the old transfer
+// or the new one, never half of one. A save the disk refuses removes its temporary
 // file, keeps the state in memory and is tried again (on the next save, or on the clock).
 
-import { readFileSync, renameSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import { unwatchedHealth, writeErrorText, type StorageHealth } from '../storage/storage-health.js';
@@ -124,14 +124,12 @@ export class TransferStore {
     const path = this.pathFor(block);
     const temp = `${path}.tmp`;
     try {
-      await mkdir(this.dir, { recursive: true });
-      const handle = await open(temp, 'w');
-      try {
-        await handle.writeFile(`${JSON.stringify(state)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      // Synchronous: the directory is there but for the first save, and a learned point should not
+      // wait an extra turn of the thread pool to reach the disk.
+      mkdirSync(this.dir, { recursive: true });
+      // No fsync: a save is cheap to lose (the next one comes with the next learned reading) and a
+      // file cut short by a power failure is set aside at load, never trusted.
+      await writeFile(temp, `${JSON.stringify(state)}\n`);
       await rename(temp, path);
     } catch (err) {
       await rm(temp, { force: true }).catch(() => {});

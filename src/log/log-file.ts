@@ -80,6 +80,27 @@ export class LogFile {
     if (this.fault) this.report();
   }
 
+  /**
+   * Resolves once the lines logged so far are in the file (or the disk refused them), or after `ms`
+   * of real time at most: for a clean stop, since flush() cannot finish a write already under way.
+   */
+  settle(ms = 1000): Promise<void> {
+    const stream = this.stream;
+    if (!stream) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      try {
+        stream.flush(done);
+      } catch {
+        done(); // destroyed: nothing more will be written
+      }
+    });
+  }
+
   /** Writes what is buffered, once: on a disk that refuses it the lines are lost rather than the program stuck. */
   flush(): void {
     try {

@@ -162,7 +162,7 @@ export class ReadingsLog {
     try {
       // `busy` drops in the same tick as the last look at the backlog, so no row is left behind.
       while (this.backlog.length > 0) await this.writeBatch();
-    } catch (err) {
+    } catch {
       this.failures++;
       this.report();
       this.retryLater();

@@ -6,6 +6,8 @@ declare module 'pino-roll' {
     write(chunk: string): boolean;
     /** Writes what is buffered now; throws when the disk refuses it (sonic-boom 5). */
     flushSync(): void;
+    /** Calls back once every pending write has completed (with an error if one failed). */
+    flush(cb?: (err?: Error) => void): void;
     end(): void;
     /** The file written at present. */
     readonly file: string;

@@ -54,8 +54,24 @@ describe('log file', () => {
     const started = performance.now();
     flush();
     expect(performance.now() - started).toBeLessThan(500);
+    // The clean stop's wait for the last lines gives up on the refusal, well before its bound.
+    const settling = performance.now();
+    await file!.settle(5000);
+    expect(performance.now() - settling).toBeLessThan(1000);
     logger.fatal('still no exception after the flush');
     expect(lstatSync(todaysFirst(dir)).isSymbolicLink()).toBe(true);
+  });
+
+  it('settle() at a clean stop: the last line logged is in the file, though its write was under way', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hv-logfile-'));
+    const { logger, file, flush } = await createLogger({ consoleLevel: 'silent', fileLevel: 'info', pretty: false, file: join(dir, 'hv-server.log') });
+    for (let i = 0; i < 100; i++) logger.info({ i }, 'line');
+    logger.info('stopped');
+    await file!.settle();
+    flush();
+    const lines = readFileSync(join(dir, 'current.log'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(101);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ msg: 'stopped' });
   });
 
   it('a log directory that cannot be made is a fault too, and logging goes on without the file', async () => {
