@@ -174,8 +174,8 @@ export interface ServerConfig {
     };
     websocket: { max_clients: number; max_per_address: number };
   };
-  log: { console_level: LogLevel; file_level: LogLevel; file: string; pretty: boolean };
-  readings_log: { sync_command: string | null; sync_interval_s: number; sync_timeout_s: number };
+  log: { console_level: LogLevel; file_level: LogLevel; file: string; pretty: boolean; rotate_size_mb: number; retain_files: number };
+  readings_log: { sync_command: string | null; sync_interval_s: number; sync_timeout_s: number; backlog_rows: number };
   supervisor: { max_restarts_per_minute: number; backoff_initial_s: number; backoff_max_s: number };
   instruments: { query_timeout_s: number; visa_library: string | null };
   access: AccessConfig;

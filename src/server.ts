@@ -30,9 +30,13 @@ import { blockInstrumentActors, configuredTransfer, learnFrom, type OutputChanne
 import { voltmeterInstrumentActors } from './devices/voltmeter-device.js';
 import { MEASUREMENT_MS } from './instruments/agilent-34401a.js';
 import { createInstruments, type Instruments } from './instruments/create-instruments.js';
+import { ClientLogThrottle } from './log/client-log-throttle.js';
+import type { LogFile } from './log/log-file.js';
 import type { Logger } from './log/logger.js';
 import { throttledLogger } from './log/log-throttle.js';
+import { checkDataDir } from './storage/check-data-dir.js';
 import { ReadingsLog } from './storage/readings-log.js';
+import { storageAlarm } from './storage/storage-health.js';
 import { SyncCommand } from './storage/sync-command.js';
 import { httpRoutes } from './web/http-routes.js';
 
@@ -47,6 +51,8 @@ export interface ServerOptions {
   instruments?: Instruments;
   /** Online's port, bound at process start before the server was loaded (early-tcp.ts). */
   earlyTcp?: EarlyTcp;
+  /** The log file, whose write faults become an alarm like the readings log's. */
+  logFile?: LogFile | null;
 }
 
 export interface RunningServer {
@@ -147,6 +153,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Read first (it reads the token file): a bad entry stops the server before any instrument is opened.
   const policy = AccessPolicy.fromConfig(config.access, config.http.host);
   if (!(policy instanceof AccessPolicy)) throw new ConfigError(`configuration: ${policy.message}`);
+  checkDataDir(config.data_dir);
+  // Storage faults are alarms, raised from the first write on.
+  const alarms = new AlarmTable(log.child({ component: 'alarms' }), () => clock.now());
+  const storageLog = log.child({ component: 'storage' });
+  options.logFile?.watch(storageAlarm(alarms, 'log-file', storageLog));
   // Simulated instruments (`sim::NAME` resources) live in this process, on the server's clock.
   const usesSim = [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)].some((r) => /^sim::/i.test(r));
   const rack = usesSim ? new SimulatedRack(config.blocks, config.voltmeters, clock) : null;
@@ -161,7 +172,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         rack.plants,
       )
     : null;
-  const transferStore = new TransferStore(join(config.data_dir, 'transfer'), (message) => log.error(message));
+  const transferStore = new TransferStore(join(config.data_dir, 'transfer'), (message) => log.error(message), {
+    health: storageAlarm(alarms, 'transfer-store', storageLog),
+    clock,
+  });
   const channels = new Map<number, OutputChannel>();
   for (const block of config.blocks) {
     const instrument = instruments.outputs.get(block.id);
@@ -179,14 +193,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     audit.settle(origin, message);
     hub.deliver(origin, message);
   };
-  const readingsLog = new ReadingsLog({ dataDir: config.data_dir, virtual: config.sim }, (err, path) =>
-    log.error({ err: err.message, path }, `reading not written to ${path}`),
-  );
+  const readingsLog = new ReadingsLog({
+    dataDir: config.data_dir,
+    virtual: config.sim,
+    backlogRows: config.readings_log.backlog_rows,
+    clock,
+    health: storageAlarm(alarms, 'readings-log', storageLog),
+  });
   const seriesOf = new Map(config.voltmeters.map((m) => [m.id, m.series]));
   const publishedAs = new Map(config.voltmeters.flatMap((m) => (m.publish_as ? [[m.id, m.publish_as] as const] : [])));
   const blocks = new Map(config.blocks.map((b) => [b.id, b]));
   const connectorLog = log.child({ component: 'connector' });
-  const alarms = new AlarmTable(log.child({ component: 'alarms' }), () => clock.now());
   alarms.onChange((change, alarm) => hub.alarm({ change, alarm, alarms: alarms.list() }));
   let supervisorRef: Actor<typeof supervisorMachine> | null = null;
   const whenQuiet = () => (supervisorRef ? blocksQuiet(supervisorRef, 10_000) : Promise.resolve());
@@ -202,7 +219,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log: log.child({ component: 'http' }),
     access,
   });
-  const intake = { hub, blocks, log: connectorLog, access };
+  const intake = { hub, blocks, log: connectorLog, access, throttle: new ClientLogThrottle(() => clock.now()) };
   const limits = config.limits;
   const budget = startBudget(config, connectorLog);
   const servers = new Map<string, ConnectorServices>([
@@ -381,10 +398,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       );
       supervisor.stop();
       await readingsLog.close();
-      await transferStore.flush();
+      await transferStore.close();
+      if (readingsLog.backlogRows > 0) log.error({ lost: readingsLog.backlogRows }, `${readingsLog.backlogRows} readings the disk refused are lost at shutdown`);
       log.info({ rows: readingsLog.rowsWritten }, 'readings log flushed and closed');
       if (sync) await sync.run('shutdown');
       log.info('stopped');
+      // The last lines may still be on their way to the file; the exit's flush cannot wait for them.
+      await options.logFile?.settle();
     })();
     return stopping;
   };

@@ -2,8 +2,9 @@
 // INVALID), a status saying what kind of condition it is, a code, one sentence, the value that
 // raised it and the time it was raised. Blocks raise their own (machines/reading-judge.ts); a
 // device actor that failed and is restarting, or is out of service, is one too. The table is
-// rebuilt from the actors' snapshots whenever one changes; raising and clearing are each logged once
-// and told to the web pages.
+// rebuilt from the actors' snapshots whenever one changes; conditions that no actor holds (a disk
+// that refuses writes) are raised and cleared directly and kept across those rebuilds. Raising and
+// clearing are each logged once and told to the web pages.
 
 import type { AnyActorRef } from 'xstate';
 import type { AlarmSeverity, BlockAlarm } from '../../machines/reading-judge.js';
@@ -11,7 +12,7 @@ import type { ChildSpec, SupervisorContext } from '../../machines/supervisor.mac
 import type { Logger } from '../log/logger.js';
 
 /** EPICS alarm status: which kind of condition (dbStatic's menuAlarmStat names). */
-export type EpicsStatus = 'STATE' | 'LOLO' | 'HIHI' | 'LOW' | 'HIGH' | 'READ' | 'TIMEOUT' | 'COMM' | 'DISABLE';
+export type EpicsStatus = 'STATE' | 'LOLO' | 'HIHI' | 'LOW' | 'HIGH' | 'READ' | 'WRITE' | 'TIMEOUT' | 'COMM' | 'DISABLE';
 
 export interface Alarm {
   /** The actor it belongs to: block-1, voltmeter-divider-1 ... */
@@ -27,7 +28,8 @@ export interface Alarm {
   since: number;
 }
 
-type Raw = Omit<Alarm, 'since'>;
+export type RawAlarm = Omit<Alarm, 'since'>;
+type Raw = RawAlarm;
 
 function blockStatus(alarm: BlockAlarm): EpicsStatus {
   switch (alarm.code) {
@@ -94,6 +96,10 @@ const key = (a: { source: string; code: string }) => `${a.source}/${a.code}`;
 
 export class AlarmTable {
   private active = new Map<string, Alarm>();
+  /** What the actors showed last time: raise() and clear() reconcile against it, not against nothing. */
+  private fromActors: Raw[] = [];
+  /** Raised by raise(), held until clear(): storage and other sources that are not actors. */
+  private readonly held = new Map<string, Raw>();
   private readonly listeners: ((change: 'raised' | 'cleared', alarm: Alarm) => void)[] = [];
 
   constructor(
@@ -111,10 +117,29 @@ export class AlarmTable {
     this.listeners.push(listener);
   }
 
-  /** Takes the alarms shown now: new ones are raised, missing ones cleared, each logged once. */
+  /** Takes the alarms the actors show now: new ones are raised, missing ones cleared, each logged once. */
   update(current: Raw[]): void {
+    this.fromActors = current;
+    this.reconcile();
+  }
+
+  /**
+   * Raises (or, when already active, updates the sentence and value of) an alarm that no actor
+   * holds; it stays active through update() until clear() is called with its source and code.
+   */
+  raise(alarm: Raw): void {
+    this.held.set(key(alarm), { ...alarm });
+    this.reconcile();
+  }
+
+  /** Clears an alarm raised by raise(); nothing happens when it is not active. */
+  clear(source: string, code: string): void {
+    if (this.held.delete(key({ source, code }))) this.reconcile();
+  }
+
+  private reconcile(): void {
     const seen = new Set<string>();
-    for (const raw of current) {
+    for (const raw of [...this.fromActors, ...this.held.values()]) {
       const k = key(raw);
       seen.add(k);
       const known = this.active.get(k);

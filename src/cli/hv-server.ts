@@ -85,11 +85,12 @@ async function main(): Promise<void> {
 
   const clock = new ScaledClock(config.time_scale);
   const { createLogger } = await import('../log/logger.js');
-  const logging = createLogger({
+  const logging = await createLogger({
     now: () => clock.now(),
     consoleLevel: config.log.console_level,
     fileLevel: config.log.file_level,
     file: join(config.data_dir, config.log.file),
+    rotate: { sizeMb: config.log.rotate_size_mb, retainFiles: config.log.retain_files },
     pretty: config.log.pretty,
   });
   flush = logging.flush;
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
 
   const { startServer } = await import('../server.js');
   try {
-    server = await startServer({ config, clock, log: logging.logger, earlyTcp: early });
+    server = await startServer({ config, clock, log: logging.logger, logFile: logging.file, earlyTcp: early });
   } catch (err) {
     logging.logger.fatal({ err: (err as Error).message }, `cannot start: ${(err as Error).message}`);
     exit(err instanceof ConfigError ? 2 : 1);

@@ -4,7 +4,9 @@
 import type { Origin } from '../../machines/types.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { BlockConfig, Command } from '../../schemas/types.js';
-import type { LogThrottle } from '../log/log-throttle.js';
+import type { ClientLogThrottle } from '../log/client-log-throttle.js';
+import { inputExcerpt } from '../log/input-excerpt.js';
+import type { Throttle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
 import { errorReply } from '../messages/error-reply.js';
 import { parseCommand } from '../messages/parse-command.js';
@@ -17,15 +19,18 @@ export interface IntakeContext {
   log: Logger;
   /** Who may connect and who may command (src/access/). */
   access: AccessControl;
+  /** How much is logged about bad input, per client address, across connections and connectors. */
+  throttle: ClientLogThrottle;
 }
 
 export type ForwardCommand = (command: Command, origin: Origin) => void;
 
-export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward: ForwardCommand | null, throttle: LogThrottle): void {
+export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward: ForwardCommand | null, throttle: Throttle): void {
   const parsed = parseCommand(meta, ctx.blocks);
   if (!parsed.ok) {
     const { log, suppressed } = throttle.take();
-    if (log) ctx.log.info({ client: origin.client, meta, reply: parsed.reply, suppressed }, `refused: ${parsed.reply.description}`);
+    // An excerpt only: a refused message can be as large as the connector allows.
+    if (log) ctx.log.info({ client: origin.client, ...inputExcerpt(meta), reply: parsed.reply, suppressed }, `refused: ${parsed.reply.description}`);
     ctx.hub.deliver(origin, parsed.reply);
     return;
   }

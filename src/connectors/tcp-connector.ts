@@ -5,7 +5,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { nanoid } from 'nanoid';
 import type { ListenAddress } from '../../machines/connector.machine.js';
 import type { Grant } from '../access/access-policy.js';
-import { LogThrottle } from '../log/log-throttle.js';
+import { clip } from '../log/input-excerpt.js';
+import type { Throttle } from '../log/log-throttle.js';
 import { EnvelopeDecoder, type DecoderEvent } from '../protocol/envelope-decoder.js';
 import type { Clock } from '../clock/clock.js';
 import type { EarlyTcp } from './early-tcp.js';
@@ -38,7 +39,7 @@ class TcpClient implements ConnectorClient {
   readonly grant: Grant | null;
   readonly closed: Promise<void>;
   private readonly decoder: EnvelopeDecoder;
-  private readonly throttle = new LogThrottle();
+  private readonly throttle: Throttle;
   /** Set once the decoder failed: later bytes cannot be framed, so they are ignored until the close. */
   private lost = false;
 
@@ -55,6 +56,7 @@ class TcpClient implements ConnectorClient {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     // Online's protocol has no authentication: its address is all a TCP client is judged by.
     this.grant = ctx.access.policy.forPeer(socket.remoteAddress);
+    this.throttle = ctx.throttle.forRemote(this.remote);
     this.decoder = decoder ?? new EnvelopeDecoder({ maxMessageBytes: options.maxMessageBytes });
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
@@ -96,7 +98,8 @@ class TcpClient implements ConnectorClient {
       if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, bytes: event.bytes, suppressed }, `skipped ${event.bytes} bytes of garbage before a header`);
     } else {
       const { log, suppressed } = this.throttle.take();
-      if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, kind: event.error.kind, suppressed }, event.error.message);
+      // The decoder's sentence may quote the input: an excerpt of it at most.
+      if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, kind: event.error.kind, suppressed }, clip(event.error.message));
       this.ctx.hub.deliver(this.origin, parseErrorReply(event.error.message));
       if (event.error.fatal) {
         this.end(`its stream cannot be trusted after: ${event.error.message}`);

@@ -7,7 +7,6 @@ import { nanoid } from 'nanoid';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ListenAddress } from '../../machines/connector.machine.js';
 import type { Grant } from '../access/access-policy.js';
-import { LogThrottle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
 import { parseMeta } from '../protocol/envelope-decoder.js';
 import { showValue } from '../messages/error-reply.js';
@@ -152,7 +151,7 @@ export class WsConnector extends ConnectorServer<WsClient> implements ConnectorS
 
   private receive(client: WsClient, ws: WebSocket): void {
     const origin = { connector: this.id, client: client.id };
-    const throttle = new LogThrottle();
+    const throttle = this.ctx.throttle.forRemote(client.remote);
     ws.on('message', (data, isBinary) =>
       this.boundary.run(
         () => {

@@ -1,14 +1,33 @@
 // Daily TSV files of readings (PROTOCOL.md §6): <data_dir>/<series>/yy-mm-dd[-virtual].tsv,
-// header `timestamp\tHV`, rows `HH:MM:SS.ffffff\t<volts>`. Each row is written to the file as
-// soon as it arrives (no buffering in the process); the file rolls at local midnight.
+// header `timestamp\tHV`, rows `HH:MM:SS.ffffff\t<volts>`. Each row is written to its file as soon
+// as it arrives; the file rolls at local midnight.
+//
+// A disk that refuses a write (full, failing, read-only, out of file handles) does not lose the
+// readings at once: they wait in memory, in order, up to `backlogRows`, and are written when a
+// retry succeeds (on the next reading, or on the clock every `retryMs`). Beyond the bound, new
+// readings are dropped and counted. A write either lands whole or is cut back, so a file never
+// holds half a row once the disk has room again.
 
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Clock, TimerHandle } from '../clock/clock.js';
+import { unwatchedHealth, writeErrorText, type StorageHealth } from './storage-health.js';
+
+/** Three days of three series at one reading per 4 s (3 × 21 600 × 3 ≈ 194 400), rounded up; ~100 bytes each in memory. */
+export const DEFAULT_BACKLOG_ROWS = 200_000;
+export const DEFAULT_RETRY_MS = 30_000;
 
 export interface ReadingsLogOptions {
   dataDir: string;
   /** Simulated readings go to `-virtual` files so they are never mistaken for the rack's. */
   virtual: boolean;
+  /** Readings kept in memory while the disk refuses them; readings beyond are dropped and counted. */
+  backlogRows?: number;
+  /** The program's clock, to retry a refused write while no reading arrives; without it only the next reading retries. */
+  clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  retryMs?: number;
+  /** Told when writes start failing and when the backlog is written. */
+  health?: StorageHealth;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -26,79 +45,234 @@ export function timeOfDay(at: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(Math.min(micros, 999_999), 6)}`;
 }
 
+const HEADER = 'timestamp\tHV\n';
+/** Rows taken from the backlog per round of writes: bounds one write's size (~35 bytes a row). */
+const BATCH_ROWS = 4096;
+
 interface OpenFile {
   path: string;
   handle: FileHandle;
+  /** Bytes in the file: where a failed write is cut back to. */
+  size: number;
+}
+
+/** A reading waiting for its file: numbers, formatted only when written (a third of the memory of the text). */
+interface Row {
+  series: string;
+  path: string;
+  at: number;
+  volts: number;
 }
 
 export class ReadingsLog {
   private readonly files = new Map<string, OpenFile>();
-  /** Writes run one after another, so rows keep their order and a flush waits for all of them. */
-  private queue: Promise<void> = Promise.resolve();
+  private readonly backlog: Row[] = [];
+  /** Each series' present file name, so the rows waiting in memory share one string. */
+  private readonly paths = new Map<string, string>();
+  private readonly maxRows: number;
+  private readonly retryMs: number;
+  private readonly health: StorageHealth;
+  /** The current round of writes; settles once the backlog is written or a write failed. */
+  private running: Promise<void> = Promise.resolve();
+  private busy = false;
+  private retryTimer: TimerHandle | null = null;
+  /** The last refusal while it lasts: the alarm's cause. */
+  private fault: { error: unknown; path: string } | null = null;
+  private droppedInFault = 0;
+  private caughtUp = 0;
   private rows = 0;
   private failures = 0;
+  private droppedTotal = 0;
   private closed = false;
 
-  constructor(
-    private readonly options: ReadingsLogOptions,
-    private readonly onError: (err: Error, path: string) => void = () => {},
-  ) {}
+  constructor(private readonly options: ReadingsLogOptions) {
+    this.maxRows = options.backlogRows ?? DEFAULT_BACKLOG_ROWS;
+    this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
+    this.health = options.health ?? unwatchedHealth;
+  }
 
   get rowsWritten(): number {
     return this.rows;
   }
 
+  /** Rounds of writes the disk refused. */
   get writeFailures(): number {
     return this.failures;
+  }
+
+  /** Readings waiting in memory for the disk. */
+  get backlogRows(): number {
+    return this.backlog.length;
+  }
+
+  /** Readings dropped since start because the backlog was full. */
+  get droppedRows(): number {
+    return this.droppedTotal;
   }
 
   pathFor(series: string, at: number): string {
     return join(this.options.dataDir, series, `${dayName(at)}${this.options.virtual ? '-virtual' : ''}.tsv`);
   }
 
-  /** Queues one row; the returned promise settles when it is in the file. */
+  /** Queues one row; the returned promise settles when it is in the file, or kept in memory because the disk refused it. */
   append(series: string, at: number, volts: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`readings log is closed; row for ${series} at ${timeOfDay(at)} not written`));
-    const path = this.pathFor(series, at);
-    const row = `${timeOfDay(at)}\t${volts}\n`;
-    const write = this.queue.then(async () => {
-      try {
-        const file = await this.fileFor(series, path);
-        await file.handle.write(row);
-        this.rows++;
-      } catch (err) {
-        this.failures++;
-        this.onError(err as Error, path);
-      }
-    });
-    this.queue = write;
-    return write;
+    if (this.backlog.length >= this.maxRows) {
+      // Keep the oldest: they join on to what is already in the files.
+      this.droppedInFault++;
+      this.droppedTotal++;
+      this.report();
+      return this.running;
+    }
+    let path = this.pathFor(series, at);
+    if (this.paths.get(series) === path) path = this.paths.get(series)!;
+    else this.paths.set(series, path);
+    this.backlog.push({ series, path, at, volts });
+    return this.writeBacklog();
   }
 
-  /** Settles once every queued row is written. */
+  /** Settles once the current round of writes has ended (written, or kept in memory). */
   flush(): Promise<void> {
-    return this.queue;
+    return this.running;
   }
 
+  /** One last try for what waits in memory; what the disk still refuses is lost (see backlogRows). */
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue;
+    this.cancelRetry();
+    await this.running;
+    if (this.backlog.length > 0) await this.writeBacklog();
     for (const file of this.files.values()) {
       await file.handle.sync().catch(() => {});
-      await file.handle.close();
+      await file.handle.close().catch(() => {});
     }
     this.files.clear();
+  }
+
+  /** Starts a round of writes unless one is running (which takes the new rows too). */
+  private writeBacklog(): Promise<void> {
+    if (!this.busy) {
+      this.busy = true;
+      this.running = this.writeRounds();
+    }
+    return this.running;
+  }
+
+  private async writeRounds(): Promise<void> {
+    try {
+      // `busy` drops in the same tick as the last look at the backlog, so no row is left behind.
+      while (this.backlog.length > 0) await this.writeBatch();
+    } catch {
+      this.failures++;
+      this.report();
+      this.retryLater();
+      return;
+    } finally {
+      this.busy = false;
+    }
+    if (this.fault) this.recovered();
+  }
+
+  /**
+   * Writes the oldest rows, grouped by file. A file that refuses its rows does not hold up the
+   * others' (a bad directory of one series); its rows stay first in line, in order.
+   */
+  private async writeBatch(): Promise<void> {
+    const batch = this.backlog.slice(0, BATCH_ROWS);
+    const byPath = new Map<string, Row[]>();
+    for (const row of batch) {
+      const rows = byPath.get(row.path);
+      if (rows) rows.push(row);
+      else byPath.set(row.path, [row]);
+    }
+    const refused = new Set<string>();
+    let error: unknown = null;
+    for (const [path, rows] of byPath) {
+      try {
+        await this.writeRows(rows[0]!.series, path, rows);
+      } catch (err) {
+        refused.add(path);
+        error ??= err;
+        this.fault = { error: err, path };
+        continue;
+      }
+      this.rows += rows.length;
+      if (this.fault) this.caughtUp += rows.length;
+    }
+    this.backlog.splice(0, batch.length, ...(refused.size ? batch.filter((r) => refused.has(r.path)) : []));
+    if (error !== null) throw error;
+  }
+
+  private async writeRows(series: string, path: string, rows: Row[]): Promise<void> {
+    const file = await this.fileFor(series, path);
+    const bytes = Buffer.from((file.size === 0 ? HEADER : '') + rows.map((r) => `${timeOfDay(r.at)}\t${r.volts}\n`).join(''));
+    let done = 0;
+    try {
+      while (done < bytes.length) {
+        const { bytesWritten } = await file.handle.write(bytes, done, bytes.length - done);
+        if (bytesWritten === 0) throw new Error(`write to ${path} made no progress`);
+        done += bytesWritten;
+      }
+      file.size += bytes.length;
+    } catch (err) {
+      // Cut a part-written write back, so the retry writes whole rows; reopen on the retry in case
+      // the file or its directory was replaced meanwhile.
+      if (done > 0) await file.handle.truncate(file.size).catch(() => {});
+      this.files.delete(series);
+      await file.handle.close().catch(() => {});
+      throw err;
+    }
   }
 
   private async fileFor(series: string, path: string): Promise<OpenFile> {
     const current = this.files.get(series);
     if (current?.path === path) return current;
-    if (current) await current.handle.close(); // the day rolled over
+    if (current) {
+      this.files.delete(series);
+      await current.handle.close().catch(() => {}); // the day rolled over
+    }
     await mkdir(join(this.options.dataDir, series), { recursive: true });
     const handle = await open(path, 'a');
-    if ((await handle.stat()).size === 0) await handle.write('timestamp\tHV\n');
-    const file = { path, handle };
-    this.files.set(series, file);
-    return file;
+    try {
+      const file = { path, handle, size: (await handle.stat()).size };
+      this.files.set(series, file);
+      return file;
+    } catch (err) {
+      await handle.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  private report(): void {
+    if (!this.fault) return;
+    const waiting = this.backlog.length;
+    this.health.failing(
+      `readings could not be written to ${this.fault.path} (${writeErrorText(this.fault.error)}); expected a data directory this user can write, with free space; ` +
+        `${waiting} readings wait in memory (at most ${this.maxRows}) to be written when it can, ${this.droppedInFault} dropped`,
+      this.droppedInFault,
+    );
+  }
+
+  private recovered(): void {
+    const summary = `readings log writes again: the readings kept in memory are in the files (${this.caughtUp} written since the fault began), ${this.droppedInFault} were dropped`;
+    this.fault = null;
+    this.caughtUp = 0;
+    this.droppedInFault = 0;
+    this.cancelRetry();
+    this.health.recovered(summary);
+  }
+
+  private retryLater(): void {
+    const clock = this.options.clock;
+    if (!clock || this.closed || this.retryTimer !== null) return;
+    this.retryTimer = clock.setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.closed && this.backlog.length > 0) void this.writeBacklog();
+    }, this.retryMs);
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer !== null) this.options.clock?.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 }

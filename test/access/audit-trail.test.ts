@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AuditTrail, type AuditEntry } from '../../src/access/audit-trail.js';
-import { createLogger } from '../../src/log/logger.js';
+import pino from 'pino';
 
 function trail(capacity = 5) {
   const lines: Record<string, unknown>[] = [];
@@ -14,7 +14,7 @@ function trail(capacity = 5) {
     },
   });
   let now = 1000;
-  const { logger } = createLogger({ consoleLevel: 'debug', fileLevel: 'silent', pretty: false, console: sink, now: () => now });
+  const logger = pino({ level: 'debug', base: undefined }, sink);
   const changed: AuditEntry[] = [];
   const audit = new AuditTrail(capacity, () => now, logger, (e) => changed.push({ ...e }));
   return { audit, lines, changed, tick: (ms: number) => (now += ms) };

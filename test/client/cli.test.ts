@@ -127,6 +127,10 @@ describe('hv-server and hv-client', () => {
     const rows = readFileSync(join(dataDir, 'HV', files[0]!), 'utf8').trim().split('\n');
     expect(rows[0]).toBe('timestamp\tHV');
     expect(rows.length).toBeGreaterThan(5);
-    expect(existsSync(join(dataDir, 'logs/hv-server.log'))).toBe(true);
+    // The JSON log rolls (hv-server.<date>.<n>.log); current.log links to the file being written,
+    // which the flush at exit has written to the end.
+    expect(readdirSync(join(dataDir, 'logs'))).toEqual(expect.arrayContaining([expect.stringMatching(/^hv-server\.\d{4}-\d\d-\d\d\.1\.log$/), 'current.log']));
+    const logLines = readFileSync(join(dataDir, 'logs/current.log'), 'utf8').trim().split('\n');
+    expect(JSON.parse(logLines.at(-1)!)).toMatchObject({ msg: 'stopped' });
   });
 });

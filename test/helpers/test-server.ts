@@ -40,7 +40,7 @@ export async function startTestServer(patch: (config: ServerConfig) => void = ()
       done();
     },
   });
-  const { logger } = createLogger({ consoleLevel: 'debug', fileLevel: 'silent', pretty: false, console: sink, now: () => clock.now() });
+  const { logger } = await createLogger({ consoleLevel: 'debug', fileLevel: 'silent', pretty: false, console: sink, now: () => clock.now() });
   const server = await startServer({ config, clock, log: logger, ...extra });
   let settled = false;
   const runUntil = async <T>(promise: Promise<T>, maxMs = 120_000, stepMs = 50): Promise<T> => {

@@ -38,13 +38,14 @@ describe('readings log', () => {
     expect(log.pathFor('HV', new Date(2026, 0, 2).getTime())).toBe('/data/HV/26-01-02.tsv');
   });
 
-  it('reports a row it cannot write instead of throwing', async () => {
-    const errors: string[] = [];
+  it('reports a row it cannot write instead of throwing, and keeps it', async () => {
+    const failing: string[] = [];
     const notADirectory = join(mkdtempSync(join(tmpdir(), 'hv-tsv-')), 'file');
     writeFileSync(notADirectory, '');
-    const log = new ReadingsLog({ dataDir: notADirectory, virtual: true }, (err) => errors.push(err.message));
+    const log = new ReadingsLog({ dataDir: notADirectory, virtual: true, health: { failing: (m) => failing.push(m), recovered: () => {} } });
     await log.append('HV', Date.now(), 1);
     expect(log.writeFailures).toBe(1);
-    expect(errors).toHaveLength(1);
+    expect(log.backlogRows).toBe(1);
+    expect(failing[0]).toMatch(/^readings could not be written to .*file\/HV\/.*\.tsv \(ENOTDIR: not a directory\); expected a data directory/);
   });
 });
