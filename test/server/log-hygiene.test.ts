@@ -51,10 +51,10 @@ describe('log hygiene on a live server', () => {
     const server = t;
     const meta = { type: 'command', command_type: 'reboot', block: 1, pad: PAD };
     const overTcp = await logged(server, async () => {
-      expect(await tcpReply(server, encodeEnvelope(meta))).toMatchObject({ error_code: 7 });
+      expect(await tcpReply(server, encodeEnvelope(meta))).toMatchObject({ error_code: 9 });
     });
     const overWs = await logged(server, async () => {
-      expect(await wsReply(server, JSON.stringify(meta))).toMatchObject({ error_code: 7 });
+      expect(await wsReply(server, JSON.stringify(meta))).toMatchObject({ error_code: 9 });
     });
     // A meta that is not even JSON: the decoder's sentence is cut short too.
     const notJson = await logged(server, async () => {
