@@ -7,7 +7,7 @@
 //   again (at midnight, or after a failed write); the summary says what happened.
 
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, renameSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, lstatSync, openSync, readdirSync, renameSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DiskFullMethod } from './soak-options.js';
 
@@ -120,8 +120,8 @@ export interface DiskFullChoice {
   diskFull: DiskFull | null;
   /** What the summary says about the disk. */
   note: string;
-  /** Unmounts the tmpfs, if one was mounted (idempotent). */
-  release: () => void;
+  /** Unmounts the tmpfs, if one was mounted (idempotent), after copying it to `keepIn` if given. */
+  release: (keepIn?: string) => void;
 }
 
 /**
@@ -138,7 +138,9 @@ export function chooseDiskFull(method: DiskFullMethod | 'skip', dataRoot: string
   return {
     diskFull: tmpfsDiskFull(dataRoot),
     note: `data directory on a ${mib} MiB tmpfs, filled for real`,
-    release: () => {
+    release: (keepIn?: string) => {
+      // What the servers wrote lives in memory: copied out first when it is to be kept.
+      if (mounted && keepIn) cpSync(dataRoot, keepIn, { recursive: true, filter: (src) => src !== join(dataRoot, 'filler') });
       if (mounted) unmountTmpfs(dataRoot);
       mounted = false;
     },

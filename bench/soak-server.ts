@@ -1,5 +1,6 @@
 // The server under test across the whole soak: started once, watched for a crash (an exit nobody
-// asked for) or a wedge (no answer to /api/status for half a minute), and started anew — with a
+// asked for) or a wedge (no answer to /api/status, still none 20 s after the last incident ended),
+// and started anew — with a
 // fresh data directory, so each server's readings files stand on their own — up to a limit.
 // Whatever the soak is doing when a server dies is named in the crash record.
 
@@ -39,6 +40,10 @@ export interface ServerUnderTestOptions {
 }
 
 const WEDGED_AFTER_PROBES = 8;
+/** How long a server may take to exit after an uncaught exception (it stops within 5 s). */
+const STOPPING_GRACE_MS = 7000;
+/** Real time a server gets after an incident ends (the disk freed, say) to answer again. */
+const RECOVERY_MS = 20_000;
 
 export class ServerUnderTest {
   readonly instances: ServerProcess[] = [];
@@ -55,6 +60,10 @@ export class ServerUnderTest {
   private readonly configPath: string;
   private probeTimer: NodeJS.Timeout | null = null;
   private failedProbesInARow = 0;
+  /** What was running when the present run of unanswered probes began: a wedge is put down to it. */
+  private streakBlame: string[] = [];
+  /** When the last incident ended (real ms): a server gets time to recover from one before it is called wedged. */
+  private quietSince = performance.now();
 
   constructor(private readonly options: ServerUnderTestOptions) {
     // JSON console lines: the `ready:` line carries the ports, and every line can be counted.
@@ -123,6 +132,7 @@ export class ServerUnderTest {
       const n = (this.activities.get(label) ?? 1) - 1;
       if (n <= 0) this.activities.delete(label);
       else this.activities.set(label, n);
+      if (this.activities.size === 0) this.quietSince = performance.now();
     }
   }
 
@@ -142,8 +152,10 @@ export class ServerUnderTest {
     const crash: CrashRecord = {
       instance: server.options.index,
       at: this.options.now(),
-      during: [...this.activities.keys()],
-      reason: wedged ? `no answer to GET /api/status for ${WEDGED_AFTER_PROBES} probes in a row; killed` : server.console.lastWords.join(' | ') || 'no last words',
+      during: [...new Set([...(wedged ? this.streakBlame : []), ...this.activities.keys()])],
+      reason: wedged
+        ? `no answer to GET /api/status for ${WEDGED_AFTER_PROBES} probes in a row, nor ${RECOVERY_MS / 1000} s after the last incident ended; killed`
+        : server.console.lastWords.join(' | ') || 'no last words',
       exit: info.signal ? `signal ${info.signal}` : `exit code ${info.code}`,
     };
     this.crashes.push(crash);
@@ -167,6 +179,7 @@ export class ServerUnderTest {
     if (!server?.endpoint || this.stopping) return;
     this.health.probes++;
     const started = performance.now();
+    const runningAtStart = [...this.activities.keys()];
     let ok = false;
     try {
       const res = await fetch(`http://${server.endpoint.host}:${server.endpoint.httpPort}/api/status`, { signal: AbortSignal.timeout(5000) });
@@ -182,11 +195,17 @@ export class ServerUnderTest {
       this.failedProbesInARow = 0;
       return;
     }
-    this.health.unanswered++;
-    if (++this.failedProbesInARow >= WEDGED_AFTER_PROBES) {
+    // A server stopping after an uncaught exception closes its ports a few seconds before it
+    // exits: a probe it missed then belongs to that crash, not to a live server's service.
+    if (this.failedProbesInARow++ === 0) this.streakBlame = [...new Set([...runningAtStart, ...this.activities.keys()])];
+    if (this.failedProbesInARow >= WEDGED_AFTER_PROBES && this.activities.size === 0 && performance.now() - this.quietSince >= RECOVERY_MS) {
       this.failedProbesInARow = 0;
       this.wedgeKills.add(server);
       server.kill();
+      return;
     }
+    await realSleep(STOPPING_GRACE_MS);
+    if (!server.alive || this.wedgeKills.has(server)) return;
+    this.health.unanswered++;
   }
 }

@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   const cleanup = () => {
     // A server still running (the soak itself failed) must not outlive it, nor hold the mount.
     for (const server of rig.instances) if (server.alive) server.kill();
-    disk.release();
+    disk.release(options.keep ? join(workDir, 'data-kept') : undefined);
     if (!options.keep) rmSync(workDir, { recursive: true, force: true });
   };
   process.once('SIGINT', () => {
