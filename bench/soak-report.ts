@@ -207,6 +207,10 @@ export function printReport(run: SoakRun, say: (line: string) => void): boolean 
   for (const s of run.servers) for (const [k, v] of Object.entries(s.console.byLevel)) levels[k] = (levels[k] ?? 0) + v;
   say(`  console lines by level: ${Object.entries(levels).map(([k, v]) => `${k} ${v}`).join(', ')}; voltmeter restarts ${sum(run.servers.map((s) => s.console.voltmeterRestarts))}; clients dropped as too slow: TCP ${sum(run.servers.map((s) => s.console.droppedTcp))}, websocket ${sum(run.servers.map((s) => s.console.droppedWs))}`);
 
+  // The voltmeter machine's limit is twice reading_timeout_s (7.5 s) of the server's clock, which at
+  // a raised time scale is a few tens of milliseconds of real time: a busy machine trips it.
+  say(`  (a voltmeter is restarted when a reading is 15 s late on the server's clock: ${(15_000 / options.timeScale).toFixed(0)} ms of real time at ×${options.timeScale}, so restarts follow this machine's load; each costs a few readings and can answer a check in flight with 6)`);
+
   must(run.crashes.length === 0, `no crash: the server never exited or wedged unasked (${run.crashes.length})`);
   must(run.health.unanswered === 0, `the server answered every health probe while it was up (${run.health.unanswered} unanswered)`);
   if (last?.rssStart && run.rssAtEnd !== null) {
