@@ -1,7 +1,7 @@
 // What the kernel says about the server process: resident memory and open file descriptors,
 // read from /proc the way an operator would look at them.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** VmRSS in MiB, or null once the process is gone. */
 export function rssMiB(pid: number): number | null {
@@ -21,6 +21,37 @@ export function openFds(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * What each descriptor is open on (`socket`, `pipe`, `anon_inode:[eventpoll]`, a file path), or
+ * null once the process is gone: the difference between two of these names a leak.
+ */
+export function fdTargets(pid: number): string[] | null {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).replace(/^(socket|pipe):\[\d+\]$/, '$1');
+      } catch {
+        return 'closed meanwhile';
+      }
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** Targets in `after` beyond those in `before`, counted: `socket ×2`, `/data/HV/26-12-02-virtual.tsv`. */
+export function addedTargets(before: string[], after: string[]): string[] {
+  const left = new Map<string, number>();
+  for (const t of before) left.set(t, (left.get(t) ?? 0) + 1);
+  const added = new Map<string, number>();
+  for (const t of after) {
+    const n = left.get(t) ?? 0;
+    if (n > 0) left.set(t, n - 1);
+    else added.set(t, (added.get(t) ?? 0) + 1);
+  }
+  return [...added].map(([t, n]) => (n > 1 ? `${t} ×${n}` : t));
 }
 
 export interface RssSample {

@@ -6,7 +6,7 @@ import type { ConsoleCounts } from './soak-console.js';
 import type { IncidentResults } from './soak-incidents.js';
 import type { OnlineTally } from './soak-online.js';
 import type { SoakOptions } from './soak-options.js';
-import type { RssSample } from './soak-proc.js';
+import { addedTargets, type RssSample } from './soak-proc.js';
 import { bytesUnder } from './soak-readings.js';
 import type { ExitInfo } from './soak-server-process.js';
 import type { CrashRecord, HealthCounts } from './soak-server.js';
@@ -44,8 +44,9 @@ export interface SoakRun {
   web: WebTally;
   incidents: IncidentResults;
   passiveStalled: { dropped: boolean; droppedAt: number | null } | null;
-  fdsAtStart: number | null;
-  fdsAtEnd: number | null;
+  /** What the server's descriptors were open on, with the steady clients connected. */
+  fdsAtStart: string[] | null;
+  fdsAtEnd: string[] | null;
   rssAtEnd: number | null;
   stopped: ExitInfo | null;
   workDir: string;
@@ -197,7 +198,8 @@ export function printReport(run: SoakRun, say: (line: string) => void): boolean 
   say(`Server process: RSS at start ${mib(first?.rssStart)}, peak ${mib(peak)}, at the end ${mib(run.rssAtEnd)}${run.servers.length > 1 ? ` (server ${last?.index}; it started at ${mib(last?.rssStart)})` : ''}`);
   const deciles = rssDeciles(run.servers.flatMap((s) => s.samples), run.simulatedMs);
   if (deciles.length) say(`  RSS peak per tenth of the run: ${deciles.map((x) => (x === null ? '—' : x.toFixed(0))).join(', ')} MiB`);
-  say(`  open file descriptors: ${run.fdsAtStart ?? '—'} at the start (steady clients connected), ${run.fdsAtEnd ?? '—'} at the end (the same clients)`);
+  const added = run.fdsAtStart && run.fdsAtEnd ? addedTargets(run.fdsAtStart, run.fdsAtEnd) : [];
+  say(`  open file descriptors: ${run.fdsAtStart?.length ?? '—'} at the start (steady clients connected), ${run.fdsAtEnd?.length ?? '—'} at the end (the same clients)${added.length ? `; new at the end: ${added.join(', ')}` : ''}`);
   say(`  health probes (GET /api/status every 2 s): ${run.health.answered} of ${run.health.probes} answered within 5 s, slowest ${run.health.slowestMs.toFixed(0)} ms`);
   const tsvBytes = sum(run.servers.flatMap((s) => Object.values(s.figures.series).map((f) => f.bytes)));
   const logBytes = sum(run.servers.map((s) => bytesUnder(s.dataDir, /\/logs\//)));
@@ -216,8 +218,8 @@ export function printReport(run: SoakRun, say: (line: string) => void): boolean 
   if (last?.rssStart && run.rssAtEnd !== null) {
     must(run.rssAtEnd <= last.rssStart + RSS_GROWTH_LIMIT_MIB, `memory bounded: RSS at the end within ${RSS_GROWTH_LIMIT_MIB} MiB of the start (${mib(last.rssStart)} → ${mib(run.rssAtEnd)})`);
   }
-  if (run.fdsAtStart !== null && run.fdsAtEnd !== null && run.servers.length === 1) {
-    must(run.fdsAtEnd <= run.fdsAtStart + FD_SLACK, `no descriptor leak: open fds at the end at most ${FD_SLACK} above the start (${run.fdsAtStart} → ${run.fdsAtEnd})`);
+  if (run.fdsAtStart && run.fdsAtEnd && run.servers.length === 1) {
+    must(run.fdsAtEnd.length <= run.fdsAtStart.length + FD_SLACK, `no descriptor leak: open fds at the end at most ${FD_SLACK} above the start (${run.fdsAtStart.length} → ${run.fdsAtEnd.length})`);
   }
   must(run.stopped !== null && run.stopped.code === 0, `the server stopped cleanly on SIGTERM at the end (${stop})`);
 

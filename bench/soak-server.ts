@@ -136,10 +136,15 @@ export class ServerUnderTest {
     }
   }
 
+  /** No more health probes (before the last count of descriptors, so none of theirs is counted). */
+  stopProbes(): void {
+    if (this.probeTimer) clearInterval(this.probeTimer);
+  }
+
   /** Ends the soak: SIGTERM to the live server; its exit is not a crash. */
   async stop(): Promise<ExitInfo | null> {
     this.stopping = true;
-    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.stopProbes();
     for (const w of this.waiters) w();
     this.waiters = [];
     const live = this.current;

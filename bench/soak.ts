@@ -11,7 +11,7 @@ import { chooseDiskFull } from './soak-disk-full.js';
 import { runIncidents, type IncidentResults } from './soak-incidents.js';
 import { emptyOnlineTally, runOnlineClient } from './soak-online.js';
 import { parseSoakOptions, type SoakClass } from './soak-options.js';
-import { openFds, rssMiB } from './soak-proc.js';
+import { fdTargets, rssMiB } from './soak-proc.js';
 import { printReport, type SoakRun } from './soak-report.js';
 import { ServerUnderTest } from './soak-server.js';
 import { passiveStalledClient } from './soak-stalled.js';
@@ -71,7 +71,7 @@ async function main(): Promise<number> {
       for (const client of steady) client.attach(server.options.index, server.endpoint!).catch((err: Error) => say(`  ${client.name} could not connect to server ${server.options.index}: ${err.message}`));
     });
     await realSleep(500);
-    const fdsAtStart = openFds(first.pid);
+    const fdsAtStart = fdTargets(first.pid);
 
     const passive = options.skip.has('stalled') ? null : await passiveStalledClient(first.endpoint!, () => sim.elapsedMs());
     const online = emptyOnlineTally();
@@ -101,9 +101,12 @@ async function main(): Promise<number> {
     // Wind down: the coming-and-going clients finish what they are doing (a check in flight is answered).
     await Promise.race([Promise.allSettled(tasks), realSleep(90_000)]);
     passive?.close();
-    await realSleep(1000);
+    // The pages' and probes' keep-alive connections close after the server's idle timeout (5 s):
+    // the descriptors counted then are the server's own and the steady clients'.
+    rig.stopProbes();
+    await realSleep(6500);
     const last = rig.current;
-    const fdsAtEnd = last ? openFds(last.pid) : null;
+    const fdsAtEnd = last ? fdTargets(last.pid) : null;
     const rssAtEnd = last ? rssMiB(last.pid) : null;
     for (const client of steady) await client.close();
     const stopped = await rig.stop();
