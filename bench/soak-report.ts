@@ -198,8 +198,10 @@ export function printReport(run: SoakRun, say: (line: string) => void): boolean 
   say(`Server process: RSS at start ${mib(first?.rssStart)}, peak ${mib(peak)}, at the end ${mib(run.rssAtEnd)}${run.servers.length > 1 ? ` (server ${last?.index}; it started at ${mib(last?.rssStart)})` : ''}`);
   const deciles = rssDeciles(run.servers.flatMap((s) => s.samples), run.simulatedMs);
   if (deciles.length) say(`  RSS peak per tenth of the run: ${deciles.map((x) => (x === null ? '—' : x.toFixed(0))).join(', ')} MiB`);
-  const added = run.fdsAtStart && run.fdsAtEnd ? addedTargets(run.fdsAtStart, run.fdsAtEnd) : [];
-  say(`  open file descriptors: ${run.fdsAtStart?.length ?? '—'} at the start (steady clients connected), ${run.fdsAtEnd?.length ?? '—'} at the end (the same clients)${added.length ? `; new at the end: ${added.join(', ')}` : ''}`);
+  // Named only when they grew on one server (a new day's files replace the old ones one for one).
+  const grewOnOneServer = run.servers.length === 1 && run.fdsAtStart && run.fdsAtEnd && run.fdsAtEnd.length > run.fdsAtStart.length;
+  const added = grewOnOneServer ? addedTargets(run.fdsAtStart!, run.fdsAtEnd!) : [];
+  say(`  open file descriptors: ${run.fdsAtStart?.length ?? '—'} at the start (steady clients connected), ${run.fdsAtEnd?.length ?? '—'} at the end (the same clients)${run.servers.length > 1 ? ` of server ${last?.index}` : ''}${added.length ? `; new at the end: ${added.join(', ')}` : ''}`);
   say(`  health probes (GET /api/status every 2 s): ${run.health.answered} of ${run.health.probes} answered within 5 s, slowest ${run.health.slowestMs.toFixed(0)} ms`);
   const tsvBytes = sum(run.servers.flatMap((s) => Object.values(s.figures.series).map((f) => f.bytes)));
   const logBytes = sum(run.servers.map((s) => bytesUnder(s.dataDir, /\/logs\//)));
