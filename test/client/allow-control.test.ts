@@ -1,19 +1,18 @@
 // `hv-server --allow-control` as a user runs it: the addresses given replace the config's list, so
 // Online's host controls and the control PC itself only watches; a bad address or token file
 // stops the server at start with exit code 2 and a sentence naming it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { setVoltageCommand } from '../../src/client/hv-connection.js';
 import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
 import { openRaw } from '../helpers/raw-client.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'hv-allow-'));
-let server: ChildProcess;
-let output = '';
+let server: ServerProcess;
 let tcpPort = 0;
 
 function runServer(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -31,30 +30,12 @@ function runServer(args: string[]): Promise<{ code: number | null; stdout: strin
 }
 
 beforeAll(async () => {
-  expect(existsSync(join(root, 'dist/src/cli/hv-server.js')), 'npm test builds dist/ first').toBe(true);
-  server = spawn(
-    process.execPath,
-    [join(root, 'bin/hv-server.js'), '--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20', '--allow-control', '127.0.0.2', '--allow-control', '10.0.0.0/8,fd00::/8'],
-    { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
-  );
-  server.stdout!.on('data', (d) => (output += d));
-  server.stderr!.on('data', (d) => (output += d));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
-    const poll = setInterval(() => {
-      const ready = output.match(/ready: TCP [\d.]+:(\d+), HTTP/);
-      if (ready) {
-        tcpPort = Number(ready[1]);
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve();
-      }
-    }, 20);
-  });
+  server = await startServerProcess(['--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20', '--allow-control', '127.0.0.2', '--allow-control', '10.0.0.0/8,fd00::/8']);
+  tcpPort = server.tcpPort;
 });
 
 afterAll(() => {
-  server.kill('SIGKILL');
+  server.process.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 

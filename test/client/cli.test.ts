@@ -1,15 +1,14 @@
 // The real executables, as a user runs them: hv-server in its own process at --time-scale 20,
 // driven by hv-client; exit codes, SIGTERM and the readings it leaves behind.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'hv-cli-'));
-let server: ChildProcess;
-let output = '';
+let server: ServerProcess;
 let tcpPort = 0;
 
 function run(bin: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -24,29 +23,12 @@ function run(bin: string, args: string[]): Promise<{ code: number | null; stdout
 }
 
 beforeAll(async () => {
-  expect(existsSync(join(root, 'dist/src/cli/hv-server.js')), 'npm test builds dist/ first').toBe(true);
-  server = spawn(process.execPath, [join(root, 'bin/hv-server.js'), '--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20'], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  server.stdout!.on('data', (d) => (output += d));
-  server.stderr!.on('data', (d) => (output += d));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
-    const poll = setInterval(() => {
-      const ready = output.match(/ready: TCP [\d.]+:(\d+), HTTP/);
-      if (ready) {
-        tcpPort = Number(ready[1]);
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve();
-      }
-    }, 20);
-  });
+  server = await startServerProcess(['--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20']);
+  tcpPort = server.tcpPort;
 });
 
 afterAll(() => {
-  server.kill('SIGKILL');
+  server.process.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -76,11 +58,11 @@ describe('hv-server and hv-client', () => {
     const file = join(dataDir, 'scenario.txt');
     writeFileSync(file, '# warm-up\nSET_VOLTAGE 2 100\nSET_VOLTAGE_AND_CHECK 1 14000 1\nACQUIRE 30\nSET_VOLTAGE_AND_CHECK 2 200 0.5 20\n');
     // Another client keeps block 1 busy for a while, so the scenario meets code 8 first.
-    const mark = output.length;
+    const mark = server.output().length;
     const busy = run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '1000', '--check', '--max-error', '0.000001', '--timeout', '10']);
     // Until the server has taken that command, the scenario would find block 1 free.
-    for (const until = Date.now() + 10_000; !/command set_voltage_and_check block 1 1000 V/.test(output.slice(mark)); ) {
-      if (Date.now() > until) throw new Error(`the busy command never reached the server:\n${output.slice(mark)}`);
+    for (const until = Date.now() + 10_000; !/command set_voltage_and_check block 1 1000 V/.test(server.output().slice(mark)); ) {
+      if (Date.now() > until) throw new Error(`the busy command never reached the server:\n${server.output().slice(mark)}`);
       await new Promise((r) => setTimeout(r, 10));
     }
     const r = await run('hv-client.js', ['--port', String(tcpPort), 'scenario', file, '--busy-retry', '0.2']);
@@ -117,10 +99,10 @@ describe('hv-server and hv-client', () => {
   });
 
   it('stops on SIGTERM with exit code 0, leaving the readings in the daily -virtual TSV', async () => {
-    const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
-    server.kill('SIGTERM');
+    const exited = new Promise<number | null>((resolve) => server.process.on('exit', resolve));
+    server.process.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(output).toMatch(/readings log flushed and closed/);
+    expect(server.output()).toMatch(/readings log flushed and closed/);
     const files = readdirSync(join(dataDir, 'HV'));
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^\d\d-\d\d-\d\d-virtual\.tsv$/);
