@@ -2,6 +2,7 @@
 // up with them (soak-align.ts says why that is exact).
 
 import { alignReadings, type Alignment } from './soak-align.js';
+import { UNNAMED_SERIES } from './soak-console.js';
 import { readLoggedSeries } from './soak-readings.js';
 import type { ServerProcess } from './soak-server-process.js';
 import { ALL_SERIES } from './soak-series.js';
@@ -65,7 +66,7 @@ export function steadyChecks(clients: SteadyClient[], servers: ServerProcess[], 
           const rows = logged.get(series);
           const alignment = alignReadings(received, rows?.volts ?? []);
           const to = segment.closedAt ?? Infinity;
-          const unwritten = server.console.unwrittenTimes(series).filter((at) => at >= segment.connectedAt && at <= to).length;
+          const unwritten = server.console.unwrittenWithin(series, segment.connectedAt, to);
           const unlogged = unwritten + (rows?.torn ?? 0);
           checks.push({
             client: client.name,
@@ -78,6 +79,12 @@ export function steadyChecks(clients: SteadyClient[], servers: ServerProcess[], 
             published: alignment.matched + alignment.missing + unlogged,
             dropped: segment.closedBy === 'server' && !crashed.has(index),
           });
+        }
+        // Readings reported lost without their series: they count against the segment as a whole.
+        const unnamed = server.console.unwrittenWithin(UNNAMED_SERIES, segment.connectedAt, segment.closedAt ?? Infinity);
+        if (unnamed > 0) {
+          const none: Alignment = { received: 0, matched: 0, missing: 0, extra: 0, rowsBefore: 0, rowsAfter: 0, anchored: true };
+          checks.push({ client: client.name, server: index, series: UNNAMED_SERIES, from: segment.connectedAt, to: segment.closedAt, alignment: none, unlogged: unnamed, published: unnamed, dropped: false });
         }
       }
     }

@@ -17,8 +17,16 @@ export interface ConsoleCounts {
   lines: number;
   /** Lines by pino level name (info, warn, error, fatal; 'text' for what is not JSON). */
   byLevel: Record<string, number>;
-  /** `reading not written to …` lines, by the series directory of the file. */
+  /**
+   * Readings the server said it could not write, by series: `reading not written to <file>` (one
+   * each), or — from a server that keeps them in memory while the disk is full — those it dropped
+   * or lost at shutdown, counted under UNNAMED_SERIES since it does not say which series.
+   */
   unwrittenBySeries: Record<string, number>;
+  /** STORAGE_FAULT alarms raised (the readings log, the log file, the transfer store). */
+  storageAlarms: number;
+  /** The last `readings log writes again: …` line. */
+  readingsRecovered: string | null;
   /** Lines that mention ENOSPC (readings, log file, transfer store). */
   enospc: number;
   /** `client dropped:` (TCP) and `websocket client dropped:` lines. */
@@ -28,6 +36,9 @@ export interface ConsoleCounts {
   voltmeterRestarts: number;
 }
 
+/** Where readings the server reported lost without naming their series are counted. */
+export const UNNAMED_SERIES = '(series not named)';
+
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 export class ConsoleLog {
@@ -36,6 +47,8 @@ export class ConsoleLog {
     lines: 0,
     byLevel: {},
     unwrittenBySeries: {},
+    storageAlarms: 0,
+    readingsRecovered: null,
     enospc: 0,
     droppedTcp: 0,
     droppedWs: 0,
@@ -46,7 +59,7 @@ export class ConsoleLog {
   lastWords: string[] = [];
   private offset = 0;
   private partial = '';
-  private readonly unwrittenAt: { series: string; at: number }[] = [];
+  private readonly unwrittenAt: { series: string; at: number; count: number }[] = [];
 
   constructor(
     private readonly path: string,
@@ -72,9 +85,15 @@ export class ConsoleLog {
     }
   }
 
-  /** Simulated times (soak clock) at which readings of `series` were reported not written. */
-  unwrittenTimes(series: string): number[] {
-    return this.unwrittenAt.filter((u) => u.series === series).map((u) => u.at);
+  /** Readings of `series` reported not written between two simulated times of the soak's clock. */
+  unwrittenWithin(series: string, from: number, to: number): number {
+    return this.unwrittenAt.filter((u) => u.series === series && u.at >= from && u.at <= to).reduce((n, u) => n + u.count, 0);
+  }
+
+  private unwritten(series: string, count: number): void {
+    if (count <= 0) return;
+    this.counts.unwrittenBySeries[series] = (this.counts.unwrittenBySeries[series] ?? 0) + count;
+    this.unwrittenAt.push({ series, at: this.now(), count });
   }
 
   private take(line: string): void {
@@ -102,9 +121,14 @@ export class ConsoleLog {
       const http = entry.http as { host: string; port: number } | undefined;
       if (tcp && http) this.ready = { host: tcp.host, tcpPort: tcp.port, httpPort: http.port };
     } else if (msg.startsWith('reading not written') && typeof entry.path === 'string') {
-      const series = basename(dirname(entry.path));
-      this.counts.unwrittenBySeries[series] = (this.counts.unwrittenBySeries[series] ?? 0) + 1;
-      this.unwrittenAt.push({ series, at: this.now() });
+      this.unwritten(basename(dirname(entry.path)), 1);
+    } else if (msg.startsWith('readings log writes again')) {
+      this.counts.readingsRecovered = msg;
+      this.unwritten(UNNAMED_SERIES, Number(/(\d+) were dropped/.exec(msg)?.[1] ?? 0));
+    } else if (/readings the disk refused are lost at shutdown/.test(msg)) {
+      this.unwritten(UNNAMED_SERIES, Number(entry.lost ?? 0));
+    } else if (msg.startsWith('alarm raised:') && msg.includes('STORAGE_FAULT')) {
+      this.counts.storageAlarms++;
     } else if (msg.startsWith('client dropped:')) {
       this.counts.droppedTcp++;
     } else if (msg.startsWith('websocket client dropped:')) {

@@ -25,6 +25,8 @@ export interface DiskFullOutcome {
   unwrittenDuring: number;
   /** Console lines mentioning ENOSPC while it was full. */
   enospcDuring: number;
+  /** STORAGE_FAULT alarms raised from the moment it filled until the end of the soak's look. */
+  storageAlarms: number;
 }
 
 export interface IncidentResults {
@@ -96,6 +98,7 @@ export async function runIncidents(deps: {
         if (!server || !enabled('disk-full')) return;
         const before = { ...server.console.counts.unwrittenBySeries };
         const enospcBefore = server.console.counts.enospc;
+        const alarmsBefore = server.console.counts.storageAlarms;
         const rowsAtFull = rowCounts(server.options.dataDir);
         const fullAt = sim.elapsedMs();
         let how = '';
@@ -121,6 +124,7 @@ export async function runIncidents(deps: {
           rowsAtFreed,
           unwrittenDuring: Object.keys(after).reduce((n, s) => n + (after[s] ?? 0) - (before[s] ?? 0), 0),
           enospcDuring: server.console.counts.enospc - enospcBefore,
+          storageAlarms: server.console.counts.storageAlarms - alarmsBefore,
         };
       },
     });
