@@ -210,8 +210,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const connectorLog = log.child({ component: 'connector' });
   const alarmLog = new AlarmLog(ALARM_LOG_ENTRIES, () => clock.now());
   alarms.onChange((change, alarm) => {
-    alarmLog.add(change, alarm);
-    hub.alarm({ change, alarm, alarms: alarms.list() });
+    const entry = alarmLog.add(change, alarm);
+    hub.alarm({ change, alarm, alarms: alarms.list(), at: entry.at });
   });
   const setpoints = new SetpointLog(readingsLog, (change) => hub.setpoint(change));
   let supervisorRef: Actor<typeof supervisorMachine> | null = null;

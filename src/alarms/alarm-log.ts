@@ -18,9 +18,11 @@ export class AlarmLog {
     private readonly now: () => number,
   ) {}
 
-  add(change: 'raised' | 'cleared', alarm: Alarm): void {
-    this.entries.push({ at: change === 'raised' ? alarm.since : this.now(), change, alarm: { ...alarm } });
+  add(change: 'raised' | 'cleared', alarm: Alarm): AlarmLogEntry {
+    const entry = { at: change === 'raised' ? alarm.since : this.now(), change, alarm: { ...alarm } };
+    this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    return entry;
   }
 
   /** Oldest first. */
