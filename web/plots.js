@@ -4,7 +4,7 @@
 // buttons zoom and pan them from the keyboard, a double click or "Reset" returns to the range.
 // Colours come from the page's CSS (light or dark theme), read again when the theme changes.
 
-import { deviationData, deviationRange, hvData } from './series.js';
+import { deviationData, deviationRange, hvData, settledDeviations } from './series.js';
 import { timeZone } from './time-format.js';
 
 /** The guides drawn on the deviation plot besides the band, mV. */
@@ -74,7 +74,8 @@ function baseOptions(width, height, syncKey) {
     height,
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), timeZone()),
     // The default double click zooms to the data's extent; here it returns to the picked range (below).
-    cursor: { sync: { key: syncKey }, drag: { x: true, y: false }, bind: { dblclick: () => null } },
+    // A drag selects; the zoom itself is ours (setSelect below), applied to both plots at once.
+    cursor: { sync: { key: syncKey }, drag: { x: true, y: false, setScale: false }, bind: { dblclick: () => null } },
     legend: { live: true },
   };
 }
@@ -113,10 +114,11 @@ function makeHv(el, width, height, syncKey, withSetpoint) {
 function deviationSplits(u, tolMv) {
   const [lo, hi] = [u.scales.mV.min, u.scales.mV.max];
   const half = Math.max(Math.abs(lo), Math.abs(hi));
-  const wanted = [half, half / 2, tolMv, GUIDE_MV, 0].map((v) => Math.round(v * 10) / 10).filter((v, i, all) => v >= 0 && v <= half && all.indexOf(v) === i);
+  // In order of importance: what does not fit beside those before it is left out.
+  const wanted = [0, tolMv, GUIDE_MV, half, half / 2].map((v) => Math.round(v * 10) / 10).filter((v, i, all) => v >= 0 && v <= half && all.indexOf(v) === i);
   const px = (mv) => u.valToPos(mv, 'mV');
   const kept = [];
-  for (const v of wanted) if (kept.every((k) => Math.abs(px(k) - px(v)) >= 16)) kept.push(v);
+  for (const v of wanted) if (kept.every((k) => Math.abs(px(k) - px(v)) >= 13)) kept.push(v);
   return [...new Set(kept.flatMap((v) => (v === 0 ? [0] : [-v, v])))].sort((a, b) => a - b);
 }
 
@@ -132,7 +134,7 @@ function makeDeviation(el, width, height, syncKey, range, tolerance) {
     ],
     bands: [{ series: [2, 3], fill: () => palette.band }],
     axes: [timeAxis(), axis({ scale: 'mV', values: millivolts, splits: (u) => deviationSplits(u, tolerance()), size: 78, label: 'deviation (mV)', labelSize: 18 })],
-    hooks: { drawAxes: [drawGuides] },
+    hooks: { drawAxes: [drawGuides], draw: [drawOffScale] },
   };
   return new uPlot(opts, [[], [], [], []], el);
 }
@@ -159,11 +161,36 @@ function drawGuides(u) {
   ctx.restore();
 }
 
+/** Readings beyond the deviation scale (a ramp, an outlier): a small triangle at the edge, pointing their way. */
+function drawOffScale(u) {
+  const { ctx } = u;
+  const { left, top, width, height } = u.bbox;
+  const [xs, devs] = u.data;
+  const { min, max } = u.scales.mV;
+  const size = 4 * devicePixelRatio;
+  ctx.save();
+  ctx.fillStyle = palette.guide;
+  for (let i = 0; i < xs.length; i++) {
+    const mv = devs[i];
+    if (mv == null || (mv >= min && mv <= max)) continue;
+    const x = u.valToPos(xs[i], 'x', true);
+    if (x < left || x > left + width) continue;
+    const up = mv > max;
+    const y = up ? top + size : top + height - size;
+    ctx.beginPath();
+    ctx.moveTo(x, up ? y - size : y + size);
+    ctx.lineTo(x - size, up ? y + size : y - size);
+    ctx.lineTo(x + size, up ? y + size : y - size);
+    ctx.fill();
+  }
+  ctx.restore();
+}
+
 /**
  * The pair in `el`: `update(model)` redraws from the readings and setpoints; the view is
  * `model.view` ([from, to] ms) unless the operator zoomed.
  */
-export function plotPair(el, { key, deviation, hvHeight = 200, devHeight = 170 }) {
+export function plotPair(el, { key, deviation, hvHeight = 210, devHeight = 240 }) {
   el.classList.add('plots');
   const hvEl = document.createElement('div');
   hvEl.className = 'plot plot-hv';
@@ -180,25 +207,26 @@ export function plotPair(el, { key, deviation, hvHeight = 200, devHeight = 170 }
   const hv = makeHv(hvEl, width(), hvHeight, key, deviation);
   const dev = devEl ? makeDeviation(devEl, width(), devHeight, key, () => devRange, () => devTolerance) : null;
   const all = dev ? [hv, dev] : [hv];
+  // Each chart on its element, for the browser tests and anyone at the console: el.uplot.data, .scales.
+  hvEl.uplot = hv;
+  if (devEl) devEl.uplot = dev;
 
   let view = null; // [from, to] s: the range picked
   let zoom = null; // [from, to] s: the operator's zoom, or null
-  let setting = false;
 
   const apply = () => {
     const [min, max] = zoom ?? view ?? [0, 1];
-    setting = true;
     for (const u of all) u.setScale('x', { min, max });
-    setting = false;
     el.dataset.zoomed = String(zoom !== null);
   };
 
-  // A drag on one chart zooms both.
+  // A drag across one chart zooms both to the times selected.
   for (const u of all) {
-    u.hooks.setScale = [
-      (self, scaleKey) => {
-        if (setting || scaleKey !== 'x') return;
-        zoom = [self.scales.x.min, self.scales.x.max];
+    u.hooks.setSelect = [
+      (self) => {
+        if (self.select.width < 2) return;
+        zoom = [self.posToVal(self.select.left, 'x'), self.posToVal(self.select.left + self.select.width, 'x')];
+        self.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
         apply();
       },
     ];
@@ -228,20 +256,17 @@ export function plotPair(el, { key, deviation, hvHeight = 200, devHeight = 170 }
     /** points: [[ms, V]]; setpoints: [[ms, V, tolerance V]]; tolerance: the band when a setpoint has none; view: [from, to] ms. */
     update({ points, setpoints, tolerance, view: [from, to] }) {
       view = [from / 1000, to / 1000];
-      // setData ranges x to the data; apply() then sets the view (neither is the operator's zoom).
-      setting = true;
+      // setData ranges x to the data; apply() then sets the view.
       const hvAll = hvData(points, setpoints, tolerance);
       hv.setData(deviation ? hvAll : hvAll.slice(0, 2));
       if (dev) {
         const data = deviationData(points, setpoints, tolerance);
-        const visible = data[1].filter((_, i) => data[0][i] >= view[0] && data[0][i] <= view[1]);
         devTolerance = (setpoints.at(-1)?.[2] ?? tolerance) * 1000;
-        devRange = deviationRange(visible, devTolerance);
+        devRange = deviationRange(settledDeviations(points, setpoints, tolerance, from, to));
         dev.setData(data);
         el.dataset.devMin = String(devRange[0]);
         el.dataset.devMax = String(devRange[1]);
       }
-      setting = false;
       apply();
     },
     zoomIn() {

@@ -9,7 +9,9 @@ export const DEFAULT_PERIOD_MS = 4020;
 /** Readings off by more than this (the 99th percentile of |deviation|) widen the deviation scale. */
 const SCALE_PERCENTILE = 0.99;
 /** Half-spans the deviation scale picks from, mV: the smallest that holds the data. */
-const LADDER_MV = [150, 300, 600, 1500, 3000, 6000, 15_000, 30_000, 60_000, 150_000, 300_000, 600_000, 1_500_000, 3_000_000, 30_000_000];
+const LADDER_MV = [150, 200, 300, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 30_000_000];
+/** A block has settled on a new setpoint once a reading is this close (or within its band, if narrower), mV. */
+const SETTLED_MV = 30;
 
 /** The index of the first item whose time is > at (items sorted by [0]). */
 function upperBound(items, at) {
@@ -133,17 +135,45 @@ export function deviationData(points, setpoints, defaultTolerance) {
   return [xs, dev, hi, lo];
 }
 
+/** After a new setpoint, readings are left out of the scale until one is settled, for at most this long. */
+const SETTLE_MAX_MS = 5 * 60_000;
+
 /**
- * The deviation scale, symmetric about 0, mV: the smallest half-span of the ladder that holds the
- * 99th percentile of |deviation| and one and a half times the band. A ramp or an outlier does not
- * squash the band; a trip widens the scale as far as it needs.
+ * The deviations (mV) that set the deviation plot's scale: those of readings between `from` and
+ * `to`, except while the block settles on a new setpoint (from the change until a reading is
+ * within 30 mV, or its band if narrower): a ramp, and the first corrections inside the band, are
+ * not what the operator checks; a trip or a drift is.
  */
-export function deviationRange(devs, tolMv) {
+export function settledDeviations(points, setpoints, defaultTolerance, from, to) {
+  const out = [];
+  let s = 0;
+  let settlingSince = null;
+  for (const [at, volts] of points) {
+    while (s < setpoints.length && setpoints[s][0] <= at) settlingSince = setpoints[s++][0];
+    const sp = s > 0 ? setpoints[s - 1] : null;
+    if (!sp) continue;
+    const mv = (volts - sp[1]) * 1000;
+    if (settlingSince !== null) {
+      if (Math.abs(mv) > Math.min(SETTLED_MV, (sp[2] ?? defaultTolerance) * 1000) && at - settlingSince < SETTLE_MAX_MS) continue;
+      settlingSince = null;
+    }
+    if (at >= from && at <= to) out.push(mv);
+  }
+  return out;
+}
+
+/**
+ * The deviation scale, symmetric about 0, mV: the smallest half-span of the ladder (±150 mV at
+ * least, where ±100 and ±30 mV are plain) that holds the 99th percentile of |deviation|. An
+ * outlier does not squash it; a trip widens it as far as it needs.
+ */
+export function deviationRange(devs) {
   const sizes = [];
   for (const d of devs) if (typeof d === 'number' && Number.isFinite(d)) sizes.push(Math.abs(d));
   sizes.sort((a, b) => a - b);
   const typical = sizes.length ? sizes[Math.min(sizes.length - 1, Math.floor(SCALE_PERCENTILE * sizes.length))] : 0;
-  const need = Math.max(1.5 * (tolMv || 0), typical * 1.1);
+  // The band is not a reason to widen it: a ±0.5 V band around readings within ±20 mV would hide them.
+  const need = typical * 1.1;
   const half = LADDER_MV.find((r) => r >= need) ?? need;
   return [-half, half];
 }
