@@ -2,8 +2,9 @@
 // as well as the pages'), with its connector, address and outcome, and every training action and
 // refusal — from the server's audit trail (GET /api/audit, then the `audit` events of the
 // observer feed); the alarms raised and cleared (GET /api/alarm-log, then the `alarm` events);
-// and this page's own notes (what it sent, the error replies it got). Filterable by kind and by
-// text. Every server string goes in with textContent.
+// this page's own lines (what it sent, the error replies it got); and the operators' notes
+// (POST /api/note, kept in the audit trail). Filterable by kind and by text. Every server string
+// goes in with textContent.
 
 import { severityClass } from './alarms.js';
 import { when } from './time-format.js';
@@ -17,8 +18,11 @@ const alarmChanges = new Map(); // change|source|code|at → {at, change, alarm}
 const notes = []; // {at, text, level}
 let nowFn = () => Date.now();
 
+const NOTE = 'note: ';
+
 function auditKind(e) {
   if (e.outcome === 'refused') return 'refused';
+  if (String(e.action).startsWith(NOTE)) return 'note';
   if (String(e.action).startsWith('training')) return 'training';
   return 'command';
 }
@@ -33,14 +37,15 @@ function outcomeText(e) {
 function items() {
   const out = [];
   for (const e of audit.values()) {
+    const kind = auditKind(e);
     out.push({
       at: e.at,
       order: e.id,
-      kind: auditKind(e),
+      kind,
       who: e.label ? `${e.label} (${e.address})` : e.address,
       via: CONNECTOR[e.connector] ?? e.connector,
-      what: e.action,
-      outcome: outcomeText(e),
+      what: kind === 'note' ? e.action.slice(NOTE.length) : e.action,
+      outcome: kind === 'note' ? '' : outcomeText(e),
       outcomeClass: `outcome-${e.outcome}`,
       data: { id: String(e.id), outcome: e.outcome },
     });
@@ -127,6 +132,26 @@ export function wireActivity(now) {
   form.addEventListener('input', renderSoon);
   form.addEventListener('submit', (e) => e.preventDefault());
   render();
+}
+
+/** The note form: a line for the shift, kept by the server with who wrote it. */
+export function wireNoteForm() {
+  const form = document.getElementById('note-form');
+  const error = form.querySelector('.form-error');
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    const text = form.text.value.trim();
+    if (!text) return (error.textContent = 'Write the note first.');
+    try {
+      const res = await fetch('/api/note', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+      const result = await res.json();
+      if (!result.ok) return (error.textContent = result.error);
+      form.text.value = '';
+    } catch {
+      error.textContent = 'The server cannot be reached: the note is not kept.';
+    }
+  });
 }
 
 /** The whole trail, on load and on every reconnect (entries missed while offline are in it). */

@@ -2,7 +2,7 @@
 // per block and per read-only voltmeter with their plots, the plots' range, and the activity feed.
 // Fed by /api/status (polled, and on every reconnect), /api/history, and the observer channel.
 
-import { addAlarmChange, loadAlarmLog, loadAudit, note, onAuditEvent, wireActivity } from './activity.js';
+import { addAlarmChange, loadAlarmLog, loadAudit, note, onAuditEvent, wireActivity, wireNoteForm } from './activity.js';
 import { showAccess, wireTokenForm } from './access.js';
 import { renderAlarmPanel, sortAlarms } from './alarms.js';
 import { renderAlarmBanner, showSimulated } from './banner.js';
@@ -172,6 +172,7 @@ async function start() {
   wireThemeToggle();
   onThemeChange(() => themeChanged([...cards.values()].flatMap((c) => c.plots.plots)));
   wireActivity(() => clock.now());
+  wireNoteForm();
   channel = openChannel({
     observe: true,
     onMessage,

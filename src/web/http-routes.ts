@@ -24,6 +24,7 @@ import { serveStatic } from './static-files.js';
 import { serverStatus } from './status.js';
 import { auditFeed, sessionState, takeToken } from './access-routes.js';
 import { json, NOT_FOUND } from './json-response.js';
+import { postNote } from './note-route.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { TRAINING_PATHS, training, type InstrumentRoles } from './training-route.js';
 
@@ -106,6 +107,10 @@ export function httpRoutes(deps: RouteDeps) {
     if (req.method === 'GET' && url.pathname === '/api/machines') return json(res, 200, graphs);
     if (req.method === 'GET' && url.pathname === '/api/audit') return auditFeed(res, access, config.access.audit_entries);
     if (req.method === 'GET' && url.pathname === '/api/alarm-log') return json(res, 200, { entries: deps.alarmLog() });
+    if (url.pathname === '/api/note') {
+      if (req.method === 'POST') return postNote(req, res, grant, access);
+      return json(res, 405, { ok: false, error: 'POST {"text": "…"} to add a note to the audit trail' });
+    }
     if (url.pathname === '/api/session') {
       if (req.method === 'GET') return sessionState(res, grant, access);
       if (req.method === 'POST') return takeToken(req, res, grant, access);

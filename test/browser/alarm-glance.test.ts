@@ -122,6 +122,12 @@ describe('a supply trip at a glance', () => {
       expect(await page.locator('[data-block="1"] .card-alarm').isVisible()).toBe(false);
       expect(await page.locator('#sim-banner').isVisible()).toBe(true);
       await shot(page, 'glance-trip-cleared');
+      // A page opened now still shows the trip in its activity: raised and cleared, newest first.
+      const later = await h.open('/');
+      const rows = later.page.locator('#activity-table tbody tr[data-kind="alarm"][data-code="NO_OUTPUT"]');
+      await rows.nth(1).waitFor({ timeout: 10_000 });
+      expect(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.change))).toEqual(['cleared', 'raised']);
+      await later.page.close();
       expect(errors).toEqual([]);
     } finally {
       readings.close();

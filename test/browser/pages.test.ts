@@ -287,6 +287,13 @@ describe('who set what', () => {
     expect(await page.locator('#activity-table tbody tr td.what').allTextContents()).toEqual(expect.arrayContaining(['set_voltage_and_check block 2 to 300 V (±0.5 V, 20 s)']));
     expect((await page.locator('#activity-table tbody tr td.what').allTextContents()).every((t) => t.includes('to 300 V'))).toBe(true);
     await page.fill('#activity-filter input[name="text"]', '');
+    // A note for the shift, kept with who wrote it.
+    await page.fill('#note-form input[name="text"]', 'Online restarted for run 42');
+    await page.click('#note-form button[type=submit]');
+    const noteRow = page.locator('#activity-table tbody tr[data-kind="note"]').first();
+    await noteRow.waitFor();
+    expect(await noteRow.locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d{2}:\d{2}:\d{2}$/), 'note', '127.0.0.1', 'HTTP', 'Online restarted for run 42', '']);
+    expect(await page.locator('#note-form input[name="text"]').inputValue()).toBe('');
     await shot(page, 'operator-audit');
     expect(errors).toEqual([]);
     await page.close();
