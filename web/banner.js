@@ -16,14 +16,19 @@ export function renderAlarmBanner(alarms, now) {
   const banner = document.getElementById('alarm-banner');
   const top = alarms[0];
   banner.dataset.severity = top ? String(top.severity) : 'NONE';
-  banner.className = `alarm-banner ${top ? severityClass(top.severity) : 'calm'}`;
+  const look = `alarm-banner ${top ? severityClass(top.severity) : 'calm'}`;
+  if (banner.className !== look) banner.className = look;
   const text = banner.querySelector('.text');
   const count = banner.querySelector('.count');
+  // Set only when changed: the banner is redrawn every second, and unchanged text should not re-lay out.
+  const set = (el, value) => {
+    if (el.textContent !== value) el.textContent = value;
+  };
   if (!top) {
-    count.textContent = '';
-    text.textContent = 'No active alarms';
+    set(count, '');
+    set(text, 'No active alarms');
     return;
   }
-  count.textContent = alarms.length === 1 ? '1 alarm' : `${alarms.length} alarms`;
-  text.textContent = `${top.severity} ${top.source} ${top.code}: ${top.message} (since ${when(top.since, now)})`;
+  set(count, alarms.length === 1 ? '1 alarm' : `${alarms.length} alarms`);
+  set(text, `${top.severity} ${top.source} ${top.code}: ${top.message} (since ${when(top.since, now)})`);
 }

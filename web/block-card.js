@@ -142,32 +142,36 @@ export class BlockCard {
     this.setState(this.state);
   }
 
-  /** The figures at a glance, for clock time `now` (server ms). */
+  /** The figures at a glance, for clock time `now` (server ms). Unchanged text is left alone: nothing re-lays out. */
   renderGlance(now) {
     const q = (s) => this.el.querySelector(s);
+    const set = (selector, text) => {
+      const el = q(selector);
+      if (el.textContent !== text) el.textContent = text;
+    };
     const last = this.lastReading ?? (this.history.day ? null : (this.history.points.at(-1) ?? null));
-    q('.reading').textContent = last ? last[1].toFixed(3) : '—';
+    set('.reading', last ? last[1].toFixed(3) : '—');
     if (!this.readOnly) {
-      q('.setpoint').textContent = this.setpoint === null ? '—' : this.setpoint.toFixed(3);
+      set('.setpoint', this.setpoint === null ? '—' : this.setpoint.toFixed(3));
       const fig = q('.fig-deviation');
       const tolMv = this.tolerance * 1000;
-      q('.band').textContent = `band ±${Math.round(tolMv)} mV`;
+      set('.band', `band ±${Math.round(tolMv)} mV`);
       const sp = last ? setpointAt(this.history.setpoints, last[0]) : null;
       const mv = last && (sp || this.setpoint !== null) ? (last[1] - (sp ? sp[1] : this.setpoint)) * 1000 : null;
       const [text, unit] = deviationText(mv);
-      q('.deviation').textContent = text;
-      q('.fig-deviation .unit').textContent = unit;
+      set('.deviation', text);
+      set('.fig-deviation .unit', unit);
       fig.dataset.band = mv === null ? 'none' : Math.abs(mv) <= tolMv ? 'in' : 'out';
     }
     const ageFig = q('.fig-age');
     const at = last?.[0] ?? null;
     if (at === null) {
-      q('.age').textContent = '—';
+      set('.age', '—');
       ageFig.dataset.freshness = 'none';
     } else {
       const age = Math.max(0, now - at);
       const period = readingPeriod(this.history.points);
-      q('.age').textContent = duration(age);
+      set('.age', duration(age));
       ageFig.dataset.freshness = age > LOST_PERIODS * period ? 'lost' : age > STALE_PERIODS * period ? 'stale' : 'fresh';
     }
     this.el.dataset.freshness = ageFig.dataset.freshness;

@@ -241,17 +241,6 @@ describe('state-chart visualizer', () => {
   });
 });
 
-describe('training controls', () => {
-  it('injects a fault from the page and logs it', async () => {
-    const { page, errors } = await open('/training');
-    await page.click('text=Noise burst');
-    await page.waitForFunction(() => /done: \{"cmd":"noise_burst"/.test(document.getElementById('log')?.textContent ?? ''));
-    await shot(page, 'training');
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-});
-
 describe('who set what', () => {
   it('the operator page lists each command with who sent it and how it ended, live', async () => {
     const { page, errors } = await open('/');
