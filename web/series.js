@@ -171,7 +171,9 @@ export function deviationRange(devs) {
   const sizes = [];
   for (const d of devs) if (typeof d === 'number' && Number.isFinite(d)) sizes.push(Math.abs(d));
   sizes.sort((a, b) => a - b);
-  const typical = sizes.length ? sizes[Math.min(sizes.length - 1, Math.floor(SCALE_PERCENTILE * sizes.length))] : 0;
+  // The 99th percentile, and at least the single largest left out once there are ten: one outlier never sets the scale.
+  const skip = sizes.length >= 10 ? Math.max(1, Math.floor((1 - SCALE_PERCENTILE) * sizes.length)) : 0;
+  const typical = sizes.length ? sizes[sizes.length - 1 - skip] : 0;
   // The band is not a reason to widen it: a ±0.5 V band around readings within ±20 mV would hide them.
   const need = typical * 1.1;
   const half = LADDER_MV.find((r) => r >= need) ?? need;

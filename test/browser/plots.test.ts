@@ -116,6 +116,7 @@ describe('operator plots', () => {
           min: u.scales.mV.min,
           max: u.scales.mV.max,
           stepPx: Math.abs(u.valToPos(step, 'mV') - u.valToPos(0, 'mV')),
+          guidePx: Math.abs(u.valToPos(30, 'mV') - u.valToPos(0, 'mV')),
           heightPx: u.bbox.height / devicePixelRatio,
           // uPlot draws the tick labels on the canvas; it keeps their text per axis.
           ticks: (u as unknown as { axes: { _values: string[] }[] }).axes[1]!._values.join(' '),
@@ -126,8 +127,9 @@ describe('operator plots', () => {
       expect(scale.max).toBeGreaterThan(60);
       expect(scale.stepPx).toBeGreaterThanOrEqual(20);
       expect(scale.stepPx / scale.heightPx).toBeGreaterThanOrEqual(0.12);
-      // The band's edges (±100 mV, this command's tolerance) and ±30 mV read off the axis.
-      expect(scale.ticks.split(' ')).toEqual(expect.arrayContaining(['+100', '+30', '0', '−30', '−100']));
+      // The band's edges (±100 mV, this command's tolerance) read off the axis; the ±30 mV guides well clear of 0.
+      expect(scale.ticks.split(' ')).toEqual(expect.arrayContaining(['+100', '0', '−100']));
+      expect(scale.guidePx).toBeGreaterThanOrEqual(10);
       await page.locator('[data-block="1"]').screenshot({ path: `${new URL('../../test-output/browser/', import.meta.url).pathname}plots-50mV-step.png` });
       expect(errors).toEqual([]);
     } finally {
