@@ -27,7 +27,7 @@ const GLANCE = (readOnly) => `
     <div class="fig fig-reading"><dt>Reading</dt><dd><span class="reading">—</span><span class="unit">V</span></dd></div>
     ${readOnly ? '' : `
     <div class="fig fig-setpoint"><dt>Setpoint</dt><dd><span class="setpoint">—</span><span class="unit">V</span></dd></div>
-    <div class="fig fig-deviation" data-band="none"><dt>Deviation <span class="band"></span></dt><dd><span class="deviation">—</span><span class="unit">mV</span></dd></div>`}
+    <div class="fig fig-deviation" data-band="none"><dt>Deviation</dt><dd><span class="deviation">—</span><span class="unit">mV</span><span class="band"></span></dd></div>`}
     <div class="fig fig-age" data-freshness="none"><dt>Age</dt><dd><span class="age">—</span></dd></div>
   </dl>`;
 

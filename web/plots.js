@@ -115,7 +115,7 @@ function deviationSplits(u, tolMv) {
   const [lo, hi] = [u.scales.mV.min, u.scales.mV.max];
   const half = Math.max(Math.abs(lo), Math.abs(hi));
   // In order of importance: what does not fit beside those before it is left out.
-  const wanted = [0, tolMv, GUIDE_MV, half, half / 2].map((v) => Math.round(v * 10) / 10).filter((v, i, all) => v >= 0 && v <= half && all.indexOf(v) === i);
+  const wanted = [0, tolMv, GUIDE_MV, half].map((v) => Math.round(v * 10) / 10).filter((v, i, all) => v >= 0 && v <= half && all.indexOf(v) === i);
   const px = (mv) => u.valToPos(mv, 'mV');
   const kept = [];
   for (const v of wanted) if (kept.every((k) => Math.abs(px(k) - px(v)) >= 13)) kept.push(v);

@@ -100,13 +100,13 @@ describe('operator plots', () => {
     await setVoltage(1, 1000, 0.1);
     const { page, errors } = await h.open('/');
     try {
-      await page.waitForFunction(() => document.querySelector('[data-block="1"] .fig-deviation')?.getAttribute('data-band') === 'in', undefined, { timeout: 15_000 });
+      await page.waitForFunction(() => document.querySelector('[data-block="1"] .fig-deviation')?.getAttribute('data-band') === 'in', undefined, { timeout: 30_000 });
       expect(await h.post({ cmd: 'offset', device: 'voltmeter-1', volts: 0.05 })).toMatchObject({ ok: true });
       // A reading 50 mV above the setpoint, on the plot.
       await page.waitForFunction(() => {
         const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as { uplot: { data: (number | null)[][] } }).uplot;
         return u.data[1]!.some((mv) => mv !== null && mv > 40 && mv < 60);
-      }, undefined, { timeout: 15_000 });
+      }, undefined, { timeout: 30_000 });
       const scale = await page.evaluate(() => {
         const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as {
           uplot: { data: (number | null)[][]; scales: { mV: { min: number; max: number } }; valToPos(v: number, scale: string): number; bbox: { height: number } };
