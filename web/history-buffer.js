@@ -64,14 +64,17 @@ export class ReadingHistory {
       if (generation === this.generation) this.loading = false;
     }
     if (generation !== this.generation) return false;
-    this.range = range;
-    this.day = range.day && body ? [body.from, body.to] : null;
-    const live = this.pending.filter(([at]) => this.accepts(at));
-    // Without an answer (the server went away) the points already here stay.
-    this.points = mergeByTime(body ? body.points : this.points, live);
-    this.setpoints = mergeByTime(body ? body.setpoints : this.setpoints, this.pendingSetpoints);
+    const waiting = this.pending;
+    const waitingSetpoints = this.pendingSetpoints;
     this.pending = [];
     this.pendingSetpoints = [];
+    if (body) {
+      this.range = range;
+      this.day = range.day ? [body.from, body.to] : null;
+    }
+    // Without an answer (the server went away) the range and the points already here stay, with what came meanwhile.
+    this.points = mergeByTime(body ? body.points : this.points, waiting.filter(([at]) => this.accepts(at)));
+    this.setpoints = mergeByTime(body ? body.setpoints : this.setpoints, waitingSetpoints);
     return body !== null;
   }
 }

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
-// The operator view and its alarms, the state-chart visualizer and the training controls in a real
+// The operator view and its alarms, who set what, the state-chart visualizer, access by token,
+// the Content-Security-Policy, pages from other origins and a server restart, in a real
 // headless Chromium (Debian's, driven by playwright-core), against a whole server on the simulated
 // rack at ×20; every page under its Content-Security-Policy (a violation fails the test); a page
 // from another origin trying to move the high voltage. Each test saves a screenshot under
