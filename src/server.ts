@@ -3,7 +3,7 @@
 
 import { join, resolve } from 'node:path';
 import { createActor, waitFor, type Actor, type AnyActorRef } from 'xstate';
-import { blockMachine, topState, type CorrectionSettings } from '../machines/block.machine.js';
+import { blockMachine, topState, type BlockContext, type CorrectionSettings } from '../machines/block.machine.js';
 import { connectorMachine } from '../machines/connector.machine.js';
 import type { CheckSettings } from '../machines/reading-judge.js';
 import { blockChildId, supervisorMachine, voltmeterChildId, type ChildSpec } from '../machines/supervisor.machine.js';
@@ -15,6 +15,7 @@ import { SimulatedRack } from '../sim/simulated-rack.js';
 import { AccessControl } from './access/access-control.js';
 import { AccessPolicy } from './access/access-policy.js';
 import { AuditTrail } from './access/audit-trail.js';
+import { AlarmLog } from './alarms/alarm-log.js';
 import { AlarmTable, currentAlarms, type Alarm } from './alarms/alarm-table.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigError } from './config/load-config.js';
@@ -36,11 +37,14 @@ import type { Logger } from './log/logger.js';
 import { throttledLogger } from './log/log-throttle.js';
 import { checkDataDir } from './storage/check-data-dir.js';
 import { ReadingsLog } from './storage/readings-log.js';
+import { SetpointLog } from './storage/setpoint-log.js';
 import { storageAlarm } from './storage/storage-health.js';
 import { SyncCommand } from './storage/sync-command.js';
 import { httpRoutes } from './web/http-routes.js';
 
 export const TCP_CONNECTOR = 'tcp';
+/** Alarm changes kept for a page opened later (GET /api/alarm-log). */
+const ALARM_LOG_ENTRIES = 500;
 export const WS_CONNECTOR = 'ws';
 
 export interface ServerOptions {
@@ -204,7 +208,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const publishedAs = new Map(config.voltmeters.flatMap((m) => (m.publish_as ? [[m.id, m.publish_as] as const] : [])));
   const blocks = new Map(config.blocks.map((b) => [b.id, b]));
   const connectorLog = log.child({ component: 'connector' });
-  alarms.onChange((change, alarm) => hub.alarm({ change, alarm, alarms: alarms.list() }));
+  const alarmLog = new AlarmLog(ALARM_LOG_ENTRIES, () => clock.now());
+  alarms.onChange((change, alarm) => {
+    const entry = alarmLog.add(change, alarm);
+    hub.alarm({ change, alarm, alarms: alarms.list(), at: entry.at });
+  });
+  const setpoints = new SetpointLog(readingsLog, (change) => hub.setpoint(change));
   let supervisorRef: Actor<typeof supervisorMachine> | null = null;
   const whenQuiet = () => (supervisorRef ? blocksQuiet(supervisorRef, 10_000) : Promise.resolve());
   const httpHandler = httpRoutes({
@@ -215,6 +224,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     control: () => control,
     supervisor: () => supervisorRef,
     alarms: () => alarms.list(),
+    alarmLog: () => alarmLog.list(),
+    setpoints: () => setpoints.current(),
     machines: { supervisor: supervisorMachine, block: blockMachine, voltmeter: voltmeterMachine, connector: connectorMachine },
     log: log.child({ component: 'http' }),
     access,
@@ -302,6 +313,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         for (const block of measured) hub.broadcast({ type: 'answer', answer_type: 'get_voltage', block, voltage: reading.volts });
         const label = measured.length === 0 ? publishedAs.get(reading.voltmeter) : undefined;
         if (label) hub.broadcast({ type: 'answer', answer_type: 'get_voltage', block: label, voltage: reading.volts });
+        if (hub.hasObservers) for (const block of label ? [label] : measured) hub.reading({ block, voltage: reading.volts, at: reading.endedAt });
         deviceLog.debug({ voltmeter: reading.voltmeter, volts: reading.volts, raw: reading.raw }, 'reading');
       },
       note: (_, { level, message, child }) => supervisorLog[level]({ child }, message),
@@ -325,6 +337,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (supervisorRef) alarms.update(currentAlarms(supervisorRef, { instrumentOf: (spec) => instrumentOf.get(spec.id) ?? null }));
     });
   };
+  /** A block's setpoint, with the tolerance of the command setting it, into the setpoint history. */
+  const noteSetpoint = (c: BlockContext | undefined) => {
+    if (!c) return;
+    const command = c.inFlight?.command;
+    // The command's tolerance goes with its setpoint, once that is taken (the command is in flight before).
+    const tolerance = command?.command_type === 'set_voltage_and_check' && command.voltage === c.setpoint ? command.max_error : null;
+    setpoints.observe(c.block, c.setpoint, tolerance, clock.now());
+  };
   const supervisor = createActor(machine, {
     id: 'supervisor',
     clock,
@@ -333,6 +353,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const id = (event.actorRef as { id?: string }).id ?? '';
       if (!actorIds.has(id)) return;
       if (event.type === '@xstate.snapshot' && (id === 'supervisor' || id.startsWith('block-'))) refreshAlarms();
+      if (event.type === '@xstate.snapshot' && id.startsWith('block-')) noteSetpoint((event.snapshot as { context?: BlockContext }).context);
       if (!hub.hasObservers) return;
       if (event.type === '@xstate.snapshot') {
         const snap = event.snapshot as { value?: unknown; status?: string };

@@ -2,6 +2,8 @@
 // the server sends them) and the line each block card shows for its own. Every server string goes
 // in with textContent.
 
+import { clockTime, dayOf, when } from './time-format.js';
+
 const RANK = { INVALID: 0, MAJOR: 1, MINOR: 2 };
 
 /** The severity as a class name; anything unknown looks MAJOR rather than calm. */
@@ -15,11 +17,9 @@ export function sortAlarms(alarms) {
   return [...alarms].sort((a, b) => rank(a) - rank(b) || (a.since ?? 0) - (b.since ?? 0));
 }
 
-/** "14:36:29", with the date when it was not today. */
+/** "14:36:29" (24-hour, the rack's time zone), with the date when it was not today. */
 export function sinceText(ms) {
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '—';
-  const at = new Date(ms);
-  return at.toDateString() === new Date().toDateString() ? at.toLocaleTimeString() : at.toLocaleString();
+  return when(ms);
 }
 
 function cell(row, text, className = '') {
@@ -61,7 +61,7 @@ export function renderAlarmPanel(alarms) {
     cell(tr, String(a.status ?? ''), 'epics');
     cell(tr, String(a.message ?? ''), 'message');
     const since = cell(tr, sinceText(a.since), 'since');
-    if (typeof a.since === 'number') since.title = new Date(a.since).toLocaleString();
+    if (typeof a.since === 'number') since.title = `${dayOf(a.since)} ${clockTime(a.since)}`;
     return tr;
   });
   body.replaceChildren(...rows);

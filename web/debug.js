@@ -1,113 +1,56 @@
-// The state-chart visualizer: every actor the supervisor runs, drawn from its machine's own
-// definition (laid out by elkjs), its present state highlighted live from the XState inspection
-// stream, a timeline of events and transitions, and the actor's context on click.
+// The state-chart page: every actor the supervisor runs, its present state highlighted live from
+// the XState inspection stream, a timeline of events and transitions, and, for the actor selected
+// (click, or Enter on its card), its whole context in a panel that stays in view, with a slider
+// over its last transitions to see the chart as it was at each.
 
-import { openChannel, setConnectionBadge } from './channel.js';
+import { openChannel, serverClock, setConnectionBadge } from './channel.js';
+import { activeIds, drawChart, eventLabel } from './state-chart.js';
+import { clockTime, setTimeZone } from './time-format.js';
+import { wireThemeToggle } from './theme.js';
 
 const elk = new ELK();
-const charts = new Map(); // actor id → { el, kind, nodes: Map<stateId, SVGElement> }
+const clock = serverClock();
+const charts = new Map(); // actor id → { el, machine, nodes }
 const drawing = new Map(); // actor id → its chart being laid out (refreshes may overlap)
 const timeline = document.getElementById('timeline');
+/** Each actor's last transitions, oldest first: {at, state, event}. */
+const history = new Map();
+const HISTORY = 50;
+const lastState = new Map(); // actor id → its last state value
 let graphs = {};
 let selected = null;
+/** The index in the selected actor's history being looked at, or null for live. */
+let travelling = null;
 
 const kindOf = (id) => (id === 'supervisor' ? 'supervisor' : id.startsWith('block-') ? 'block' : id.startsWith('voltmeter-') ? 'voltmeter' : 'connector');
-const NODE_W = 118;
-const NODE_H = 30;
-
-/** Every state id active in an XState value, as `machine.a.b` paths. */
-function activeIds(machine, value, prefix = machine) {
-  if (value == null) return [];
-  if (typeof value === 'string') return [`${prefix}.${value}`];
-  return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...activeIds(machine, v, `${prefix}.${k}`)]);
-}
 
 function chartFor(actorId, kind) {
   if (!drawing.has(actorId)) drawing.set(actorId, draw(actorId, kind));
   return drawing.get(actorId);
 }
 
-/** "xstate.done.actor.0.block.ramping" → "done", as the charts' arrows say. */
-function eventLabel(event) {
-  if (event.startsWith('xstate.done.actor')) return 'done';
-  if (event.startsWith('xstate.error.actor')) return 'error';
-  const after = /^xstate\.after\.(.+?)\./.exec(event);
-  return after ? `after ${after[1]}` : event;
-}
-
 async function draw(actorId, kind) {
-  const graph = graphs[kind];
   const card = document.createElement('article');
   card.className = 'card actor';
   card.dataset.actor = actorId;
-  card.innerHTML = `<h2>${actorId} <span class="muted">${kind}</span> <span class="badge supervision"></span></h2><div class="chart"></div>`;
+  // A card is a button: click it or press Enter or Space on it to see the actor's context.
+  card.tabIndex = 0;
+  card.setAttribute('role', 'button');
+  card.setAttribute('aria-pressed', 'false');
+  card.innerHTML = '<h2><span class="name"></span> <span class="muted kind"></span> <span class="badge supervision"></span></h2><div class="chart"></div>';
+  card.querySelector('.name').textContent = actorId;
+  card.querySelector('.kind').textContent = kind;
+  card.setAttribute('aria-label', `${actorId}, ${kind}: show its context`);
   document.getElementById('actors').append(card);
-  card.addEventListener('click', () => showContext(actorId));
-  const root = graph.nodes[0].id;
-  const byParent = new Map();
-  for (const n of graph.nodes) if (n.parent) byParent.set(n.parent, [...(byParent.get(n.parent) ?? []), n]);
-  // Nested states are drawn inside their parent: ELK lays the hierarchy out in one pass.
-  const elkNode = (n) => {
-    const kids = byParent.get(n.id) ?? [];
-    return kids.length
-      ? { id: n.id, layoutOptions: { 'elk.padding': '[top=26,left=10,bottom=10,right=10]' }, children: kids.map(elkNode) }
-      : { id: n.id, width: NODE_W, height: NODE_H };
-  };
-  const layout = await elk.layout({
-    id: 'root',
-    layoutOptions: {
-      'elk.algorithm': 'layered',
-      'elk.direction': 'RIGHT',
-      'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
-      'elk.spacing.nodeNode': '26',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '44',
-    },
-    children: (byParent.get(root) ?? []).map(elkNode),
-    edges: graph.edges
-      .filter((e) => e.from !== root && e.to !== root)
-      .map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to], labels: [{ text: e.label, width: Math.min(110, 6 * e.label.length), height: 12 }] })),
+  card.addEventListener('click', () => select(actorId));
+  card.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    select(actorId);
   });
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', `-10 -10 ${layout.width + 20} ${layout.height + 20}`);
-  svg.innerHTML = '<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#98a2b3"/></marker></defs>';
-  const defs = new Map(graph.nodes.map((n) => [n.id, n]));
-  const offset = new Map([['root', { x: 0, y: 0 }]]);
-  const nodes = new Map();
-  const drawNode = (child, ox, oy) => {
-    const def = defs.get(child.id);
-    const x = ox + child.x;
-    const y = oy + child.y;
-    offset.set(child.id, { x, y });
-    const g = document.createElementNS(ns, 'g');
-    const compound = (child.children ?? []).length > 0;
-    g.setAttribute('class', `state-node ${def.type}${compound ? ' compound' : ''}`);
-    g.dataset.state = def.label;
-    g.dataset.node = child.id;
-    const label = `${def.initial ? '▸ ' : ''}${def.label}`;
-    g.innerHTML = compound
-      ? `<rect x="${x}" y="${y}" width="${child.width}" height="${child.height}" rx="10"/><text x="${x + 10}" y="${y + 17}" font-size="12" font-weight="600">${label}</text>`
-      : `<rect x="${x}" y="${y}" width="${child.width}" height="${child.height}" rx="8"/><text x="${x + child.width / 2}" y="${y + 19}" text-anchor="middle" font-size="12">${label}</text>`;
-    svg.append(g);
-    nodes.set(child.id, g);
-    for (const c of child.children ?? []) drawNode(c, x, y);
-  };
-  for (const child of layout.children ?? []) drawNode(child, 0, 0);
-  for (const edge of layout.edges ?? []) {
-    // Edge coordinates are relative to the node that contains the edge.
-    const o = offset.get(edge.container ?? 'root') ?? { x: 0, y: 0 };
-    for (const sec of edge.sections ?? []) {
-      const pts = [sec.startPoint, ...(sec.bendPoints ?? []), sec.endPoint];
-      const g = document.createElementNS(ns, 'g');
-      g.setAttribute('class', 'edge');
-      g.innerHTML = `<path d="M${pts.map((p) => `${p.x + o.x},${p.y + o.y}`).join(' L')}" marker-end="url(#arrow)"/>`;
-      const label = edge.labels?.[0];
-      if (label && label.x !== undefined) g.innerHTML += `<text x="${label.x + o.x}" y="${label.y + o.y + 10}">${label.text}</text>`;
-      svg.append(g);
-    }
-  }
+  const { svg, nodes, machine } = await drawChart(elk, graphs[kind], `arrow-${actorId}`);
   card.querySelector('.chart').append(svg);
-  const chart = { el: card, kind, machine: root, nodes };
+  const chart = { el: card, kind, machine, nodes };
   charts.set(actorId, chart);
   return chart;
 }
@@ -130,36 +73,78 @@ function setSupervision(actorId, supervision) {
   chart.el.dataset.supervision = supervision.status;
 }
 
-function addTimeline(text) {
+function addTimeline(at, text) {
   const line = document.createElement('div');
-  line.textContent = text;
+  line.textContent = `${clockTime(at)}  ${text}`;
   timeline.prepend(line);
   while (timeline.children.length > 400) timeline.lastChild.remove();
 }
 
-async function showContext(actorId) {
+function select(actorId) {
   selected = actorId;
+  travelling = null;
+  for (const [id, c] of charts) c.el.setAttribute('aria-pressed', String(id === actorId));
   document.getElementById('context-of').textContent = actorId;
+  showTravel();
+  showContext().catch(() => {});
+}
+
+async function showContext() {
+  if (!selected) return;
   const status = await (await fetch('/api/status')).json();
-  const actor = status.actors.find((a) => a.id === actorId);
+  const actor = status.actors.find((a) => a.id === selected);
   const shown = actor ? { state: actor.state_detail, supervision: actor.supervision, context: actor.context } : { state: status.supervisor, children: status.actors.map((a) => ({ id: a.id, ...a.supervision })) };
   document.getElementById('context').textContent = JSON.stringify(shown, null, 2);
 }
 
-async function refresh() {
-  const status = await (await fetch('/api/status')).json();
-  document.getElementById('training-link').hidden = !status.training;
-  await chartFor('supervisor', 'supervisor');
-  highlight('supervisor', status.supervisor);
-  for (const actor of status.actors) {
-    await chartFor(actor.id, kindOf(actor.id));
-    if (actor.state_detail) highlight(actor.id, actor.state_detail);
-    setSupervision(actor.id, actor.supervision);
+/** The slider over the selected actor's last transitions; at its right end, live. */
+function showTravel() {
+  const panel = document.getElementById('travel');
+  const range = document.getElementById('travel-range');
+  const steps = history.get(selected) ?? [];
+  panel.hidden = !selected || steps.length === 0;
+  range.max = String(steps.length);
+  if (travelling === null) range.value = String(steps.length);
+  const at = document.getElementById('travel-at');
+  const event = document.getElementById('travel-event');
+  if (travelling === null) {
+    at.textContent = 'live';
+    event.textContent = steps.length ? `${steps.length} kept; drag back to see each` : '';
+    return;
   }
-  if (selected) showContext(selected);
+  const step = steps[travelling];
+  at.textContent = `${travelling + 1} of ${steps.length}, at ${clockTime(step.at)}`;
+  event.textContent = `${step.event ? eventLabel(step.event) : '(start)'} → ${typeof step.state === 'string' ? step.state : JSON.stringify(step.state)}`;
 }
 
-const lastState = new Map(); // actor id → its last state value
+function wireTravel() {
+  const range = document.getElementById('travel-range');
+  range.addEventListener('input', () => {
+    if (!selected) return;
+    const steps = history.get(selected) ?? [];
+    const i = Number(range.value);
+    travelling = i >= steps.length ? null : i;
+    highlight(selected, travelling === null ? lastState.get(selected) : steps[travelling].state);
+    charts.get(selected)?.el.classList.toggle('travelling', travelling !== null);
+    showTravel();
+  });
+}
+
+async function refresh() {
+  const status = await (await fetch('/api/status')).json();
+  clock.sync(status);
+  setTimeZone(status.time_zone);
+  document.getElementById('training-link').hidden = !status.training;
+  document.getElementById('sim-banner').hidden = !status.sim;
+  await chartFor('supervisor', 'supervisor');
+  if (!(selected === 'supervisor' && travelling !== null)) highlight('supervisor', status.supervisor);
+  for (const actor of status.actors) {
+    await chartFor(actor.id, kindOf(actor.id));
+    if (actor.state_detail && !(selected === actor.id && travelling !== null)) highlight(actor.id, actor.state_detail);
+    setSupervision(actor.id, actor.supervision);
+  }
+  if (selected) showContext().catch(() => {});
+}
 
 /** An idle block's routine output check (watching → probing → watching, every few seconds) is not news for the timeline. */
 function isOutputProbe(state, before) {
@@ -169,22 +154,31 @@ function isOutputProbe(state, before) {
 
 function onMessage(m) {
   if (m.type !== 'event' || m.event_type !== 'inspect') return;
-  const time = new Date(m.at).toLocaleTimeString();
   if (m.kind === 'started') {
-    addTimeline(`${time}  ${m.actor} started`);
+    addTimeline(m.at, `${m.actor} started`);
     return;
   }
-  if (m.kind === 'snapshot') {
-    highlight(m.actor, m.state);
-    const before = lastState.get(m.actor);
-    lastState.set(m.actor, m.state);
-    if (isOutputProbe(m.state, before)) return;
-    const state = typeof m.state === 'string' ? m.state : JSON.stringify(m.state);
-    if (m.event && m.event !== 'READING' && m.event !== 'CLIENTS_CHANGED') addTimeline(`${time}  ${m.actor}  ${eventLabel(m.event)} → ${state}${m.status === 'done' ? ' (ended)' : ''}`);
-  }
+  if (m.kind !== 'snapshot') return;
+  const before = lastState.get(m.actor);
+  lastState.set(m.actor, m.state);
+  // Looking back at this actor: the chart stays where the slider is.
+  if (!(m.actor === selected && travelling !== null)) highlight(m.actor, m.state);
+  if (isOutputProbe(m.state, before)) return;
+  if (!m.event || m.event === 'READING' || m.event === 'CLIENTS_CHANGED') return;
+  // A voltmeter's reading after reading (measuring → measuring) changes nothing to see.
+  if (JSON.stringify(m.state) === JSON.stringify(before) && m.status !== 'done') return;
+  const steps = history.get(m.actor) ?? [];
+  steps.push({ at: m.at, state: m.state, event: m.event });
+  if (steps.length > HISTORY) steps.shift();
+  history.set(m.actor, steps);
+  if (m.actor === selected) showTravel();
+  const state = typeof m.state === 'string' ? m.state : JSON.stringify(m.state);
+  addTimeline(m.at, `${m.actor}  ${eventLabel(m.event)} → ${state}${m.status === 'done' ? ' (ended)' : ''}`);
 }
 
 async function start() {
+  wireThemeToggle();
+  wireTravel();
   graphs = Object.fromEntries((await (await fetch('/api/machines')).json()).map((g) => [g.machine, g]));
   openChannel({
     observe: true,
@@ -196,6 +190,7 @@ async function start() {
   });
   await refresh();
   setInterval(() => refresh().catch(() => setConnectionBadge('offline')), 2000);
+  setInterval(() => (document.getElementById('rack-clock').textContent = clockTime(clock.now())), 500);
 }
 
 start();

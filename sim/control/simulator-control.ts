@@ -14,6 +14,7 @@ export type ControlCommand =
   | { cmd: 'status' }
   | { cmd: 'fault'; device: string; fault: 'offline' | 'timeout' | 'garbage'; on: boolean }
   | { cmd: 'push_error'; device: string; code: number; text: string }
+  | { cmd: 'clear_errors'; device: string }
   | { cmd: 'freeze'; device: string; raw?: number | null }
   | { cmd: 'spike'; device: string; volts: number; readings?: number }
   | { cmd: 'time_scale'; value: number }
@@ -29,7 +30,7 @@ export type ControlCommand =
 /** Commands on a voltmeter's readings. */
 type ReadingCommand = Extract<ControlCommand, { cmd: 'freeze' | 'spike' | 'noise_burst' | 'offset' | 'meter_drift' }>;
 /** Commands on one named instrument. */
-type DeviceCommand = Extract<ControlCommand, { cmd: 'fault' | 'push_error' | 'standby' }> | ReadingCommand;
+type DeviceCommand = Extract<ControlCommand, { cmd: 'fault' | 'push_error' | 'clear_errors' | 'standby' }> | ReadingCommand;
 /** Commands on a block's supply. */
 type SupplyCommand = Extract<ControlCommand, { cmd: 'drift' | 'trip' }>;
 
@@ -148,6 +149,10 @@ export class SimulatorControl {
       case 'push_error':
         if (!(device instanceof ScpiDevice)) return `${command.device} has no SCPI error queue`;
         device.pushError(new ScpiError(command.code, command.text));
+        return null;
+      case 'clear_errors':
+        if (!(device instanceof ScpiDevice)) return `${command.device} has no SCPI error queue`;
+        device.discardErrors();
         return null;
       case 'standby':
         if (!(device instanceof Fluke5502E)) return this.notA(command.device, 'a Fluke 5502E calibrator', Fluke5502E);

@@ -74,6 +74,11 @@ export abstract class ScpiDevice {
     this.errors.length = 0;
   }
 
+  /** Training: the queued errors dropped, as if read (the instructor's undo of push_error). */
+  discardErrors(): void {
+    this.clearErrors();
+  }
+
   get errorCount(): number {
     return this.errors.length;
   }

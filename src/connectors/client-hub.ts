@@ -79,6 +79,16 @@ export class ClientHub {
     this.toObservers({ type: 'event', event_type: 'audit', entry });
   }
 
+  /** To observers only: a reading with the time it was taken, so a page can place it among the history it loaded. */
+  reading(payload: { block: number | string; voltage: number; at: number }): void {
+    this.toObservers({ type: 'event', event_type: 'reading', ...payload });
+  }
+
+  /** To observers only: a block's setpoint (or its tolerance) changed. */
+  setpoint(payload: object): void {
+    this.toObservers({ type: 'event', event_type: 'setpoint', ...payload });
+  }
+
   /** To observers only: what some client sent or was answered, with who it was. */
   observe(event: ObservedEvent, origin: Origin, message: Record<string, unknown>): void {
     this.toObservers({ type: 'event', event_type: event, origin, message });

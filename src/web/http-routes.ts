@@ -7,23 +7,26 @@ import type { AnyActorRef, AnyStateMachine } from 'xstate';
 import type { ServerConfig } from '../../schemas/types.js';
 import type { AccessControl } from '../access/access-control.js';
 import { declaresJson } from '../access/web-request.js';
+import type { AlarmLogEntry } from '../alarms/alarm-log.js';
 import type { Alarm } from '../alarms/alarm-table.js';
 import type { SimulatorControl } from '../../sim/control/simulator-control.js';
 import type { Clock } from '../clock/clock.js';
 import type { ClientHub } from '../connectors/client-hub.js';
 import type { ReadingsLog } from '../storage/readings-log.js';
+import type { SetpointChange } from '../storage/setpoint-log.js';
 import { HandlerBoundary } from '../connectors/handler-boundary.js';
 import type { Logger } from '../log/logger.js';
 import { showValue } from '../messages/error-reply.js';
-import { readHistory } from './history.js';
+import { historyRoutes } from './history-route.js';
 import { machineGraph } from './machine-graph.js';
 import { BAD_TARGET, parseRequestTarget } from './request-target.js';
 import { serveStatic } from './static-files.js';
 import { serverStatus } from './status.js';
 import { auditFeed, sessionState, takeToken } from './access-routes.js';
 import { json, NOT_FOUND } from './json-response.js';
+import { postNote } from './note-route.js';
 import { setSecurityHeaders } from './security-headers.js';
-import { TRAINING_PATHS, training } from './training-route.js';
+import { TRAINING_PATHS, training, type InstrumentRoles } from './training-route.js';
 
 export interface RouteDeps {
   config: ServerConfig;
@@ -34,6 +37,10 @@ export interface RouteDeps {
   supervisor: () => AnyActorRef | null;
   /** Active alarms, most severe first. */
   alarms: () => Alarm[];
+  /** Alarms raised and cleared lately, oldest first. */
+  alarmLog: () => AlarmLogEntry[];
+  /** Each block's setpoint and tolerance in force. */
+  setpoints: () => SetpointChange[];
   machines: Record<string, AnyStateMachine>;
   /** Where a failing request is logged (its client gets a 500). */
   log: Logger;
@@ -48,7 +55,12 @@ export function httpRoutes(deps: RouteDeps) {
   const { config, clock, access } = deps;
   const graphs = Object.entries(deps.machines).map(([name, machine]) => machineGraph(name, machine));
   const blocks = config.blocks.map((b) => ({ id: b.id, name: b.name, min_volts: b.min_volts, max_volts: b.max_volts, voltmeter: b.voltmeter }));
-  const historyNames = [...config.blocks.map((b) => b.id), ...config.voltmeters.flatMap((m) => (m.publish_as ? [m.publish_as] : []))].join(', ');
+  // Read-only voltmeters shown by name (the electron gun): the page gives each a card of its own.
+  const meters = config.voltmeters.flatMap((m) => (m.publish_as ? [{ id: m.publish_as, voltmeter: m.id }] : []));
+  const history = historyRoutes(config, clock, deps.readingsLog);
+  // The rack's time zone: the TSV files' days and the page's clock times are in it.
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const roles = instrumentRoles(config);
 
   const boundary = new HandlerBoundary(deps.log, 'HTTP request handler');
 
@@ -89,30 +101,41 @@ export function httpRoutes(deps: RouteDeps) {
     if (req.method === 'GET' && url.pathname === '/api/status') {
       const supervisor = deps.supervisor();
       if (!supervisor) return json(res, 503, { error: 'starting' });
-      return json(res, 200, serverStatus(supervisor, deps.alarms(), { sim: config.sim, training: control !== null, time: clock.now(), time_scale: clock.timeScale, clients: deps.hub.size, blocks }));
+      const extra = { sim: config.sim, training: control !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone, clients: deps.hub.size, blocks, meters, setpoints: deps.setpoints() };
+      return json(res, 200, serverStatus(supervisor, deps.alarms(), extra));
     }
     if (req.method === 'GET' && url.pathname === '/api/machines') return json(res, 200, graphs);
     if (req.method === 'GET' && url.pathname === '/api/audit') return auditFeed(res, access, config.access.audit_entries);
+    if (req.method === 'GET' && url.pathname === '/api/alarm-log') return json(res, 200, { entries: deps.alarmLog() });
+    if (url.pathname === '/api/note') {
+      if (req.method === 'POST') return postNote(req, res, grant, access);
+      return json(res, 405, { ok: false, error: 'POST {"text": "…"} to add a note to the audit trail' });
+    }
     if (url.pathname === '/api/session') {
       if (req.method === 'GET') return sessionState(res, grant, access);
       if (req.method === 'POST') return takeToken(req, res, grant, access);
       return json(res, 405, { ok: false, error: 'GET the session, or POST {"token": …}' });
     }
-    if (req.method === 'GET' && url.pathname === '/api/history') {
-      const which = url.searchParams.get('block') ?? '1';
-      const block = config.blocks.find((b) => String(b.id) === which);
-      const meter = block ? config.voltmeters.find((m) => m.id === block.voltmeter) : config.voltmeters.find((m) => m.publish_as === which);
-      if (!meter) return json(res, 400, { error: `the block asked for is not configured; expected one of ${historyNames}` });
-      const to = Number(url.searchParams.get('to') ?? clock.now());
-      const from = Number(url.searchParams.get('from') ?? to - 3600_000);
-      if (!Number.isFinite(from) || !Number.isFinite(to) || to < from || to - from > 7 * 24 * 3600_000) {
-        return json(res, 400, { error: 'from and to must be milliseconds since the epoch, from ≤ to, at most a week apart' });
-      }
-      await deps.readingsLog.flush();
-      return json(res, 200, { block: which, from, to, points: await readHistory(deps.readingsLog, meter.series, from, to) });
-    }
-    if (url.pathname === '/api/training' && control) return training(req, res, control, grant, access);
+    if (req.method === 'GET' && url.pathname === '/api/history') return history.history(url.searchParams, res);
+    if (req.method === 'GET' && url.pathname === '/api/history/days') return history.days(url.searchParams, res);
+    if (url.pathname === '/api/training' && control) return training(req, res, control, grant, access, roles);
     if (req.method === 'GET' && (await serveStatic(url.pathname, res))) return;
     return json(res, 404, { error: NOT_FOUND });
   }
+}
+
+/** Each simulated instrument (`sim::NAME`) by what it does in the rack, for the instructor's console. */
+function instrumentRoles(config: ServerConfig): InstrumentRoles {
+  const name = (resource: string) => (resource.startsWith('sim::') ? resource.slice('sim::'.length) : null);
+  const roles: InstrumentRoles = {};
+  for (const b of config.blocks) {
+    const n = name(b.output.resource);
+    if (n) roles[n] = `block ${b.id} output (${b.output.driver})`;
+  }
+  for (const m of config.voltmeters) {
+    const n = name(m.resource);
+    const block = config.blocks.find((b) => b.voltmeter === m.id);
+    if (n) roles[n] = `voltmeter ${m.id} (${block ? `block ${block.id}` : (m.publish_as ?? 'read-only')})`;
+  }
+  return roles;
 }

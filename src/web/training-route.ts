@@ -1,5 +1,7 @@
 // `POST /api/training`: the simulator's back door (faults, time scale) for the instructor, who
-// needs control of the server as well; on the real rack it does not exist (the caller answers 404).
+// needs control of the server as well; `GET /api/training`: every simulated instrument with its
+// faults now and what it is in the rack, for the instructor's console. On the real rack neither
+// exists (the caller answers 404).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimulatorControl } from '../../sim/control/simulator-control.js';
@@ -12,10 +14,21 @@ import { readJsonBody } from './request-body.js';
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** The paths that exist only on a simulated rack. */
-export const TRAINING_PATHS: ReadonlySet<string> = new Set(['/training', '/web/training.html', '/web/training.js', '/api/training']);
+export const TRAINING_PATHS: ReadonlySet<string> = new Set([
+  '/training',
+  '/web/training.html',
+  '/web/training.js',
+  '/web/training-faults.js',
+  '/web/training-presets.js',
+  '/api/training',
+]);
 
-export async function training(req: IncomingMessage, res: ServerResponse, control: SimulatorControl, grant: Grant, access: AccessControl): Promise<void> {
-  if (req.method !== 'POST') return json(res, 405, { ok: false, error: 'POST a JSON command (schemas/sim-control.schema.json)' });
+/** What each simulated instrument is in the rack, by its simulator name: "block 1 output (fluke-5502e)". */
+export type InstrumentRoles = Record<string, string>;
+
+export async function training(req: IncomingMessage, res: ServerResponse, control: SimulatorControl, grant: Grant, access: AccessControl, roles: InstrumentRoles): Promise<void> {
+  if (req.method === 'GET') return json(res, 200, { ...control.apply({ cmd: 'status' }), roles });
+  if (req.method !== 'POST') return json(res, 405, { ok: false, error: 'POST a JSON command (schemas/sim-control.schema.json), or GET the instruments and their faults' });
   const record = { connector: 'http', client: null, address: grant.address, label: grant.label, action: 'training action', command: null };
   if (!grant.control) {
     const reason = `client ${grant.address} may not inject faults: the instructor needs control (an address in access.control, or a control token)`;

@@ -1,77 +1,38 @@
 /// <reference lib="dom" />
-// The operator view and its alarms, the state-chart visualizer and the training controls in a real
+// The operator view and its alarms, who set what, the state-chart visualizer, access by token,
+// the Content-Security-Policy, pages from other origins and a server restart, in a real
 // headless Chromium (Debian's, driven by playwright-core), against a whole server on the simulated
 // rack at ×20; every page under its Content-Security-Policy (a violation fails the test); a page
 // from another origin trying to move the high voltage. Each test saves a screenshot under
 // test-output/browser/.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../src/clock/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { shot, startHarness, type Harness } from './harness.js';
 
-const shots = new URL('../../test-output/browser/', import.meta.url).pathname;
-const dataDir = mkdtempSync(join(tmpdir(), 'hv-browser-'));
-let server: RunningServer;
-let browser: Browser;
-let base: string;
-let httpPort = 0;
-let tcpPort = 0;
-
-async function start(): Promise<RunningServer> {
-  const config = loadConfig({ sim: true, tcpPort, httpPort, dataDir, timeScale: 20 });
-  const s = await startServer({ config, clock: new ScaledClock(20), log: silentLogger() });
-  httpPort = s.http.port;
-  tcpPort = s.tcp.port;
-  base = `http://127.0.0.1:${httpPort}`;
-  return s;
-}
-
-/** Every Content-Security-Policy violation on any page of ours; checked after each test. */
-const cspViolations: string[] = [];
-
-async function open(path: string, at = base): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-    if (/Content Security Policy|CSP violation/.test(m.text())) cspViolations.push(`${path}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  // Chromium reports a blocked script, style, connection or eval as this event, besides the console line.
-  await page.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`)),
-  );
-  await page.goto(`${at}${path}`);
-  return { page, errors };
-}
-
-afterEach(() => {
-  expect(cspViolations).toEqual([]);
-  cspViolations.length = 0;
-});
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+let h: Harness;
+const open = (path: string, at?: string) => h.open(path, at === undefined ? {} : { at });
+/** The activity feed's text: this page's notes, every client's commands, the alarms. */
+const activity = (page: Page) => page.locator('#activity-table').textContent();
 
 beforeAll(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await start();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    // 127.0.0.1.evil.example: a look-alike host name resolving to this machine, for the cross-origin test.
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--host-resolver-rules=MAP 127.0.0.1.evil.example 127.0.0.1'],
-  });
+  h = await startHarness();
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await h?.close();
+});
+
+afterEach(() => {
+  expect(h.cspViolations).toEqual([]);
+  h.cspViolations.length = 0;
 });
 
 describe('operator view', () => {
@@ -97,7 +58,8 @@ describe('operator view', () => {
     await page.fill('[data-block="1"] input[name=voltage]', '1000');
     await page.fill('[data-block="1"] input[name=max_error]', '0.5');
     await page.click('[data-block="1"] button[type=submit]');
-    await page.waitForFunction(() => /set_voltage_and_check block 1: ok/.test(document.getElementById('log')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => /set_voltage_and_check block 1: ok/.test(document.querySelector('[data-block="1"] .form-status')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    expect(await activity(page)).toMatch(/set_voltage_and_check block 1: ok/);
     await page.waitForFunction(() => (document.querySelector('[data-block="1"]') as HTMLElement).dataset.state === 'idle');
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
     expect(seen).toContain('ramping');
@@ -113,7 +75,7 @@ describe('operator view', () => {
     await page.fill('[data-block="2"] input[name=voltage]', '5000');
     await page.click('[data-block="2"] button[type=submit]');
     expect(await page.locator('[data-block="2"] .form-error').textContent()).toBe("5000 V is outside block 2's range, 0 to 1000 V: not sent.");
-    expect(await page.locator('#log').textContent()).not.toMatch(/sent set_voltage/);
+    expect(await page.locator('#activity-panel').textContent()).not.toMatch(/sent set_voltage/);
     await shot(page, 'operator-refused');
     await page.close();
   });
@@ -123,26 +85,26 @@ describe('operator view', () => {
     await page.waitForSelector('[data-block="2"] form');
     page.once('dialog', (d) => void d.dismiss());
     await page.click('[data-block="2"] .hv-off');
-    expect(await page.locator('#log').textContent()).not.toMatch(/HV off/);
+    expect(await page.locator('#activity-panel').textContent()).not.toMatch(/HV off/);
     page.once('dialog', (d) => {
       expect(d.message()).toBe('Set block 2 to 0 V?');
       void d.accept();
     });
     await page.click('[data-block="2"] .hv-off');
-    await page.waitForFunction(() => /set_voltage block 2: ok/.test(document.getElementById('log')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => /set_voltage block 2: ok/.test(document.getElementById('activity-table')?.textContent ?? ''), undefined, { timeout: 15_000 });
     await shot(page, 'operator-hv-off');
     await page.close();
   });
 });
 
 describe('alarms', () => {
-  const post = (command: unknown) => fetch(`${base}/api/training`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) }).then((r) => r.json());
+  const post = (command: unknown) => h.post(command);
   type Seen = { seen: string[] };
 
   it('a supply trip raises NO_OUTPUT on the panel and block 1’s card, and on the state chart; recovered, it clears', async () => {
     // Block 1 holding 1000 V: a trip there is well below half of what the output should give.
     const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
-    const online = await HvConnection.open('127.0.0.1', tcpPort);
+    const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
     const answer = online.answer(30_000);
     online.send(checkCommand(1, 1000, 0.5, 20));
     expect(await answer).toMatchObject({ status: 'ok' });
@@ -194,7 +156,8 @@ describe('alarms', () => {
       expect(await card.locator('.badge.state').textContent()).toBe('alarm');
       expect(await card.locator('.badge.state').getAttribute('class')).toBe('badge state alarm alarmed sev-major');
       // Told by the channel as it happened, not only found by the next status poll.
-      await page.waitForFunction(() => /alarm raised: block-1 NO_OUTPUT \(MAJOR, LOLO\)/.test(document.getElementById('log')?.textContent ?? ''));
+      await page.waitForSelector('#activity-table tr[data-kind="alarm"][data-change="raised"][data-source="block-1"][data-code="NO_OUTPUT"]');
+      expect(await page.locator('#activity-table tr[data-change="raised"][data-code="NO_OUTPUT"] td.what').first().textContent()).toMatch(/^NO_OUTPUT raised \(MAJOR, LOLO\): the reading/);
       // The state chart shows the block in its alarm state.
       await debug.page.waitForSelector('[data-actor="block-1"] .state-node.active[data-node="block.alarm.watching"]', { timeout: 15_000 });
       await shot(page, 'operator-alarm');
@@ -207,7 +170,7 @@ describe('alarms', () => {
       expect(await page.locator('#alarm-table').isVisible()).toBe(false);
       expect(await card.locator('.card-alarm').isVisible()).toBe(false);
       expect(await card.locator('.badge.state').getAttribute('class')).toBe('badge state idle');
-      await page.waitForFunction(() => /alarm cleared: block-1 NO_OUTPUT/.test(document.getElementById('log')?.textContent ?? ''));
+      await page.waitForSelector('#activity-table tr[data-kind="alarm"][data-change="cleared"][data-source="block-1"][data-code="NO_OUTPUT"]');
       await debug.page.waitForSelector('[data-actor="block-1"] .state-node.active[data-node="block.idle"]', { timeout: 15_000 });
       const seen = await page.evaluate(() => (window as unknown as Seen).seen);
       expect(seen.some((s) => /\|[A-Z_]+$/.test(s))).toBe(true);
@@ -246,7 +209,7 @@ describe('state-chart visualizer', () => {
       new MutationObserver(() => (window as unknown as { seen: string[] }).seen.push(card.dataset.state ?? '')).observe(card, { attributes: true, attributeFilter: ['data-state'] });
     });
     const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
-    const online = await HvConnection.open('127.0.0.1', tcpPort);
+    const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
     const answer = online.answer(30_000);
     online.send(checkCommand(1, 2000, 0.5, 20));
     expect(await answer).toMatchObject({ status: 'ok' });
@@ -267,7 +230,7 @@ describe('state-chart visualizer', () => {
   it('shows a voltmeter fault turning its actor to error, and the supervisor’s restart bringing it back', async () => {
     const { page } = await open('/debug');
     await page.waitForSelector('[data-actor="voltmeter-divider-1"][data-supervision="running"]', { timeout: 15_000 });
-    const post = (command: unknown) => fetch(`${base}/api/training`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) }).then((r) => r.json());
+    const post = (command: unknown) => h.post(command);
     expect(await post({ cmd: 'fault', device: 'voltmeter-1', fault: 'offline', on: true })).toMatchObject({ ok: true });
     await page.waitForSelector('[data-actor="voltmeter-divider-1"][data-supervision="restarting"]', { timeout: 20_000 });
     await shot(page, 'debug-voltmeter-restarting');
@@ -279,32 +242,22 @@ describe('state-chart visualizer', () => {
   });
 });
 
-describe('training controls', () => {
-  it('injects a fault from the page and logs it', async () => {
-    const { page, errors } = await open('/training');
-    await page.click('text=Noise burst');
-    await page.waitForFunction(() => /done: \{"cmd":"noise_burst"/.test(document.getElementById('log')?.textContent ?? ''));
-    await shot(page, 'training');
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-});
-
 describe('who set what', () => {
   it('the operator page lists each command with who sent it and how it ended, live', async () => {
     const { page, errors } = await open('/');
     await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may set voltages, by address 127.0.0.1');
     expect(await page.locator('#token-form').isVisible()).toBe(false);
     const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
-    const online = await HvConnection.open('127.0.0.1', tcpPort);
+    const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
     const answer = online.answer(30_000);
     online.send(checkCommand(2, 300, 0.5, 20));
     expect(await answer).toMatchObject({ status: 'ok' });
     await online.close();
-    const row = page.locator('#audit-table tbody tr', { hasText: 'set_voltage_and_check block 2 to 300 V (±0.5 V, 20 s)' }).first();
-    await page.waitForFunction(() => document.querySelector('#audit-table tbody tr')?.getAttribute('data-outcome') === 'ok', undefined, { timeout: 15_000 });
+    const row = page.locator('#activity-table tbody tr[data-kind="command"]', { hasText: 'set_voltage_and_check block 2 to 300 V (±0.5 V, 20 s)' }).first();
+    await page.waitForFunction(() => document.querySelector('#activity-table tbody tr[data-kind="command"]')?.getAttribute('data-outcome') === 'ok', undefined, { timeout: 15_000 });
     expect(await row.locator('td').allTextContents()).toEqual([
-      expect.stringMatching(/\d{1,2}:\d{2}:\d{2}/),
+      expect.stringMatching(/^\d{2}:\d{2}:\d{2}$/),
+      'command',
       '127.0.0.1',
       'TCP',
       'set_voltage_and_check block 2 to 300 V (±0.5 V, 20 s)',
@@ -314,7 +267,23 @@ describe('who set what', () => {
     await page.fill('[data-block="2"] input[name=voltage]', '200');
     await page.selectOption('[data-block="2"] select[name=kind]', 'set_voltage');
     await page.click('[data-block="2"] button[type=submit]');
-    await page.locator('#audit-table tbody tr[data-outcome="ok"]', { hasText: 'set_voltage block 2 to 200 V' }).locator('td.via', { hasText: 'web' }).waitFor({ timeout: 15_000 });
+    await page.locator('#activity-table tbody tr[data-kind="command"][data-outcome="ok"]', { hasText: 'set_voltage block 2 to 200 V' }).locator('td.via', { hasText: 'web' }).waitFor({ timeout: 15_000 });
+    // The filter: no commands, then only what matches a text.
+    await page.uncheck('#activity-filter input[value="command"]');
+    await expect.poll(() => page.locator('#activity-table tbody tr[data-kind="command"]').count()).toBe(0);
+    await page.check('#activity-filter input[value="command"]');
+    await page.fill('#activity-filter input[name="text"]', 'to 300 V');
+    await expect.poll(async () => (await page.locator('#activity-table tbody tr td.what').allTextContents()).every((t) => t.includes('to 300 V'))).toBe(true);
+    expect(await page.locator('#activity-table tbody tr td.what').allTextContents()).toEqual(expect.arrayContaining(['set_voltage_and_check block 2 to 300 V (±0.5 V, 20 s)']));
+    expect((await page.locator('#activity-table tbody tr td.what').allTextContents()).every((t) => t.includes('to 300 V'))).toBe(true);
+    await page.fill('#activity-filter input[name="text"]', '');
+    // A note for the shift, kept with who wrote it.
+    await page.fill('#note-form input[name="text"]', 'Online restarted for run 42');
+    await page.click('#note-form button[type=submit]');
+    const noteRow = page.locator('#activity-table tbody tr[data-kind="note"]').first();
+    await noteRow.waitFor();
+    expect(await noteRow.locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d{2}:\d{2}:\d{2}$/), 'note', '127.0.0.1', 'HTTP', 'Online restarted for run 42', '']);
+    expect(await page.locator('#note-form input[name="text"]').inputValue()).toBe('');
     await shot(page, 'operator-audit');
     expect(errors).toEqual([]);
     await page.close();
@@ -347,7 +316,7 @@ describe('a page without control by its address', () => {
     await page.fill('[data-block="2"] input[name=voltage]', '100');
     await page.selectOption('[data-block="2"] select[name=kind]', 'set_voltage');
     await page.click('[data-block="2"] button[type=submit]');
-    await page.waitForFunction(() => /error 9 INCORRECT_MESSAGE_PARAMS: client 127\.0\.0\.1 may not change outputs/.test(document.getElementById('log')?.textContent ?? ''));
+    await page.waitForFunction(() => /error 9 INCORRECT_MESSAGE_PARAMS: client 127\.0\.0\.1 may not change outputs/.test(document.getElementById('activity-table')?.textContent ?? ''));
     // A wrong token: refused, still watching.
     await page.fill('#token-form input[name=token]', 'not-the-token-but-long-enough');
     await page.click('#token-form button[type=submit]');
@@ -359,11 +328,12 @@ describe('a page without control by its address', () => {
     await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may set voltages, by token');
     await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'connected');
     await page.click('[data-block="2"] button[type=submit]');
-    await page.waitForFunction(() => /set_voltage block 2: ok/.test(document.getElementById('log')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => /set_voltage block 2: ok/.test(document.getElementById('activity-table')?.textContent ?? ''), undefined, { timeout: 15_000 });
     // Newest first: the command that went through, the wrong token, the command refused before.
-    await page.waitForSelector('#audit-table tbody tr:first-child[data-outcome="ok"]');
-    expect(await page.locator('#audit-table tbody tr td.what').allTextContents()).toEqual(['set_voltage block 2 to 100 V', 'control token', 'set_voltage block 2 to 100 V']);
-    expect(await page.locator('#audit-table tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.outcome))).toEqual(['ok', 'refused', 'refused']);
+    const trail = '#activity-table tbody tr[data-kind="command"], #activity-table tbody tr[data-kind="refused"]';
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-outcome') === 'ok', trail);
+    expect(await page.locator(trail).locator('td.what').allTextContents()).toEqual(['set_voltage block 2 to 100 V', 'control token', 'set_voltage block 2 to 100 V']);
+    expect(await page.locator(trail).evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.outcome))).toEqual(['ok', 'refused', 'refused']);
     await shot(page, 'operator-token');
     // The cookie is HttpOnly: no script of the page can read the token.
     expect(await page.evaluate(() => document.cookie)).toBe('');
@@ -379,8 +349,8 @@ describe('Content-Security-Policy', () => {
     const { page } = await open('/');
     await page.addScriptTag({ content: 'window.injected = true;' }).catch(() => {});
     expect(await page.evaluate(() => (window as unknown as { injected?: boolean }).injected ?? false)).toBe(false);
-    await expect.poll(() => cspViolations.some((v) => /script-src/.test(v))).toBe(true);
-    cspViolations.length = 0;
+    await expect.poll(() => h.cspViolations.some((v) => /script-src/.test(v))).toBe(true);
+    h.cspViolations.length = 0;
     await page.close();
   });
 });
@@ -404,7 +374,7 @@ describe('a page from another origin', () => {
 </script>`;
 
   beforeAll(async () => {
-    attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(attackPage(httpPort)));
+    attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(attackPage(h.server.http.port)));
     await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
     attackerPort = (attacker.address() as { port: number }).port;
   });
@@ -414,8 +384,8 @@ describe('a page from another origin', () => {
     ['a second local origin', () => `http://127.0.0.1:${attackerPort}`],
     ['a look-alike host name', () => `http://127.0.0.1.evil.example:${attackerPort}`],
   ])('(%s) can neither open the channel nor set a voltage nor trip the supply', async (_name, origin) => {
-    const refusedBefore = server.audit.list().filter((e) => e.outcome === 'refused').reduce((n, e) => n + e.count, 0);
-    const page = await browser.newPage();
+    const refusedBefore = h.server.audit.list().filter((e) => e.outcome === 'refused').reduce((n, e) => n + e.count, 0);
+    const page = await h.browser.newPage();
     await page.goto(`${origin()}/`);
     await page.waitForFunction(() => {
       const r = (window as unknown as { results: Record<string, string> }).results;
@@ -424,13 +394,13 @@ describe('a page from another origin', () => {
     const results = await page.evaluate(() => (window as unknown as { results: Record<string, string> }).results);
     expect(results.ws).toBe('refused');
     // Three refusals recorded (the websocket, the fetch and the form), with the page's origin: the server has seen and refused them all.
-    await expect.poll(() => server.audit.list().filter((e) => e.outcome === 'refused').reduce((n, e) => n + e.count, 0) - refusedBefore).toBe(3);
-    const byPage = server.audit.list().filter((e) => e.label === `page ${origin()}`);
+    await expect.poll(() => h.server.audit.list().filter((e) => e.outcome === 'refused').reduce((n, e) => n + e.count, 0) - refusedBefore).toBe(3);
+    const byPage = h.server.audit.list().filter((e) => e.label === `page ${origin()}`);
     expect(byPage.map((e) => e.action).sort()).toEqual(['HTTP request', 'websocket connection']);
-    const status = (await (await fetch(`${base}/api/status`)).json()) as { actors: { id: string; setpoint?: number }[] };
+    const status = (await (await fetch(`${h.base}/api/status`)).json()) as { actors: { id: string; setpoint?: number }[] };
     expect(status.actors.find((a) => a.id === 'block-1')?.setpoint).not.toBe(5000);
-    expect(server.control!.supplies()['1']).toMatchObject({ tripped: false });
-    expect(server.audit.list().some((e) => e.action.includes('5000 V'))).toBe(false);
+    expect(h.server.control!.supplies()['1']).toMatchObject({ tripped: false });
+    expect(h.server.audit.list().some((e) => e.action.includes('5000 V'))).toBe(false);
     await page.close();
   });
 });
@@ -439,10 +409,10 @@ describe('server restart', () => {
   it('the operator page shows it is offline, reconnects by itself and shows readings again', async () => {
     const { page } = await open('/');
     await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'connected');
-    await server.stop('restart test');
-    await page.waitForFunction(() => document.body.classList.contains('offline'), undefined, { timeout: 10_000 });
-    await shot(page, 'operator-offline');
-    server = await start();
+    await h.restart(async () => {
+      await page.waitForFunction(() => document.body.classList.contains('offline'), undefined, { timeout: 10_000 });
+      await shot(page, 'operator-offline');
+    });
     await page.waitForFunction(() => !document.body.classList.contains('offline'), undefined, { timeout: 15_000 });
     const before = await page.locator('[data-block="1"] .reading').textContent();
     await page.waitForFunction((b) => document.querySelector('[data-block="1"] .reading')?.textContent !== b, before, { timeout: 15_000 });

@@ -28,7 +28,7 @@ describe('training controls on real instruments', () => {
     const refused = await fetch(`${base}/api/training`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"cmd":"reset"}' });
     expect(refused.status).toBe(404);
     expect(await refused.text()).not.toContain('training');
-    for (const path of ['/training', '/web/training.html', '/web/training.js', '/api/training']) expect((await fetch(`${base}${path}`)).status).toBe(404);
+    for (const path of ['/training', '/web/training.html', '/web/training.js', '/web/training-faults.js', '/web/training-presets.js', '/api/training']) expect((await fetch(`${base}${path}`)).status).toBe(404);
     // The pages that do exist still answer.
     expect((await fetch(`${base}/`)).status).toBe(200);
     expect(((await (await fetch(`${base}/api/status`)).json()) as { training: boolean }).training).toBe(false);

@@ -54,7 +54,7 @@ describe('websocket /channel', () => {
     const answer = online.answer();
     online.send(setVoltageCommand(1, 750));
     await t.runUntil(answer, 5000, 10);
-    const traffic = () => observer.received.filter((m) => m.type === 'event' && m.event_type !== 'inspect' && m.event_type !== 'audit');
+    const traffic = () => observer.received.filter((m) => m.type === 'event' && ['command', 'answer', 'reply', 'alarm'].includes(String(m.event_type)));
     const alarms = () => observer.received.filter((m) => m.event_type === 'alarm');
     await t.advanceUntil(() => traffic().length >= 2, 5000, 10);
     const events = traffic();
@@ -69,6 +69,13 @@ describe('websocket /channel', () => {
       { connector: 'tcp', address: '127.0.0.1', action: 'set_voltage block 1 to 750 V', outcome: 'pending' },
       { connector: 'tcp', address: '127.0.0.1', action: 'set_voltage block 1 to 750 V', outcome: 'ok' },
     ]);
+    // The setpoint it set, with when; and readings stamped with the time they were taken.
+    await t.advanceUntil(() => observer.received.some((m) => m.event_type === 'setpoint' && m.setpoint === 750), 5000, 10);
+    expect(observer.received.find((m) => m.event_type === 'setpoint' && m.setpoint === 750)).toMatchObject({ block: 1, tolerance: null, at: expect.any(Number) });
+    await t.advanceUntil(() => observer.received.some((m) => m.event_type === 'reading' && m.block === 'gun'), 10_000, 10);
+    const reading = observer.received.find((m) => m.event_type === 'reading' && m.block === 1)!;
+    expect(reading).toMatchObject({ voltage: expect.any(Number), at: expect.any(Number) });
+    expect(reading.at as number).toBeLessThanOrEqual(t.clock.now());
     // A plain websocket client, like a second Online, sees none of it.
     expect(plain.received.filter((m) => m.type !== 'answer' || m.answer_type !== 'get_voltage')).toEqual([]);
     observer.ws.close();

@@ -244,6 +244,15 @@ describe('reset', () => {
   });
 });
 
+describe('queued instrument errors', () => {
+  it('are dropped by clear_errors (the instructor’s undo of push_error), refused for an instrument without a queue', async () => {
+    const { apply } = await rig();
+    expect(apply({ cmd: 'push_error', device: 'calibrator', code: -222, text: 'Data out of range' })).toMatchObject({ ok: true, device: { queued_errors: 1 } });
+    expect(apply({ cmd: 'clear_errors', device: 'calibrator' })).toMatchObject({ ok: true, device: { queued_errors: 0 } });
+    expect(apply({ cmd: 'clear_errors', device: 'ao' })).toEqual({ ok: false, error: 'ao has no SCPI error queue' });
+  });
+});
+
 describe('commands the schema refuses', () => {
   it.each([
     [{ cmd: 'offset', device: 'voltmeter-1', volts: 5, readings: 2 }, 'command has a field this command does not take; it takes cmd, device, volts'],
@@ -255,7 +264,7 @@ describe('commands the schema refuses', () => {
     [{ cmd: 'standby', device: 4 }, '/device must be string'],
     [{ cmd: 'trip', block: 1, on: 'no' }, '/on must be boolean'],
     [{ cmd: 'trip', block: 0, on: false }, '/block must be >= 1'],
-    [{ cmd: 'operate', device: 'calibrator' }, 'cmd is not a command; expected one of status, fault, push_error, freeze, spike, time_scale, drop_connections, noise_burst, drift, trip, standby, offset, meter_drift, reset'],
+    [{ cmd: 'operate', device: 'calibrator' }, 'cmd is not a command; expected one of status, fault, push_error, clear_errors, freeze, spike, time_scale, drop_connections, noise_burst, drift, trip, standby, offset, meter_drift, reset'],
     [{ device: 'calibrator' }, "command must have required property 'cmd'"],
   ])('refuses %j', async (command, reason) => {
     const { apply, plant, meter } = await rig();
