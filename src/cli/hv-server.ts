@@ -37,7 +37,13 @@ async function main(): Promise<void> {
   let flush = () => {};
   let log: { info(msg: string): void; warn(msg: string): void } = { info: () => {}, warn: (msg) => process.stderr.write(`hv-server: ${msg}\n`) };
   const exit = (code: number) => {
-    flush();
+    // An exit moments after start can find the log file not yet open ("sonic boom is not ready
+    // yet"); what was not written is lost either way, and a stack trace would hide the reason.
+    try {
+      flush();
+    } catch {
+      /* the exit's own reason was already written to the console */
+    }
     process.exit(code);
   };
   // A signal ends the process the way SIGTERM does: no new clients, commands in flight ended,
