@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { numberArgument } from './parse-number.js';
+import { packageVersion } from './package-version.js';
 import { ScaledClock } from '../clock/clock.js';
 import { ConfigError, loadConfig, type ConfigFlags } from '../config/load-config.js';
 import { EarlyTcp } from '../connectors/early-tcp.js';
@@ -12,6 +13,7 @@ import { exitDeadlineMs, stopSignals } from './stop-signals.js';
 
 const program = new Command('hv-server')
   .description('Control server for the precision HV rack: Online over TCP (Envelope), websocket /channel over HTTP.')
+  .version(packageVersion(), '-V, --version', 'print the version and exit')
   .option('--config <file>', 'configuration file (JSON or YAML); without one the server runs in simulation')
   .option('--sim', 'drive simulated instruments (the default without --config)')
   .option('--tcp-host <host>', 'address for Online’s TCP connector (default 127.0.0.1)')

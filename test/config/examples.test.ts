@@ -1,11 +1,12 @@
 // The shipped examples stay valid as the code changes.
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/cli/scenario.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { parseResource } from '../../src/transports/resource.js';
 
-const example = (name: string) => new URL(`../../examples/${name}`, import.meta.url).pathname;
+const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
 
 describe('examples', () => {
   it('sim.yaml is a valid config equal to the defaults', () => {
