@@ -38,6 +38,7 @@ import { checkDataDir } from './storage/check-data-dir.js';
 import { ReadingsLog } from './storage/readings-log.js';
 import { storageAlarm } from './storage/storage-health.js';
 import { SyncCommand } from './storage/sync-command.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
 import { httpRoutes } from './web/http-routes.js';
 
 export const TCP_CONNECTOR = 'tcp';
@@ -207,7 +208,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   alarms.onChange((change, alarm) => hub.alarm({ change, alarm, alarms: alarms.list() }));
   let supervisorRef: Actor<typeof supervisorMachine> | null = null;
   const whenQuiet = () => (supervisorRef ? blocksQuiet(supervisorRef, 10_000) : Promise.resolve());
+  const metrics = new ServerMetrics({
+    blocks: config.blocks,
+    connectors: [TCP_CONNECTOR, WS_CONNECTOR],
+    hub,
+    supervisor: () => supervisorRef,
+    alarms: () => alarms.list(),
+  });
   const httpHandler = httpRoutes({
+    metrics,
     config,
     clock,
     hub,
