@@ -28,9 +28,14 @@ const program = new Command('hv-server')
     'addresses or CIDR blocks that may change outputs, comma-separated, repeatable; replaces access.control (default 127.0.0.1,::1)',
     (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((a) => a.trim()).filter((a) => a !== '')],
   )
+  .addHelpText('after', '\nAlso: hv-server check-config FILE   validate FILE, identify each instrument it names (*IDN?), change nothing')
   .showHelpAfterError();
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'check-config') {
+    const { checkConfigMain } = await import('./check-config.js');
+    process.exit(await checkConfigMain(process.argv.slice(3)));
+  }
   // Signals are taken from the first moment, so one that arrives while the server starts still ends
   // it cleanly (exit 0, the port closed) rather than killing it mid-start.
   let early: EarlyTcp | null = null;

@@ -20,6 +20,26 @@ describe('examples', () => {
     expect(resources.map((r) => parseResource(r).kind).every((k) => k !== 'sim')).toBe(true);
   });
 
+  it.each(['rack.yaml', 'rack-lan-serial.yaml'])('%s names the real rack: sim is false, the addresses and coefficients of docs/protocol.md §6', (name) => {
+    const config = loadConfig({ config: example(name) });
+    expect(config.sim).toBe(false);
+    expect(config.blocks.map((b) => [b.id, b.output.driver, b.output.gain, b.output.offset])).toEqual([
+      [1, 'fluke-5502e', 3500.5, 1.26],
+      [2, 'adam-4024', 100, 0],
+    ]);
+    expect(config.voltmeters.map((m) => [m.id, m.divider_ratio])).toEqual([
+      ['divider-1', -4050.65],
+      ['divider-2', -2025.7],
+      ['gun', 2025.4],
+    ]);
+    const gpib = (r: string, address?: number) => {
+      const parsed = parseResource(r);
+      return parsed.kind === 'gpib' ? parsed.address : address;
+    };
+    expect(gpib(config.blocks[0]!.output.resource, config.blocks[0]!.output.address)).toBe(4);
+    expect(gpib(config.voltmeters[0]!.resource, config.voltmeters[0]!.address)).toBe(20);
+  });
+
   it('scenario.txt parses', () => {
     expect(parseScenario(readFileSync(example('scenario.txt'), 'utf8')).filter((s) => s.kind !== 'skip')).toHaveLength(5);
   });
