@@ -371,7 +371,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const s = (await waitFor(ref, (snap: { status: string; value: unknown }) => snap.status !== 'active' || snap.value !== 'starting', {
       timeout: 10_000,
     })) as { status: string; context: { address: { host: string; port: number } | null; fault: string | null } };
-    if (s.status !== 'active' || !s.context.address) throw new ConfigError(`connector ${id}: ${s.context.fault ?? 'did not start'}`);
+    if (s.status !== 'active' || !s.context.address) {
+      // A port in use is no fault of the config (an old server may still be stopping): exit 1, so a
+      // service manager restarts it, and say what to look for.
+      const inUse = /EADDRINUSE/.test(s.context.fault ?? '');
+      const what = id === WS_CONNECTOR ? `the web pages and websocket on ${config.http.host}:${config.http.port}` : `Online on ${config.tcp.host}:${config.tcp.port}`;
+      throw new Error(inUse ? `cannot listen for ${what}: the port is in use; is another server running?` : `connector ${id}: ${s.context.fault ?? 'did not start'}`);
+    }
     return s.context.address;
   };
   let tcp: { host: string; port: number };
