@@ -99,4 +99,13 @@ describe('/metrics', () => {
     expect(((await notReady.json()) as { waiting: string[] }).waiting.join('; ')).toMatch(/voltmeter-divider-1|block-1/);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
+
+  it('are read routes under the access rules: an address outside access.monitor is refused', async () => {
+    t = await startTestServer((config) => {
+      config.access.monitor = ['192.0.2.1'];
+      config.access.control = ['192.0.2.1'];
+    });
+    const base = `http://127.0.0.1:${t.server.http.port}`;
+    for (const path of ['/metrics', '/healthz', '/readyz']) expect((await fetch(`${base}${path}`)).status, path).toBe(403);
+  });
 });
