@@ -2,6 +2,7 @@
 // after a flood of garbage and after rounds of clients that never read, and command round trips.
 // Usage: npm run bench:load [-- --json FILE]
 
+import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { HvConnection, setVoltageCommand } from '../src/client/hv-connection.js';
 import { encodeEnvelope } from '../src/protocol/envelope-encoder.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function rssMiB(pid: number): number {

@@ -1,6 +1,7 @@
 // One run of the real server in its own process (`node dist/src/cli/hv-server.js --sim`), on
 // ports the system picks, with its console followed in a file and its memory sampled from /proc.
 
+import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { ConsoleLog, type Endpoint } from './soak-console.js';
 import { RssSampler } from './soak-proc.js';
 import { realSleep } from './soak-time.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface ExitInfo {
   code: number | null;

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 /** The newest modification time of the TypeScript sources, or 0 where there are none (an installed package). */
 function newestSource(root) {
   let newest = 0;
+  // An installed package ships schemas/*.ts for its types but no src/: nothing there to compile.
+  if (!existsSync(fileURLToPath(new URL('../src/', root)))) return 0;
   for (const dir of ['src', 'machines', 'sim', 'schemas']) {
     const path = fileURLToPath(new URL(`../${dir}/`, root));
     if (!existsSync(path)) continue;
@@ -19,11 +21,11 @@ function newestSource(root) {
 
 export async function runBuilt(tool) {
   const entry = new URL(`../dist/src/cli/${tool}.js`, import.meta.url);
-  if (!existsSync(entry)) {
+  if (!existsSync(fileURLToPath(entry))) {
     process.stderr.write(`${tool}: not built yet; run \`npm run build\` in the project directory first\n`);
     process.exit(2);
   }
-  if (newestSource(import.meta.url) > statSync(entry).mtimeMs) {
+  if (newestSource(import.meta.url) > statSync(fileURLToPath(entry)).mtimeMs) {
     process.stderr.write(`${tool}: the sources are newer than the compiled code in dist/; running the compiled code (\`npm run build\` compiles them)\n`);
   }
   await import(entry.href);

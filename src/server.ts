@@ -40,6 +40,7 @@ import { ReadingsLog } from './storage/readings-log.js';
 import { SetpointLog } from './storage/setpoint-log.js';
 import { storageAlarm } from './storage/storage-health.js';
 import { SyncCommand } from './storage/sync-command.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
 import { httpRoutes } from './web/http-routes.js';
 
 export const TCP_CONNECTOR = 'tcp';
@@ -216,7 +217,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const setpoints = new SetpointLog(readingsLog, (change) => hub.setpoint(change));
   let supervisorRef: Actor<typeof supervisorMachine> | null = null;
   const whenQuiet = () => (supervisorRef ? blocksQuiet(supervisorRef, 10_000) : Promise.resolve());
+  const metrics = new ServerMetrics({
+    blocks: config.blocks,
+    connectors: [TCP_CONNECTOR, WS_CONNECTOR],
+    hub,
+    supervisor: () => supervisorRef,
+    alarms: () => alarms.list(),
+  });
   const httpHandler = httpRoutes({
+    metrics,
     config,
     clock,
     hub,
@@ -383,7 +392,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const s = (await waitFor(ref, (snap: { status: string; value: unknown }) => snap.status !== 'active' || snap.value !== 'starting', {
       timeout: 10_000,
     })) as { status: string; context: { address: { host: string; port: number } | null; fault: string | null } };
-    if (s.status !== 'active' || !s.context.address) throw new ConfigError(`connector ${id}: ${s.context.fault ?? 'did not start'}`);
+    if (s.status !== 'active' || !s.context.address) {
+      // A port in use is no fault of the config (an old server may still be stopping): exit 1, so a
+      // service manager restarts it, and say what to look for.
+      const inUse = /EADDRINUSE/.test(s.context.fault ?? '');
+      const what = id === WS_CONNECTOR ? `the web pages and websocket on ${config.http.host}:${config.http.port}` : `Online on ${config.tcp.host}:${config.tcp.port}`;
+      throw new Error(inUse ? `cannot listen for ${what}: the port is in use; is another server running?` : `connector ${id}: ${s.context.fault ?? 'did not start'}`);
+    }
     return s.context.address;
   };
   let tcp: { host: string; port: number };

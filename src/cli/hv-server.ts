@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { numberArgument } from './parse-number.js';
+import { packageVersion } from './package-version.js';
 import { ScaledClock } from '../clock/clock.js';
 import { ConfigError, loadConfig, type ConfigFlags } from '../config/load-config.js';
 import { EarlyTcp } from '../connectors/early-tcp.js';
@@ -12,6 +13,7 @@ import { exitDeadlineMs, stopSignals } from './stop-signals.js';
 
 const program = new Command('hv-server')
   .description('Control server for the precision HV rack: Online over TCP (Envelope), websocket /channel over HTTP.')
+  .version(packageVersion(), '-V, --version', 'print the version and exit')
   .option('--config <file>', 'configuration file (JSON or YAML); without one the server runs in simulation')
   .option('--sim', 'drive simulated instruments (the default without --config)')
   .option('--tcp-host <host>', 'address for Online’s TCP connector (default 127.0.0.1)')
@@ -26,9 +28,14 @@ const program = new Command('hv-server')
     'addresses or CIDR blocks that may change outputs, comma-separated, repeatable; replaces access.control (default 127.0.0.1,::1)',
     (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((a) => a.trim()).filter((a) => a !== '')],
   )
+  .addHelpText('after', '\nAlso: hv-server check-config FILE   validate FILE, identify each instrument it names (*IDN?), change nothing')
   .showHelpAfterError();
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'check-config') {
+    const { checkConfigMain } = await import('./check-config.js');
+    process.exit(await checkConfigMain(process.argv.slice(3)));
+  }
   // Signals are taken from the first moment, so one that arrives while the server starts still ends
   // it cleanly (exit 0, the port closed) rather than killing it mid-start.
   let early: EarlyTcp | null = null;
@@ -37,7 +44,13 @@ async function main(): Promise<void> {
   let flush = () => {};
   let log: { info(msg: string): void; warn(msg: string): void } = { info: () => {}, warn: (msg) => process.stderr.write(`hv-server: ${msg}\n`) };
   const exit = (code: number) => {
-    flush();
+    // An exit moments after start can find the log file not yet open ("sonic boom is not ready
+    // yet"); what was not written is lost either way, and a stack trace would hide the reason.
+    try {
+      flush();
+    } catch {
+      /* the exit's own reason was already written to the console */
+    }
     process.exit(code);
   };
   // A signal ends the process the way SIGTERM does: no new clients, commands in flight ended,

@@ -9,13 +9,10 @@ import { configDefs, describeSchemaErrors, validators } from '../messages/schema
 import { MAX_JSON_DEPTH, parseBoundedJson, valueNesting } from '../protocol/bounded-json.js';
 import { DEFAULT_BLOCKS, DEFAULT_VOLTMETERS } from './default-config.js';
 import { AccessPolicy } from '../access/access-policy.js';
+import { ConfigError } from './config-error.js';
+import { checkResources, namesRealResource } from './check-resources.js';
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './config-error.js';
 
 /** Flags as the CLI parsed them; each overrides the file's key of the same meaning. */
 export interface ConfigFlags {
@@ -88,9 +85,12 @@ export function loadConfig(flags: ConfigFlags = {}): ServerConfig {
   const merged: Record<string, unknown> = structuredClone(raw);
   merged.blocks ??= structuredClone(DEFAULT_BLOCKS);
   merged.voltmeters ??= structuredClone(DEFAULT_VOLTMETERS);
-  // Only a file can select the real rack; with no file, the server runs in simulation.
+  // Only a file can select the real rack: --sim wins, then the file's own `sim` key, then what
+  // the file names (any resource that is not `sim::NAME` is a real instrument, so the real rack).
+  // The schema's default (true) would otherwise make a file of GPIB addresses drive simulators.
   if (flags.sim !== undefined) merged.sim = flags.sim;
-  else if (!flags.config) merged.sim = true;
+  else if (typeof raw.sim === 'boolean') merged.sim = raw.sim;
+  else merged.sim = !namesRealResource(merged);
   if (flags.dataDir !== undefined) merged.data_dir = flags.dataDir;
   if (flags.timeScale !== undefined) merged.time_scale = flags.timeScale;
   const tcp = section(raw, 'tcp');
@@ -110,6 +110,7 @@ export function loadConfig(flags: ConfigFlags = {}): ServerConfig {
   }
   const config = merged as unknown as ServerConfig;
   checkConsistency(config);
+  checkResources(config);
   return config;
 }
 

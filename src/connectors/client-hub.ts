@@ -23,14 +23,29 @@ export interface ClientLink {
 
 export type ObservedEvent = 'command' | 'answer' | 'reply';
 
+/** Told of every command taken and every answer or reply sent to one client (the metrics count them). */
+export type HubTap = (event: ObservedEvent, origin: Origin, message: Record<string, unknown>) => void;
+
 export class ClientHub {
   private readonly clients = new Map<string, ClientLink>();
   private observers = 0;
+  private readonly taps: HubTap[] = [];
 
   constructor(private readonly log: Logger) {}
 
   get size(): number {
     return this.clients.size;
+  }
+
+  /** Clients connected now through connector `id`. */
+  countOf(connector: string): number {
+    let n = 0;
+    for (const client of this.clients.values()) if (client.connector === connector) n++;
+    return n;
+  }
+
+  tap(listener: HubTap): void {
+    this.taps.push(listener);
   }
 
   add(client: ClientLink): void {
@@ -91,6 +106,7 @@ export class ClientHub {
 
   /** To observers only: what some client sent or was answered, with who it was. */
   observe(event: ObservedEvent, origin: Origin, message: Record<string, unknown>): void {
+    for (const tap of this.taps) tap(event, origin, message);
     this.toObservers({ type: 'event', event_type: event, origin, message });
   }
 

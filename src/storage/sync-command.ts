@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
+import { killTree } from './kill-tree.js';
 
 export interface SyncResult {
   exitCode: number | null;
@@ -42,21 +43,18 @@ export class SyncCommand {
     const started = Date.now();
     this.log.info({ command: this.command, reason }, 'sync started');
     this.running = new Promise<SyncResult>((resolve) => {
-      // Its own process group, so a timeout kills the shell and everything it started.
-      const child = spawn(this.command, { shell: true, cwd: this.options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      // Its own process group on POSIX, so a timeout kills the shell and everything it started
+      // (kill-tree.ts). On Windows `detached` would open a console window of its own, and a
+      // service has no desktop to show one on: hidden, and the tree ended with taskkill instead.
+      const windows = process.platform === 'win32';
+      const child = spawn(this.command, { shell: true, cwd: this.options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: !windows, windowsHide: true });
       let output = '';
       const keep = (chunk: Buffer) => {
         output = (output + chunk.toString()).slice(-4000);
       };
       child.stdout.on('data', keep);
       child.stderr.on('data', keep);
-      const killer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          child.kill('SIGKILL');
-        }
-      }, this.options.timeoutMs);
+      const killer = setTimeout(() => killTree(child), this.options.timeoutMs);
       let finished = false;
       const finish = (exitCode: number | null, signal: string | null) => {
         if (finished) return; // 'error' and 'close' can both arrive

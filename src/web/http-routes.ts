@@ -22,6 +22,8 @@ import { machineGraph } from './machine-graph.js';
 import { BAD_TARGET, parseRequestTarget } from './request-target.js';
 import { serveStatic } from './static-files.js';
 import { serverStatus } from './status.js';
+import { readiness } from './health.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
 import { auditFeed, sessionState, takeToken } from './access-routes.js';
 import { json, NOT_FOUND } from './json-response.js';
 import { postNote } from './note-route.js';
@@ -46,6 +48,8 @@ export interface RouteDeps {
   log: Logger;
   /** Who may read and who may act (src/access/). */
   access: AccessControl;
+  /** /metrics, in Prometheus's text format. */
+  metrics: ServerMetrics;
 }
 
 /** What a client sees when a route fails: a fixed sentence; the details go to the log only. */
@@ -103,6 +107,17 @@ export function httpRoutes(deps: RouteDeps) {
       if (!supervisor) return json(res, 503, { error: 'starting' });
       const extra = { sim: config.sim, training: control !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone, clients: deps.hub.size, blocks, meters, setpoints: deps.setpoints() };
       return json(res, 200, serverStatus(supervisor, deps.alarms(), extra));
+    }
+    // Reads like the status, so the access rules' monitor list says who may probe and scrape.
+    if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
+    if (req.method === 'GET' && url.pathname === '/readyz') {
+      const r = readiness(deps.supervisor(), deps.alarms());
+      return json(res, r.ready ? 200 : 503, r);
+    }
+    if (req.method === 'GET' && url.pathname === '/metrics') {
+      const body = await deps.metrics.text();
+      res.writeHead(200, { 'content-type': deps.metrics.contentType, 'cache-control': 'no-store' }).end(body);
+      return;
     }
     if (req.method === 'GET' && url.pathname === '/api/machines') return json(res, 200, graphs);
     if (req.method === 'GET' && url.pathname === '/api/audit') return auditFeed(res, access, config.access.audit_entries);

@@ -2,7 +2,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { extname, join, normalize } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
 
 const require = createRequire(import.meta.url);
@@ -26,11 +28,20 @@ const PAGES: Record<string, string> = { '/': 'index.html', '/debug': 'debug.html
 /** The libraries never change while the server runs: read once (elkjs is 1.6 MB), then served from memory. */
 const assetCache = new Map<string, Buffer>();
 
-/** The web directory, found from either the sources or dist/. */
+/**
+ * The web directory, found from either the sources (src/web/) or the compiled code (dist/src/web/).
+ * fileURLToPath, not URL.pathname: the package may be installed under a path with spaces or
+ * Cyrillic letters (percent-encoded in the URL) or on Windows (a drive letter, backslashes).
+ */
+function findWebDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [resolve(here, '..', '..', 'web'), resolve(here, '..', '..', '..', 'web')];
+  return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!;
+}
+
+let webDirFound: string | null = null;
 function webDir(): string {
-  const here = new URL('.', import.meta.url).pathname;
-  const root = here.includes('/dist/') ? here.slice(0, here.indexOf('/dist/')) : here.slice(0, here.indexOf('/src/'));
-  return join(root, 'web');
+  return (webDirFound ??= findWebDir());
 }
 
 export async function serveStatic(pathname: string, res: ServerResponse): Promise<boolean> {

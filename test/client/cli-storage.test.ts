@@ -1,13 +1,14 @@
 // The real hv-server process on bad storage: a data directory it cannot write stops it with one
 // sentence and exit code 2; a log file on a disk that refuses it (ENOSPC) is an alarm, and the
 // server still serves and stops on SIGTERM at once, where it used to hang in the log's flush.
+import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 function startServer(dataDir: string) {
   const child = spawn(process.execPath, [join(root, 'bin/hv-server.js'), '--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20'], {

@@ -1,11 +1,12 @@
 // hv-calibrate: fits the shipped runs to today's coefficients, and records a run on the simulated rack.
+import { fileURLToPath } from 'node:url';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const calibrate = (...args: string[]) => execFileSync(process.execPath, [join(root, 'bin/hv-calibrate.js'), ...args], { encoding: 'utf8' });
 
 describe('hv-calibrate', () => {

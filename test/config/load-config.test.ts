@@ -1,5 +1,5 @@
 // Config: defaults, file formats, flags over file, and errors that name the key.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -81,6 +81,29 @@ describe('loadConfig', () => {
     ['limits:\n  max_clients: 4096\n', /key 'limits\.max_clients' is not a known key; expected one of max_message_bytes, client_send_queue_bytes, tcp, http, websocket/],
   ])('refuses %j naming the key', (text, message) => {
     const path = file('bad.yaml', text);
+    expect(() => loadConfig({ config: path })).toThrow(ConfigError);
+    expect(() => loadConfig({ config: path })).toThrow(message);
+  });
+
+  it('runs the real rack when the file names a real instrument, unless --sim or the file says otherwise', () => {
+    const real = file('real.yaml', 'voltmeters:\n  - { id: divider-1, resource: "GPIB0::20::INSTR", divider_ratio: -4050.65 }\nblocks:\n  - { id: 1, voltmeter: divider-1, output: { resource: "GPIB0::4::INSTR" } }\n');
+    expect(loadConfig({ config: real }).sim).toBe(false);
+    expect(loadConfig({ config: real, sim: true }).sim).toBe(true);
+    expect(loadConfig({ config: file('real-sim.yaml', `sim: true\n${readFileSync(real, 'utf8')}`) }).sim).toBe(true);
+    // A file of simulated instruments only, or one that names none, stays in simulation.
+    expect(loadConfig({ config: file('only-sim.yaml', 'data_dir: /tmp/x\n') }).sim).toBe(true);
+    expect(loadConfig().sim).toBe(true);
+  });
+
+  it.each([
+    ['voltmeters:\n  - { id: a, resource: "GPIB0::40::INSTR", divider_ratio: -4000 }\nblocks:\n  - { id: 1, voltmeter: a, output: { resource: "sim::c" } }\n', /key 'voltmeters\[0\]\.resource' is "GPIB0::40::INSTR", which is not a resource string; expected one like GPIB0::20::INSTR, TCPIP::host::port::SOCKET/],
+    ['voltmeters:\n  - { id: a, resource: "COM3", divider_ratio: -4000 }\nblocks:\n  - { id: 1, voltmeter: a, output: { resource: "sim::c" } }\n', /key 'voltmeters\[0\]\.resource' is "COM3", which is not a resource string; expected one like .*ASRL3::INSTR for COM3/],
+    ['blocks:\n  - { id: 1, voltmeter: divider-1, output: { driver: adam-4024, resource: "GPIB0::6::INSTR" } }\n', /key 'blocks\[0\]\.output\.resource' is "GPIB0::6::INSTR" \(GPIB \(VISA\)\), which driver adam-4024 cannot use; expected ASRL serial, TCPIP::…::SOCKET, sim::NAME/],
+    ['blocks:\n  - { id: 1, voltmeter: divider-1, output: { resource: "PRLGX-TCPIP::10.0.0.5::1234::INTFC" } }\n', /key 'blocks\[0\]\.output\.address' is missing for resource "PRLGX-TCPIP::10\.0\.0\.5::1234::INTFC"; expected the instrument's GPIB address/],
+    ['blocks:\n  - { id: 1, voltmeter: divider-1, output: { resource: "sim::voltmeter-1" } }\n', /key 'voltmeters\[0\]\.resource' is "sim::voltmeter-1", which 'blocks\[0\]\.output\.resource' already names; expected a sim:: name of its own/],
+    ['instruments: { visa_library: /nonexistent/libvisa.so }\nvoltmeters:\n  - { id: a, resource: "GPIB0::20::INSTR", divider_ratio: -4000 }\nblocks:\n  - { id: 1, voltmeter: a, output: { resource: "GPIB0::4::INSTR" } }\n', /key 'instruments\.visa_library' is "\/nonexistent\/libvisa\.so", which does not exist/],
+  ])('refuses resource %j at load, naming the key, the value and the choices', (text, message) => {
+    const path = file('bad-resource.yaml', text);
     expect(() => loadConfig({ config: path })).toThrow(ConfigError);
     expect(() => loadConfig({ config: path })).toThrow(message);
   });

@@ -1,10 +1,11 @@
 // The real hv-server executable in its own process, as a user starts it: waits for its
 // machine-readable "ready:" line and gives the ports it bound.
+import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const root = new URL('../../', import.meta.url).pathname;
+export const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface ServerProcess {
   process: ChildProcess;

@@ -1,11 +1,12 @@
 // Compiles the VISA test library (sim/visa/visa-sim.c) with the system C compiler, once per run.
+import { fileURLToPath } from 'node:url';
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const VISA_SIM_SOURCE = new URL('../../sim/visa/visa-sim.c', import.meta.url).pathname;
+export const VISA_SIM_SOURCE = fileURLToPath(new URL('../../sim/visa/visa-sim.c', import.meta.url));
 
 export function buildVisaSimLibrary(): string {
   const dir = join(tmpdir(), 'hv-visa-sim');

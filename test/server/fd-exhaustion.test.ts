@@ -3,6 +3,7 @@
 // against it. Online still connects and gets every reading published meanwhile, every reading still
 // reaches the TSV, and /api/status still answers. The web caps are configured far too high (5000), so
 // it is the start-up budget that keeps the TCP connector's descriptors out of the web side's reach.
+import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { openFilesLimit, raiseSoftLimit } from '../../src/connectors/open-files.
 import type { Meta } from '../../src/protocol/envelope.js';
 import { httpGet, openPlain, type PlainSocket } from '../helpers/plain-socket.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const ATTACKERS = 1500;
 /** Readings of block 1 the late client must get while the attack holds (one every ~0.4 s at time scale 10). */
 const READINGS_UNDER_ATTACK = 6;

@@ -1,4 +1,5 @@
 // Issue-level precision over TCP, on the fitted plant: 0.05 V at 18.6 kV, and the benchmark's report.
+import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ describe('precision', () => {
 
   it('bench:settle runs and writes a well-formed report', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'hv-bench-')), 'settle.json');
-    const root = new URL('../../', import.meta.url).pathname;
+    const root = fileURLToPath(new URL('../../', import.meta.url));
     const text = execFileSync(process.execPath, [join(root, 'dist/bench/settle.js'), '--json', out, '--seed', '2'], { encoding: 'utf8' });
     expect(text).toMatch(/\(c\) ours/);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { seed: number; strategies: Record<string, Record<string, unknown>> };

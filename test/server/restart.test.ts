@@ -2,6 +2,7 @@
 // loses the server, and then stops for good; so the restarted server has to be listening by then,
 // and the reconnected client must go on receiving every reading. The real executable, twice, on
 // the same port and data directory, at --time-scale 10.
+import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
@@ -12,7 +13,7 @@ import { EnvelopeDecoder } from '../../src/protocol/envelope-decoder.js';
 import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
 import type { Meta } from '../../src/protocol/envelope.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const dataDirs: string[] = [];
 const running = new Set<ChildProcess>();
 

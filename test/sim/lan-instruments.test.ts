@@ -1,5 +1,6 @@
 // hv-sim instruments as its own process, driven by hv-server over TCP (raw sockets and a
 // Prologix-style adapter); the server survives the simulator being killed and started again.
+import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkCommand, HvConnection } from '../../src/client/hv-connection.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hv-lan-'));
 const children: ChildProcess[] = [];
 afterAll(() => {

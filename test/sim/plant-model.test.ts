@@ -1,4 +1,5 @@
 // The plant model fitted to the real calibration runs reproduces their statistics within stated tolerances.
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock/clock.js';
 import { loadRuns, readingsCsv, parseRun, type CalibrationRun } from '../../sim/plant/calibration-runs.js';
@@ -8,7 +9,7 @@ import { FITTED_PLANT } from '../../sim/plant/plant-model.js';
 import { Fluke5502E } from '../../sim/devices/fluke-5502e.js';
 import { SupplyPlant } from '../../sim/supply-plant.js';
 
-const runs: CalibrationRun[] = loadRuns(new URL('../fixtures/calibration', import.meta.url).pathname);
+const runs: CalibrationRun[] = loadRuns(fileURLToPath(new URL('../fixtures/calibration', import.meta.url)));
 let fit: PlantFit;
 let checks: ModelCheck[];
 

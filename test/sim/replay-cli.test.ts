@@ -1,4 +1,5 @@
 // hv-sim replay: a simulated day in the lab's CSV form, comparable with the real one.
+import { fileURLToPath } from 'node:url';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRun, parseRun } from '../../sim/plant/calibration-runs.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const day = join(root, 'test/fixtures/calibration/29.11.2022');
 
 describe('hv-sim replay', () => {

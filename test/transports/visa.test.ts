@@ -57,7 +57,21 @@ describe('VISA through koffi', () => {
     })();
     expect(err).toBeInstanceOf(TransportError);
     expect(err!.code).toBe('not-found');
-    expect(err!.message).toMatch(/^GPIB0::20::INSTR: no VISA library could be loaded; tried \/nonexistent\/libvisa\.so\.7 \(/);
+    expect(err!.message).toMatch(/^GPIB0::20::INSTR: the VISA library \/nonexistent\/libvisa\.so\.7 \(.*\) could not be loaded; fix instruments.visa_library$/);
+  });
+
+  it('keeps the warning short when none of the usual places has a VISA library', () => {
+    const err = (() => {
+      try {
+        VisaLibrary.load(null, 'GPIB0::20::INSTR');
+      } catch (e) {
+        return e as TransportError;
+      }
+    })();
+    // Where a vendor library is installed, there is nothing to say.
+    if (!err) return;
+    expect(err.message).toMatch(/no VISA library found \(tried .*\); install the vendor's VISA or set instruments.visa_library$/);
+    expect(err.message.length).toBeLessThan(300);
   });
 
   it('queries a GPIB instrument, and the 34401A driver runs over it unchanged', async () => {

@@ -57,13 +57,17 @@ export class VisaLibrary {
       try {
         return new VisaLibrary(candidate, koffi.load(candidate));
       } catch (err) {
-        failures.push(`${candidate} (${(err as Error).message.split('\n')[0]})`);
+        // The loader's own reason only for a library named in the config: for the usual places it
+        // is "not found" each time, and repeating it made a warning of a thousand characters.
+        failures.push(path ? `${candidate} (${(err as Error).message.split('\n')[0]!.slice(0, 160)})` : candidate);
       }
     }
     throw new TransportError(
       'not-found',
       resource,
-      `no VISA library could be loaded; tried ${failures.join(', ')}; install the vendor's VISA or set instruments.visa_library`,
+      path
+        ? `the VISA library ${failures.join(', ')} could not be loaded; fix instruments.visa_library`
+        : `no VISA library found (tried ${failures.join(', ')}); install the vendor's VISA or set instruments.visa_library`,
     );
   }
 

@@ -1,0 +1,21 @@
+// Ends a command started through a shell together with everything it started. On POSIX the
+// child leads its own process group (spawned detached), so the group is killed. On Windows there
+// are no process groups and killing cmd.exe leaves its child (rclone) running and holding files:
+// taskkill /T ends the whole tree.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export function killTree(child: ChildProcess, platform: NodeJS.Platform = process.platform): void {
+  if (child.pid === undefined) return;
+  if (platform === 'win32') {
+    const taskkill = spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { windowsHide: true, stdio: 'ignore' });
+    // taskkill missing or refused: at least the shell goes.
+    taskkill.on('error', () => child.kill('SIGKILL'));
+    return;
+  }
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
