@@ -25,14 +25,19 @@ export function progressText(t: ProgressTarget, reading: number | null, elapsedM
 }
 
 /** Starts showing progress on `stream`; the returned function stops it and clears a terminal line. */
-export function showCheckProgress(t: ProgressTarget, onMessage: (listener: (m: Meta) => void) => void, stream: ProgressStream, now = Date.now): () => void {
+export function showCheckProgress(
+  t: ProgressTarget,
+  subscribe: (listener: (m: Meta) => void) => () => void,
+  stream: ProgressStream,
+  now = Date.now,
+): () => void {
   const started = now();
   let reading: number | null = null;
   let stopped = false;
   // A terminal line is rewritten in place ("\r", erase to end of line); a log gets whole lines.
   const show = () => stream.write(stream.isTTY ? `\r\x1b[K${progressText(t, reading, now() - started)}` : `${progressText(t, reading, now() - started)}\n`);
-  onMessage((m) => {
-    if (stopped || m.answer_type !== 'get_voltage' || String(m.block) !== t.block || typeof m.voltage !== 'number') return;
+  const unsubscribe = subscribe((m) => {
+    if ( m.answer_type !== 'get_voltage' || String(m.block) !== t.block || typeof m.voltage !== 'number') return;
     reading = m.voltage;
     show();
   });
@@ -41,6 +46,7 @@ export function showCheckProgress(t: ProgressTarget, onMessage: (listener: (m: M
   return () => {
     if (stopped) return;
     stopped = true;
+    unsubscribe();
     if (ticker) clearInterval(ticker);
     if (stream.isTTY) stream.write('\r\x1b[K');
   };

@@ -102,7 +102,8 @@ const program = new Command('hv-client')
   .description('Sends HV commands to hv-server over TCP, as Online does, and prints what comes back.')
   .option('--host <host>', 'server address', '127.0.0.1')
   .option('--port <port>', 'server TCP port', numberArgument('--port'), 5555)
-  .addHelpText('after', EXIT_HELP)
+  // 'afterAll': `hv-client set --help` lists them too, where a script's author looks.
+  .addHelpText('afterAll', EXIT_HELP)
   .showHelpAfterError()
   // Usage errors exit 2, like other Unix tools, instead of commander's 1 (which means "timed out" here).
   .exitOverride();

@@ -17,18 +17,25 @@ function distance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
+export interface NearMiss {
+  /** The keyword as written: one word, or two ("SET VOLTAGE"). */
+  written: string;
+  meant: (typeof KEYWORDS)[number];
+}
+
 /** The HV keyword `word` (with `next`, for "SET VOLTAGE") was probably meant to be, or null. */
-export function looksLikeHvKeyword(word: string, next?: string): (typeof KEYWORDS)[number] | null {
-  const candidates = [squash(word)];
-  if (next !== undefined && /^[a-z_-]+$/i.test(next)) candidates.push(squash(word + next));
-  let best: { keyword: (typeof KEYWORDS)[number]; d: number } | null = null;
+export function looksLikeHvKeyword(word: string, next?: string): NearMiss | null {
+  const candidates = [{ written: word, letters: squash(word) }];
+  if (next !== undefined && /^[a-z_-]+$/i.test(next)) candidates.push({ written: `${word} ${next}`, letters: squash(word + next) });
+  let best: (NearMiss & { d: number }) | null = null;
   for (const c of candidates) {
-    for (const keyword of KEYWORDS) {
-      const d = distance(c, squash(keyword));
-      if (d <= 2 && (!best || d < best.d)) best = { keyword, d };
+    for (const meant of KEYWORDS) {
+      const d = distance(c.letters, squash(meant));
+      if (d <= 2 && (!best || d < best.d)) best = { written: c.written, meant, d };
     }
   }
-  if (best) return best.keyword;
-  if (candidates.some((c) => c.includes('VOLT'))) return /CHECK|CHK/.test(candidates.at(-1)!) ? 'SET_VOLTAGE_AND_CHECK' : 'SET_VOLTAGE';
+  if (best) return { written: best.written, meant: best.meant };
+  const volt = candidates.find((c) => c.letters.includes('VOLT'));
+  if (volt) return { written: volt.written, meant: /CHECK|CHK/.test(volt.letters) ? 'SET_VOLTAGE_AND_CHECK' : 'SET_VOLTAGE' };
   return null;
 }

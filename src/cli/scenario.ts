@@ -50,7 +50,7 @@ function parseLine(content: string, line: number): ScenarioStep {
     return { kind: 'check', line, text: content, block, volts, maxError, timeout };
   }
   const near = looksLikeHvKeyword(parts[0]!, parts[1]);
-  if (near) throw new Error(`scenario line ${line}: "${parts[0]}" is not an HV command; did you mean ${near}? (expected ${FORMS})`);
+  if (near) throw new Error(`scenario line ${line}: "${near.written}" is not an HV command; did you mean ${near.meant}? (expected ${FORMS})`);
   return { kind: 'skip', line, text: content };
 }
 

@@ -61,8 +61,12 @@ export class HvConnection {
     this.socket.write(encodeEnvelope(meta));
   }
 
-  onMessage(listener: (m: Meta) => void): void {
+  /** Calls `listener` with every message from now on; the returned function stops it. */
+  onMessage(listener: (m: Meta) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   /** The next message (received from now on) that matches, or a rejection after `timeoutMs` of real time. */

@@ -10,7 +10,11 @@ function harness(isTTY: boolean) {
   const written: string[] = [];
   let listener: (m: Meta) => void = () => {};
   let t = 1000;
-  const stop = showCheckProgress(target, (l) => (listener = l), { isTTY, write: (s: string) => written.push(s) }, () => t);
+  const subscribe = (l: (m: Meta) => void) => {
+    listener = l;
+    return () => (listener = () => {});
+  };
+  const stop = showCheckProgress(target, subscribe, { isTTY, write: (s: string) => written.push(s) }, () => t);
   return { written, stop, send: (m: Meta) => listener(m), advance: (ms: number) => (t += ms) };
 }
 

@@ -77,10 +77,12 @@ describe('hv-client usage', () => {
     expect((await run(['scenario', join(dataDir, 'no-such-file.txt')])).stderr).toMatch(/^hv-client: cannot read the scenario file .*no-such-file\.txt: ENOENT/);
   });
 
-  it('lists every exit code in --help, and the README says the same', async () => {
-    const help = await run(['--help']);
-    expect(help.code).toBe(0);
-    for (const code of ['0', '1', '2', '3', '4', '5']) expect(help.stdout).toMatch(new RegExp(`^  ${code}  \\S`, 'm'));
+  it('lists every exit code in --help of every command, and the README says the same', async () => {
+    for (const args of [['--help'], ['set', '--help'], ['watch', '--help'], ['scenario', '--help']]) {
+      const help = await run(args);
+      expect(help.code).toBe(0);
+      for (const code of ['0', '1', '2', '3', '4', '5']) expect(help.stdout).toMatch(new RegExp(`^  ${code}  \\S`, 'm'));
+    }
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const start = readme.indexOf('`hv-client` exits');
     const paragraph = readme.slice(start, readme.indexOf('\n\n', start)).replace(/\s+/g, ' ');

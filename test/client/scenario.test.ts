@@ -33,7 +33,7 @@ describe('parseScenario and mistyped HV lines', () => {
     expect(problems).toEqual([
       'scenario line 1: "SET_VOLTAG" is not an HV command; did you mean SET_VOLTAGE? (expected SET_VOLTAGE B V or SET_VOLTAGE_AND_CHECK B V [MAX_ERROR [TIMEOUT]])',
       'scenario line 3: voltage is "abc"; expected a number',
-      'scenario line 5: "SET" is not an HV command; did you mean SET_VOLTAGE? (expected SET_VOLTAGE B V or SET_VOLTAGE_AND_CHECK B V [MAX_ERROR [TIMEOUT]])',
+      'scenario line 5: "SET VOLTAGE" is not an HV command; did you mean SET_VOLTAGE? (expected SET_VOLTAGE B V or SET_VOLTAGE_AND_CHECK B V [MAX_ERROR [TIMEOUT]])',
       'scenario line 6: "set-voltage-and-chek" is not an HV command; did you mean SET_VOLTAGE_AND_CHECK? (expected SET_VOLTAGE B V or SET_VOLTAGE_AND_CHECK B V [MAX_ERROR [TIMEOUT]])',
       'scenario line 7: SET_VOLTAGE has 3 values ("1 5 6"); expected at most 2 (SET_VOLTAGE B V or SET_VOLTAGE_AND_CHECK B V [MAX_ERROR [TIMEOUT]])',
       'scenario line 8: SET_VOLTAGE_AND_CHECK has 5 values ("1 5 1 20 9"); expected at most 4 (SET_VOLTAGE B V or SET_VOLTAGE_AND_CHECK B V [MAX_ERROR [TIMEOUT]])',
@@ -51,10 +51,10 @@ describe('parseScenario and mistyped HV lines', () => {
   });
 
   it('knows the near misses of the two HV keywords', () => {
-    expect(looksLikeHvKeyword('SETVOLTAGE')).toBe('SET_VOLTAGE');
-    expect(looksLikeHvKeyword('Set_Voltage_Check')).toBe('SET_VOLTAGE_AND_CHECK');
-    expect(looksLikeHvKeyword('VOLTAGE_SET')).toBe('SET_VOLTAGE');
-    expect(looksLikeHvKeyword('SET', 'VOLTAGE_AND_CHECK')).toBe('SET_VOLTAGE_AND_CHECK');
+    expect(looksLikeHvKeyword('SETVOLTAGE')).toEqual({ written: 'SETVOLTAGE', meant: 'SET_VOLTAGE' });
+    expect(looksLikeHvKeyword('Set_Voltage_Check')).toEqual({ written: 'Set_Voltage_Check', meant: 'SET_VOLTAGE_AND_CHECK' });
+    expect(looksLikeHvKeyword('VOLTAGE_SET')).toEqual({ written: 'VOLTAGE_SET', meant: 'SET_VOLTAGE' });
+    expect(looksLikeHvKeyword('SET', 'VOLTAGE_AND_CHECK')).toEqual({ written: 'SET VOLTAGE_AND_CHECK', meant: 'SET_VOLTAGE_AND_CHECK' });
     expect(looksLikeHvKeyword('SET', '3')).toBeNull();
     expect(looksLikeHvKeyword('ACQUIRE')).toBeNull();
   });
