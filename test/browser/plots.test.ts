@@ -101,27 +101,43 @@ describe('operator plots', () => {
     const { page, errors } = await h.open('/');
     try {
       await page.waitForFunction(() => document.querySelector('[data-block="1"] .fig-deviation')?.getAttribute('data-band') === 'in', undefined, { timeout: 30_000 });
-      expect(await h.post({ cmd: 'offset', device: 'voltmeter-1', volts: 0.05 })).toMatchObject({ ok: true });
-      // A reading 50 mV above the setpoint, on the plot.
-      await page.waitForFunction(() => {
-        const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as { uplot: { data: (number | null)[][] } }).uplot;
-        return u.data[1]!.some((mv) => mv !== null && mv > 40 && mv < 60);
-      }, undefined, { timeout: 30_000 });
-      const scale = await page.evaluate(() => {
-        const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as {
-          uplot: { data: (number | null)[][]; scales: { mV: { min: number; max: number } }; valToPos(v: number, scale: string): number; bbox: { height: number } };
-        }).uplot;
-        const step = u.data[1]!.find((mv) => mv !== null && mv > 40 && mv < 60)!;
+      // Where the deviation sat before the step, and the time of the last reading before it.
+      type Dev = { uplot: { data: (number | null)[][]; scales: { mV: { min: number; max: number } }; valToPos(v: number, scale: string): number; bbox: { height: number } } };
+      const settledBefore = () =>
+        page.evaluate(() => {
+          const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev).uplot;
+          const recent = u.data[1]!.filter((mv): mv is number => mv !== null).slice(-3).sort((a, b) => a - b);
+          return { lastAt: u.data[0]!.at(-1)!, base: recent[1] ?? recent[0]! };
+        });
+      const stepped = (b: { lastAt: number; base: number }) => {
+        const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev).uplot;
+        return u.data[1]!.some((mv, i) => mv !== null && u.data[0]![i]! > b.lastAt && mv - b.base > 40 && mv - b.base < 60);
+      };
+      // The hold corrects a meter offset as it would a real change, so the whole step shows in one
+      // reading only when the offset lands between two integrations; a step half-seen is tried again.
+      let before = await settledBefore();
+      for (let attempt = 0; ; attempt++) {
+        expect(await h.post({ cmd: 'offset', device: 'voltmeter-1', volts: 0.05 })).toMatchObject({ ok: true });
+        const seen = await page.waitForFunction(stepped, before, { timeout: 8000 }).then(() => true, () => false);
+        if (seen) break;
+        expect(attempt, 'a whole 50 mV step never reached the plot').toBeLessThan(5);
+        await h.post({ cmd: 'offset', device: 'voltmeter-1', volts: 0 });
+        await new Promise((r) => setTimeout(r, 3000)); // the hold settles back (a few readings at ×5)
+        before = await settledBefore();
+      }
+      const scale = await page.evaluate((b) => {
+        const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev).uplot;
+        const step = u.data[1]!.find((mv, i) => mv !== null && u.data[0]![i]! > b.lastAt && mv - b.base > 40 && mv - b.base < 60)!;
         return {
           min: u.scales.mV.min,
           max: u.scales.mV.max,
-          stepPx: Math.abs(u.valToPos(step, 'mV') - u.valToPos(0, 'mV')),
+          stepPx: Math.abs(u.valToPos(step, 'mV') - u.valToPos(b.base, 'mV')),
           guidePx: Math.abs(u.valToPos(30, 'mV') - u.valToPos(0, 'mV')),
           heightPx: u.bbox.height / devicePixelRatio,
           // uPlot draws the tick labels on the canvas; it keeps their text per axis.
           ticks: (u as unknown as { axes: { _values: string[] }[] }).axes[1]!._values.join(' '),
         };
-      });
+      }, before);
       // Inside the scale, and a good part of the plot's height (not a pixel or two on a kV axis).
       expect(scale.min).toBeLessThan(-60);
       expect(scale.max).toBeGreaterThan(60);
@@ -162,7 +178,8 @@ describe('operator plots', () => {
 
   it('draw a time without readings as a gap', async () => {
     const { page } = await h.open('/');
-    await page.waitForFunction(() => ((document.querySelector('[data-block="1"] .plot-hv') as unknown as { uplot: { data: number[][] } }).uplot.data[0]!.length ?? 0) > 5);
+    // Null-safe: the card and its plot are built once /api/status has answered.
+    await page.waitForFunction(() => ((document.querySelector('[data-block="1"] .plot-hv') as unknown as { uplot?: { data: number[][] } } | null)?.uplot?.data[0]?.length ?? 0) > 5);
     expect(await h.post({ cmd: 'fault', device: 'voltmeter-1', fault: 'timeout', on: true })).toMatchObject({ ok: true });
     const from = h.clock.now();
     // The voltmeter fails twice (a reading times out after 7.5 s, then again after its restart): well over 2.5 reading periods without one.
@@ -196,7 +213,8 @@ describe('operator plots', () => {
     page.on('request', (r) => {
       if (r.url().includes('/api/history?block=1')) requests.push(r.url());
     });
-    await page.waitForFunction(() => ((document.querySelector('[data-block="1"] .plot-hv') as unknown as { uplot: { data: number[][] } }).uplot.data[0]!.length ?? 0) > 5);
+    // Null-safe: the card and its plot are built once /api/status has answered.
+    await page.waitForFunction(() => ((document.querySelector('[data-block="1"] .plot-hv') as unknown as { uplot?: { data: number[][] } } | null)?.uplot?.data[0]?.length ?? 0) > 5);
     const span = async (which: 'hv' | 'dev' = 'hv') => {
       const v = await plot(page, '1', which);
       return v.max - v.min;
