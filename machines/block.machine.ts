@@ -317,6 +317,18 @@ function alarmOf(verdict: Verdict): BlockAlarm | null {
   return verdict.kind === 'held' ? verdict.alarm : null;
 }
 
+/**
+ * A reading judged, as the block takes it: the judge's new state, an alarm the verdict raises, an
+ * offset newly trusted (to keep for a restarted actor); `actable` false when the reading is a fault
+ * or held back, so nothing may be corrected, learned or answered on it. Null without an output to judge against.
+ */
+function takeReading(context: BlockContext, reading: Reading): { verdict: Verdict; judge: JudgeState; alarm: BlockAlarm | null; trustedOffset: number | null; actable: boolean } | null {
+  const outcome = judged(context, reading);
+  if (!outcome) return null;
+  const { verdict, state } = outcome;
+  return { verdict, judge: state, alarm: alarmOf(verdict), trustedOffset: newlyTrusted(context.judge, state), actable: verdict.kind !== 'fault' && verdict.kind !== 'held' };
+}
+
 /** The readings' offset, when it has just become (or moved as) a trusted one: to keep for a restarted actor. */
 function newlyTrusted(before: JudgeState, after: JudgeState): number | null {
   return after.offset !== null && after.offset !== before.offset && after.uncertainV === 0 ? after.offset : null;
@@ -534,15 +546,13 @@ export const blockMachine = setup({
             const c = context.correction;
             // Every reading is judged (what is left of a change in it widens the tolerance), so a
             // trip shows in the first reading it reaches...
-            const outcome = judged(context, reading);
-            if (!outcome) return;
-            const { verdict } = outcome;
-            enqueue.assign({ judge: outcome.state });
-            const trusted = newlyTrusted(context.judge, outcome.state);
-            if (trusted !== null) enqueue({ type: 'rememberOffset', params: { offset: trusted } });
-            const alarm = alarmOf(verdict);
-            if (alarm) enqueue.assign({ alarms: withAlarm(context.alarms, alarm) });
-            if (verdict.kind === 'fault' || verdict.kind === 'held') return;
+            const taken = takeReading(context, reading);
+            if (!taken) return;
+            const { verdict } = taken;
+            enqueue.assign({ judge: taken.judge });
+            if (taken.trustedOffset !== null) enqueue({ type: 'rememberOffset', params: { offset: taken.trustedOffset } });
+            if (taken.alarm) enqueue.assign({ alarms: withAlarm(context.alarms, taken.alarm) });
+            if (!taken.actable) return;
             // ...but holding waits for settled readings; the half strategy, as the older server, for any begun after the change.
             const settled = c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading);
             if (!settled) return;
@@ -681,18 +691,16 @@ export const blockMachine = setup({
             const usable =
               answers || (c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading, Math.max(c.settleResidualV, Math.abs(error) / 4)));
             // Judged even before it is usable (the transient widens the tolerance): a fault shows at once.
-            const outcome = judged(context, reading);
-            if (!outcome) return;
-            const { verdict } = outcome;
-            enqueue.assign({ judge: outcome.state });
-            const trusted = newlyTrusted(context.judge, outcome.state);
-            if (trusted !== null) enqueue({ type: 'rememberOffset', params: { offset: trusted } });
-            const alarm = alarmOf(verdict);
-            if (alarm) enqueue.assign({ alarms: withAlarm(context.alarms, alarm) });
-            if (verdict.kind === 'fault' || verdict.kind === 'held') return;
+            const taken = takeReading(context, reading);
+            if (!taken) return;
+            const { verdict } = taken;
+            enqueue.assign({ judge: taken.judge });
+            if (taken.trustedOffset !== null) enqueue({ type: 'rememberOffset', params: { offset: taken.trustedOffset } });
+            if (taken.alarm) enqueue.assign({ alarms: withAlarm(context.alarms, taken.alarm) });
+            if (!taken.actable) return;
             if (!usable) return;
             // Plausible again: a held spike's alarm is over.
-            enqueue.assign({ alarms: clearedBy({ ...context, judge: outcome.state }, outcome.state.plausibleRun) });
+            enqueue.assign({ alarms: clearedBy({ ...context, judge: taken.judge }, taken.judge.plausibleRun) });
             if (answers) {
               if (c.strategy === 'ours' && verdict.kind === 'plausible') enqueue({ type: 'learnTransfer', params: { reading } });
               enqueue({ type: 'reply', params: replyTo({ ...context, lastReading: reading }, checkAnswer({ ...context, lastReading: reading }, 'ok')) });
