@@ -2,21 +2,12 @@
 // The state-chart page, readable at 100 % zoom: chart text at 12 px or more on screen, the
 // context panel in view however far the charts are scrolled, an actor chosen from the keyboard,
 // and a slider back over an actor's last transitions.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { shot, startHarness, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { harnessForFile, shot, type Harness } from './harness.js';
 
 let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness();
-}, 60_000);
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(() => {
-  expect(h.cspViolations).toEqual([]);
-  h.cspViolations.length = 0;
-});
+harnessForFile((started) => (h = started));
 
 describe('state charts', () => {
   it('draw every label at 12 px or more on screen', async () => {

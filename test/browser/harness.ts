@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { ScaledClock } from '../../src/clock/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -97,3 +98,22 @@ export async function startHarness(options: { timeScale?: number; patch?: (confi
 }
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+/**
+ * One harness for a test file: started before its tests, closed after them, and a test fails on
+ * any Content-Security-Policy violation its pages raised. `take` receives the harness once started.
+ */
+export function harnessForFile(take: (h: Harness) => void, options: Parameters<typeof startHarness>[0] = {}): void {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    h = await startHarness(options);
+    take(h);
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+  afterEach(() => {
+    expect(h!.cspViolations).toEqual([]);
+    h!.cspViolations.length = 0;
+  });
+}

@@ -3,21 +3,12 @@
 // dark; the dark theme following the system, and the header's toggle overriding it (remembered);
 // the operator page worked from the keyboard alone; nothing moving while readings stream in.
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { shot, startHarness, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { harnessForFile, shot, type Harness } from './harness.js';
 
 let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness();
-}, 60_000);
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(() => {
-  expect(h.cspViolations).toEqual([]);
-  h.cspViolations.length = 0;
-});
+harnessForFile((started) => (h = started));
 
 /** What each page shows once it has loaded. */
 const LOADED: Record<string, string> = {

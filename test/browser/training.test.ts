@@ -2,21 +2,12 @@
 // The instructor's console in Chromium: a card for every simulated instrument and supply with its
 // faults; what is active listed with a clear button each, and "clear all"; scenarios, one of them
 // delayed and cancellable; the log a table of what the server recorded.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { shot, startHarness, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { harnessForFile, shot, type Harness } from './harness.js';
 
 let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness();
-}, 60_000);
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(() => {
-  expect(h.cspViolations).toEqual([]);
-  h.cspViolations.length = 0;
-});
+harnessForFile((started) => (h = started));
 
 interface TrainingStatus {
   devices: Record<string, { reading_faults?: { frozen: number | null; offsetVolts: number } }>;
