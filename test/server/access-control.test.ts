@@ -3,13 +3,13 @@
 // nothing while readings still reach it; 127.0.0.1 is obeyed; a page from another origin cannot open
 // the websocket or POST; headers on every answer; tokens, the proxy's X-Forwarded-For, the audit trail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { checkCommand, setVoltageCommand } from '../../src/client/hv-connection.js';
 import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
 import type { Meta } from '../../src/protocol/envelope.js';
 import type { AuditEntry } from '../../src/access/audit-trail.js';
 import { openRaw } from '../helpers/raw-client.js';
 import { rawHttpExchange, statusOf } from '../helpers/raw-http.js';
+import { openWs as openWsOn, type WsOptions } from '../helpers/ws-upgrade.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const TOKEN = 'a-control-token-for-the-tests-0123456789';
@@ -34,31 +34,8 @@ const isReply = (m: Meta) => m.type === 'reply';
 const isReading = (m: Meta) => m.answer_type === 'get_voltage';
 const auditOf = (client: string | null) => t.server.audit.list().filter((e) => e.client === client);
 
-interface WsOptions {
-  origin?: string;
-  localAddress?: string;
-  headers?: Record<string, string>;
-  path?: string;
-}
-
 /** The status the upgrade was answered with (101 when the websocket opened), and the socket if it did. */
-function openWs(options: WsOptions = {}): Promise<{ status: number; ws: WebSocket; received: Meta[] }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port()}${options.path ?? '/channel'}`, {
-    ...(options.origin ? { origin: options.origin } : {}),
-    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-    headers: options.headers ?? {},
-  });
-  const received: Meta[] = [];
-  ws.on('message', (data) => received.push(JSON.parse(String(data)) as Meta));
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ status: 101, ws, received }));
-    ws.once('unexpected-response', (_req, res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, ws, received });
-    });
-    ws.once('error', reject);
-  });
-}
+const openWs = (options: WsOptions = {}) => openWsOn(port(), options);
 
 describe('Online over TCP', () => {
   it('from an address outside access.control: refused with 9 and a sentence, nothing changes, readings still come, logged once', async () => {

@@ -6,11 +6,10 @@ import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { setVoltageCommand } from '../../src/client/hv-connection.js';
-import type { Meta } from '../../src/protocol/envelope.js';
 import { openRaw } from '../helpers/raw-client.js';
 import { rawHttpExchange, statusOf } from '../helpers/raw-http.js';
+import { openWs } from '../helpers/ws-upgrade.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const ANNA = 'anna-holds-this-token-0123456789abcdef';
@@ -45,19 +44,7 @@ function session(from: string, headers: Record<string, string>): Promise<Record<
   });
 }
 
-function upgrade(from: string, headers: Record<string, string> = {}): Promise<{ status: number; ws: WebSocket; received: Meta[] }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${t.server.http.port}/channel`, { localAddress: from, headers });
-  const received: Meta[] = [];
-  ws.on('message', (data) => received.push(JSON.parse(String(data)) as Meta));
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ status: 101, ws, received }));
-    ws.once('unexpected-response', (_req, res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, ws, received });
-    });
-    ws.once('error', reject);
-  });
-}
+const upgrade = (from: string, headers: Record<string, string> = {}) => openWs(t.server.http.port, { localAddress: from, headers });
 
 describe('access.monitor', () => {
   it('an address outside it is closed at once over TCP, with one log line however often it comes back', async () => {
