@@ -10,7 +10,7 @@ import { addedTargets, type RssSample } from './soak-proc.js';
 import { bytesUnder } from './soak-readings.js';
 import type { ExitInfo } from './soak-server-process.js';
 import type { CrashRecord, HealthCounts } from './soak-server.js';
-import { describeSeries } from './soak-series.js';
+import { ALL_SERIES, describeSeries } from './soak-series.js';
 import { simHours } from './soak-time.js';
 import type { WebTally } from './soak-web.js';
 
@@ -86,8 +86,9 @@ export function printReport(run: SoakRun, say: (line: string) => void): boolean 
     say(`Readings of server ${server.index}, ${simHours(server.from)} to ${simHours(server.to)} (published = logged + torn + reported unwritten):`);
     const rows: (string | number)[][] = [['series', 'published', 'logged', 'torn', 'unwritten', 'per sim hour']];
     for (const [series, f] of Object.entries(server.figures.series)) rows.push([describeSeries(series), f.published, f.logged, f.torn, f.unwritten, hours > 0 ? Math.round(f.published / hours) : 0]);
-    const all = Object.values(server.figures.series);
-    rows.push(['all', sum(all.map((f) => f.published)), sum(all.map((f) => f.logged)), sum(all.map((f) => f.torn)), sum(all.map((f) => f.unwritten)), '']);
+    // The voltmeters' readings; the setpoint and tolerance logs beside them grow only with commands.
+    const all = Object.entries(server.figures.series).filter(([series]) => ALL_SERIES.includes(series)).map(([, f]) => f);
+    rows.push(['all readings', sum(all.map((f) => f.published)), sum(all.map((f) => f.logged)), sum(all.map((f) => f.torn)), sum(all.map((f) => f.unwritten)), '']);
     for (const line of table(rows)) say(line);
   }
   say('  (one reading every 4.02 s would be 896 per simulated hour per voltmeter)');
@@ -194,7 +195,8 @@ export function printReport(run: SoakRun, say: (line: string) => void): boolean 
     if (d.method === 'symlink' && d.unwrittenDuring === 0) {
       say('  (the server kept writing to the file it had open, moved aside meanwhile: a symlink only bites when the file is opened anew, at midnight)');
     }
-    const resumed = Object.keys(d.rowsAtFreed).length > 0 && Object.keys(d.rowsAtFreed).every((s) => (rowsAtEnd[s] ?? 0) > (d.rowsAtFreed[s] ?? 0));
+    // Every voltmeter's series, not the setpoint and tolerance logs, which grow only when a command changes them.
+    const resumed = Object.keys(d.rowsAtFreed).length > 0 && ALL_SERIES.every((s) => (rowsAtEnd[s] ?? 0) > (d.rowsAtFreed[s] ?? 0));
     must(resumed, 'readings were logged again after the disk was freed');
   }
   const torn = sum(run.servers.flatMap((s) => Object.values(s.figures.series).map((f) => f.torn)));
