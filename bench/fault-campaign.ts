@@ -8,13 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Alarm } from '../src/alarms/alarm-table.js';
-import { checkCommand, HvConnection } from '../src/client/hv-connection.js';
-import { ManualClock } from '../src/clock/clock.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { silentLogger } from '../src/log/logger.js';
-import type { Meta } from '../src/protocol/envelope.js';
-import { startServer, type RunningServer } from '../src/server.js';
+import type { Alarm } from '../src/kit/alarms/alarm-table.js';
+import { checkCommand, HvConnection } from '../src/hv/client/hv-connection.js';
+import { ManualClock } from '../src/kit/clock/clock.js';
+import { loadConfig } from '../src/hv/config/load-config.js';
+import { silentLogger } from '../src/kit/log/logger.js';
+import type { Meta } from '../src/kit/protocol/envelope.js';
+import { startServer, type RunningServer } from '../src/hv/server.js';
 import { advance as advanceBy, until as untilSettled } from './virtual-time.js';
 import type { Fluke5502E } from '../sim/devices/fluke-5502e.js';
 

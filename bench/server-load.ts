@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HvConnection, setVoltageCommand } from '../src/client/hv-connection.js';
-import { encodeEnvelope } from '../src/protocol/envelope-encoder.js';
+import { HvConnection, setVoltageCommand } from '../src/hv/client/hv-connection.js';
+import { encodeEnvelope } from '../src/kit/protocol/envelope-encoder.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

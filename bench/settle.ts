@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CorrectionConfig } from '../schemas/types.js';
-import { checkCommand, HvConnection } from '../src/client/hv-connection.js';
-import { ManualClock } from '../src/clock/clock.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { silentLogger } from '../src/log/logger.js';
-import { startServer } from '../src/server.js';
+import { checkCommand, HvConnection } from '../src/hv/client/hv-connection.js';
+import { ManualClock } from '../src/kit/clock/clock.js';
+import { loadConfig } from '../src/hv/config/load-config.js';
+import { silentLogger } from '../src/kit/log/logger.js';
+import { startServer } from '../src/hv/server.js';
 import { advance, until as untilSettled } from './virtual-time.js';
 
 type Strategy = CorrectionConfig['strategy'];

@@ -2,7 +2,7 @@
 // input, so a change in the server's answer shows as a changed line in the summary.
 
 import { randomBytes } from 'node:crypto';
-import { encodeEnvelope } from '../src/protocol/envelope-encoder.js';
+import { encodeEnvelope } from '../src/kit/protocol/envelope-encoder.js';
 import type { SoakClass } from './soak-options.js';
 import type { Endpoint } from './soak-console.js';
 import { envelopeExchange, httpExchange, wsExchange, type Verdict } from './soak-raw.js';

@@ -4,10 +4,10 @@
 // and reconnects a second later. On busy (8) it waits 5 s and re-sends the same bytes, as Online
 // does; any other error ends its scenario, as in Online.
 
-import { ConnectionClosedError, HvConnection } from '../src/client/hv-connection.js';
-import { DEFAULT_BLOCKS } from '../src/config/default-config.js';
-import { encodeEnvelope } from '../src/protocol/envelope-encoder.js';
-import type { Meta } from '../src/protocol/envelope.js';
+import { ConnectionClosedError, HvConnection } from '../src/hv/client/hv-connection.js';
+import { DEFAULT_BLOCKS } from '../src/hv/config/default-config.js';
+import { encodeEnvelope } from '../src/kit/protocol/envelope-encoder.js';
+import type { Meta } from '../src/kit/protocol/envelope.js';
 import { SeededRandom } from '../sim/random.js';
 import type { Endpoint } from './soak-console.js';
 import type { SimTime } from './soak-time.js';

@@ -3,8 +3,8 @@
 
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
-import { EnvelopeDecoder } from '../src/protocol/envelope-decoder.js';
-import type { Meta } from '../src/protocol/envelope.js';
+import { EnvelopeDecoder } from '../src/kit/protocol/envelope-decoder.js';
+import type { Meta } from '../src/kit/protocol/envelope.js';
 
 /** What a bad input got: `error 9`, `error 4 + closed`, `HTTP 400`, `closed`, `close 1009`, `no answer`. */
 export type Verdict = string;

@@ -1,7 +1,7 @@
 // Which readings series (TSV directory) each published `block` label belongs to, from the
 // default rack the simulated server runs: block 1 → divider 1 → HV, block 2 → HV2, gun → GUN.
 
-import { DEFAULT_BLOCKS, DEFAULT_VOLTMETERS } from '../src/config/default-config.js';
+import { DEFAULT_BLOCKS, DEFAULT_VOLTMETERS } from '../src/hv/config/default-config.js';
 
 const seriesOfMeter = new Map(DEFAULT_VOLTMETERS.map((m) => [m.id, m.series]));
 

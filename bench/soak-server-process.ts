@@ -1,4 +1,4 @@
-// One run of the real server in its own process (`node dist/src/cli/hv-server.js --sim`), on
+// One run of the real server in its own process (`node dist/app/cli/hv-server.js --sim`), on
 // ports the system picks, with its console followed in a file and its memory sampled from /proc.
 
 import { fileURLToPath } from 'node:url';
@@ -73,7 +73,7 @@ export class ServerProcess {
     const child = spawn(
       process.execPath,
       [
-        join(root, 'dist/src/cli/hv-server.js'),
+        join(root, 'dist/app/cli/hv-server.js'),
         '--config', options.configPath,
         '--sim',
         '--tcp-port', '0',

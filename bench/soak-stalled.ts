@@ -4,7 +4,7 @@
 // fills it slowly. The server must drop both once the queue passes its limit.
 
 import { connect, type Socket } from 'node:net';
-import { encodeEnvelope } from '../src/protocol/envelope-encoder.js';
+import { encodeEnvelope } from '../src/kit/protocol/envelope-encoder.js';
 import type { Endpoint } from './soak-console.js';
 import { realSleep } from './soak-time.js';
 

@@ -2,8 +2,8 @@
 // message and keeping each get_voltage they receive, by series, for the comparison with the log.
 
 import { WebSocket } from 'ws';
-import { HvConnection } from '../src/client/hv-connection.js';
-import type { Meta } from '../src/protocol/envelope.js';
+import { HvConnection } from '../src/hv/client/hv-connection.js';
+import type { Meta } from '../src/kit/protocol/envelope.js';
 import type { Endpoint } from './soak-console.js';
 import { SERIES_OF_LABEL } from './soak-series.js';
 

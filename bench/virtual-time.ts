@@ -1,7 +1,7 @@
 // Running a whole server on a manual clock, for the benchmarks: time moves in small steps so the
 // sockets' real I/O gets its turn between them.
 
-import type { ManualClock } from '../src/clock/clock.js';
+import type { ManualClock } from '../src/kit/clock/clock.js';
 
 /** Advances `ms` of virtual time in steps of `stepMs`. */
 export async function advance(clock: ManualClock, ms: number, stepMs = 50): Promise<void> {

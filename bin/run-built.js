@@ -9,7 +9,7 @@ function newestSource(root) {
   let newest = 0;
   // An installed package ships schemas/*.ts for its types but no src/: nothing there to compile.
   if (!existsSync(fileURLToPath(new URL('../src/', root)))) return 0;
-  for (const dir of ['src', 'machines', 'sim', 'schemas']) {
+  for (const dir of ['app', 'src', 'machines', 'sim', 'schemas']) {
     const path = fileURLToPath(new URL(`../${dir}/`, root));
     if (!existsSync(path)) continue;
     for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) {
@@ -20,7 +20,7 @@ function newestSource(root) {
 }
 
 export async function runBuilt(tool) {
-  const entry = new URL(`../dist/src/cli/${tool}.js`, import.meta.url);
+  const entry = new URL(`../dist/app/cli/${tool}.js`, import.meta.url);
   if (!existsSync(fileURLToPath(entry))) {
     process.stderr.write(`${tool}: not built yet; run \`npm run build\` in the project directory first\n`);
     process.exit(2);

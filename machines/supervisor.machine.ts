@@ -5,7 +5,7 @@
 import { assign, enqueueActions, raise, setup } from 'xstate';
 import type { Command } from '../schemas/types.js';
 import { blockMachine, type BlockInput } from './block.machine.js';
-import { connectorMachine, type ConnectorInput } from './connector.machine.js';
+import { connectorMachine, type ConnectorInput } from '../src/kit/machines/connector.machine.js';
 import { voltmeterMachine, type VoltmeterInput } from './voltmeter.machine.js';
 import { errorReply, errorText, type CommandEvent, type Fault, type Origin, type Reading, type ReadingEvent, type Reply } from './types.js';
 

@@ -11,11 +11,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { ScaledClock } from '../src/clock/clock.js';
-import { HvConnection, checkCommand } from '../src/client/hv-connection.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { silentLogger } from '../src/log/logger.js';
-import { startServer, type RunningServer } from '../src/server.js';
+import { ScaledClock } from '../src/kit/clock/clock.js';
+import { HvConnection, checkCommand } from '../src/hv/client/hv-connection.js';
+import { loadConfig } from '../src/hv/config/load-config.js';
+import { silentLogger } from '../src/kit/log/logger.js';
+import { startServer, type RunningServer } from '../src/hv/server.js';
 
 const OUT = new URL('../../docs/screenshots/', import.meta.url).pathname;
 const SPEED = 60;

@@ -2,7 +2,7 @@
 // (raw SCPI socket), the GPIB ones also behind one Prologix-style adapter port, and the back door.
 
 import type { BlockConfig, VoltmeterConfig } from '../schemas/types.js';
-import type { ScaledClock } from '../src/clock/clock.js';
+import type { ScaledClock } from '../src/kit/clock/clock.js';
 import { PrologixServer } from './adapters/prologix-server.js';
 import { TcpInstrumentServer } from './adapters/tcp-instrument-server.js';
 import { ControlServer } from './control/control-server.js';

@@ -3,9 +3,9 @@
 // Instruments are named by their `sim::NAME` resources and reached through their protocol.
 
 import type { BlockConfig, VoltmeterConfig } from '../schemas/types.js';
-import type { Clock } from '../src/clock/clock.js';
-import type { InProcessEndpoint } from '../src/transports/in-process-transport.js';
-import { parseResource } from '../src/transports/resource.js';
+import type { Clock } from '../src/kit/clock/clock.js';
+import type { InProcessEndpoint } from '../src/kit/transports/in-process-transport.js';
+import { parseResource } from '../src/kit/transports/resource.js';
 import { inProcessEndpoint } from './adapters/in-process-endpoint.js';
 import { Adam4024 } from './devices/adam-4024.js';
 import { Agilent34401A } from './devices/agilent-34401a.js';

@@ -1,7 +1,7 @@
 // Exposes a simulated instrument to an in-process transport (`sim::NAME`).
 
-import type { Clock } from '../../src/clock/clock.js';
-import type { InProcessEndpoint } from '../../src/transports/in-process-transport.js';
+import type { Clock } from '../../src/kit/clock/clock.js';
+import type { InProcessEndpoint } from '../../src/kit/transports/in-process-transport.js';
 import type { LineDevice } from '../devices/line-device.js';
 import { LineSession } from './line-session.js';
 

@@ -1,8 +1,8 @@
 // One connection to a simulated instrument: bytes in, split into messages at the device's
 // terminator, handled one after another; each answer goes back with the terminator.
 
-import type { Clock } from '../../src/clock/clock.js';
-import type { InProcessSession } from '../../src/transports/in-process-transport.js';
+import type { Clock } from '../../src/kit/clock/clock.js';
+import type { InProcessSession } from '../../src/kit/transports/in-process-transport.js';
 import type { LineDevice } from '../devices/line-device.js';
 
 /** A message longer than this without a terminator is dropped, as a real input buffer overflows. */

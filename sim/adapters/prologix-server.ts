@@ -2,8 +2,8 @@
 // "++" commands for the adapter, escaped data for the addressed instrument, answers on ++read.
 
 import type { Socket } from 'node:net';
-import type { Clock } from '../../src/clock/clock.js';
-import { splitAdapterInput } from '../../src/transports/prologix-escape.js';
+import type { Clock } from '../../src/kit/clock/clock.js';
+import { splitAdapterInput } from '../../src/kit/transports/prologix-escape.js';
 import type { LineDevice } from '../devices/line-device.js';
 import { TcpListener } from './tcp-listener.js';
 

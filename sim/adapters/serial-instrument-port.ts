@@ -2,7 +2,7 @@
 // pseudo-terminal pair), so a driver reaches it over a real serial line.
 
 import { SerialPort } from 'serialport';
-import type { Clock } from '../../src/clock/clock.js';
+import type { Clock } from '../../src/kit/clock/clock.js';
 import type { LineDevice } from '../devices/line-device.js';
 import { LineSession } from './line-session.js';
 

@@ -2,7 +2,7 @@
 // While the device is offline, new connections are refused.
 
 import type { Socket } from 'node:net';
-import type { Clock } from '../../src/clock/clock.js';
+import type { Clock } from '../../src/kit/clock/clock.js';
 import type { LineDevice } from '../devices/line-device.js';
 import { LineSession } from './line-session.js';
 import { TcpListener } from './tcp-listener.js';

@@ -1,7 +1,7 @@
 // The back door over TCP: one JSON command per line in, one JSON result per line out.
 
 import type { Socket } from 'node:net';
-import { parseBoundedJson } from '../../src/protocol/bounded-json.js';
+import { parseBoundedJson } from '../../src/kit/protocol/bounded-json.js';
 import { TcpListener } from '../adapters/tcp-listener.js';
 import type { SimulatorControl } from './simulator-control.js';
 

@@ -3,7 +3,7 @@
 
 import { Ajv, type ErrorObject } from 'ajv';
 import controlSchema from '../../schemas/sim-control.schema.json' with { type: 'json' };
-import type { ScaledClock } from '../../src/clock/clock.js';
+import type { ScaledClock } from '../../src/kit/clock/clock.js';
 import { Agilent34401A } from '../devices/agilent-34401a.js';
 import { Fluke5502E } from '../devices/fluke-5502e.js';
 import type { LineDevice } from '../devices/line-device.js';

@@ -3,7 +3,7 @@
 // `$AA2` reports the configuration (`!AA320600`: 0–10 V, 9600 baud, engineering units),
 // `$AAM` the model. A malformed command for this address answers `?AA`; other addresses stay silent.
 
-import type { Clock } from '../../src/clock/clock.js';
+import type { Clock } from '../../src/kit/clock/clock.js';
 import type { DeviceFaults } from '../scpi/scpi-device.js';
 import type { SupplyPlant } from '../supply-plant.js';
 import type { LineDevice } from './line-device.js';

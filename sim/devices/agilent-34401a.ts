@@ -5,7 +5,7 @@
 // answers; READ? is both.
 // Commands: *IDN? *RST *CLS CONF:VOLT:DC DET:BAND INP:IMP:AUTO VOLT:NPLC ZERO:AUTO INIT ABOR FETC? READ? SYST:ERR? SYST:REM
 
-import type { Clock } from '../../src/clock/clock.js';
+import type { Clock } from '../../src/kit/clock/clock.js';
 import type { SeededRandom } from '../random.js';
 import type { SupplyPlant } from '../supply-plant.js';
 import { boolArg, numberArg, SCPI_ERRORS, ScpiDevice, ScpiError, scpiExponential } from '../scpi/scpi-device.js';

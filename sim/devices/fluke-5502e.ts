@@ -2,7 +2,7 @@
 // Commands: *IDN? *RST *CLS OPER OPER? STBY OUT <v>[ V|MV] OUT? ERR?
 // The back door can also press STBY on its front panel (pressStandby).
 
-import type { Clock } from '../../src/clock/clock.js';
+import type { Clock } from '../../src/kit/clock/clock.js';
 import type { SupplyPlant } from '../supply-plant.js';
 import { SCPI_ERRORS, ScpiDevice } from '../scpi/scpi-device.js';
 import type { LineDevice } from './line-device.js';

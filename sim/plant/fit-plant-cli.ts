@@ -3,9 +3,9 @@
 // in sim/plant/fitted-plant.json for the simulators.
 
 import { writeFileSync } from 'node:fs';
-import { loadRuns } from './calibration-runs.js';
+import { loadRuns } from '../../src/hv/calibration/calibration-runs.js';
 import { checkModel } from './plant-check.js';
-import { fitPlant, plantModelFrom } from './plant-fit.js';
+import { fitPlant, plantModelFrom } from '../../src/hv/calibration/plant-fit.js';
 
 const args = process.argv.slice(2);
 const dataDir = args.includes('--data') ? args[args.indexOf('--data') + 1]! : 'test/fixtures/calibration';

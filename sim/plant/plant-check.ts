@@ -1,8 +1,8 @@
 // How well the plant model reproduces a real run: the same statistics computed on the run and on
 // its replay under the same setpoint schedule.
 
-import type { CalibrationRun } from './calibration-runs.js';
-import { mean, median, plateauHv, plateaus, plateauNoise, RANGE_BOUNDARY_VOLTS, slope } from './plant-fit.js';
+import type { CalibrationRun } from '../../src/hv/calibration/calibration-runs.js';
+import { mean, median, plateauHv, plateaus, plateauNoise, RANGE_BOUNDARY_VOLTS, slope } from '../../src/hv/calibration/plant-fit.js';
 import { replay } from './replay.js';
 
 export interface RunStatistics {

@@ -1,13 +1,13 @@
 // Runs the simulated chain (Fluke 5502E → supply plant → 34401A) under a setpoint schedule in
 // virtual time, and returns readings as the lab records them: a simulated day next to a real one.
 
-import { ManualClock } from '../../src/clock/clock.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
 import { Agilent34401A } from '../devices/agilent-34401a.js';
 import { Fluke5502E } from '../devices/fluke-5502e.js';
 import { SeededRandom } from '../random.js';
 import { SupplyPlant } from '../supply-plant.js';
-import type { RunReading, Setpoint } from './calibration-runs.js';
-import { MAIN_DIVIDER_RATIO } from './calibration-runs.js';
+import type { RunReading, Setpoint } from '../../src/hv/calibration/calibration-runs.js';
+import { MAIN_DIVIDER_RATIO } from '../../src/hv/calibration/calibration-runs.js';
 import { FITTED_PLANT, fittedDay } from './plant-model.js';
 
 export interface ReplayOptions {

@@ -3,7 +3,7 @@
 // for clients with no Origin, tokens, and config entries that cannot be used.
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { AccessPolicy } from '../../src/access/access-policy.js';
+import { AccessPolicy } from '../../src/kit/access/access-policy.js';
 import type { AccessConfig } from '../../schemas/types.js';
 
 const TOKEN = 'a-token-long-enough-for-the-rules';

@@ -1,7 +1,7 @@
 // Address lists from the config: addresses and CIDR blocks, IPv4 clients of a dual-stack socket,
 // and entries that cannot be used refused with the key and the entry named.
 import { describe, expect, it } from 'vitest';
-import { AddressList } from '../../src/access/address-list.js';
+import { AddressList } from '../../src/kit/access/address-list.js';
 
 const list = (...entries: string[]) => {
   const parsed = AddressList.parse(entries, 'access.control');

@@ -2,7 +2,7 @@
 // folded into one entry and one log line, and the live feed told of every change.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AuditTrail, type AuditEntry } from '../../src/access/audit-trail.js';
+import { AuditTrail, type AuditEntry } from '../../src/kit/access/audit-trail.js';
 import pino from 'pino';
 
 function trail(capacity = 5) {

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TokenBook } from '../../src/access/token-book.js';
+import { TokenBook } from '../../src/kit/access/token-book.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hv-token-book-'));
 const file = (name: string, text: string) => {

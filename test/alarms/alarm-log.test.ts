@@ -1,8 +1,8 @@
 // The recent alarm changes a page opened later can show: raised at its `since`, cleared when it
 // cleared, oldest first, bounded.
 import { describe, expect, it } from 'vitest';
-import { AlarmLog } from '../../src/alarms/alarm-log.js';
-import type { Alarm } from '../../src/alarms/alarm-table.js';
+import { AlarmLog } from '../../src/kit/alarms/alarm-log.js';
+import type { Alarm } from '../../src/kit/alarms/alarm-table.js';
 
 const alarm = (code: string, since: number): Alarm => ({ source: 'block-1', instrument: null, code, severity: 'MAJOR', status: 'LOLO', message: code, value: null, since });
 

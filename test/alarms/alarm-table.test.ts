@@ -2,8 +2,8 @@
 // keeps when the alarm began; the most severe first.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AlarmTable, type Alarm } from '../../src/alarms/alarm-table.js';
-import { createLogger } from '../../src/log/logger.js';
+import { AlarmTable, type Alarm } from '../../src/kit/alarms/alarm-table.js';
+import { createLogger } from '../../src/kit/log/logger.js';
 
 async function table() {
   let now = 1000;

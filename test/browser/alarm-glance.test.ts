@@ -71,7 +71,7 @@ const MAJOR_RED = 'rgb(197, 34, 31)'; // --major, light theme
 
 describe('a supply trip at a glance', () => {
   it('turns block 1’s card and the banner red within 2 readings, and clearing it returns both to normal', async () => {
-    const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
+    const { HvConnection, checkCommand } = await import('../../src/hv/client/hv-connection.js');
     const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
     const answer = online.answer(60_000);
     online.send(checkCommand(1, 1000, 0.5, 30));

@@ -35,7 +35,7 @@ describe('state charts', () => {
     await page.waitForFunction(() => /"block": 2/.test(document.getElementById('context')?.textContent ?? ''));
     expect(await page.locator('[data-actor="block-2"]').getAttribute('aria-pressed')).toBe('true');
     // A command gives it transitions to look back over.
-    const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
+    const { HvConnection, checkCommand } = await import('../../src/hv/client/hv-connection.js');
     const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
     const answer = online.answer(30_000);
     online.send(checkCommand(2, 400, 0.5, 20));

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { ScaledClock } from '../../src/clock/clock.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { loadConfig } from '../../src/hv/config/load-config.js';
+import { silentLogger } from '../../src/kit/log/logger.js';
+import { startServer, type RunningServer } from '../../src/hv/server.js';
 import type { ServerConfig } from '../../schemas/types.js';
 
 export const shots = new URL('../../test-output/browser/', import.meta.url).pathname;

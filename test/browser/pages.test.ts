@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ScaledClock } from '../../src/clock/clock.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { loadConfig } from '../../src/hv/config/load-config.js';
+import { silentLogger } from '../../src/kit/log/logger.js';
+import { startServer, type RunningServer } from '../../src/hv/server.js';
 import { shot, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -103,7 +103,7 @@ describe('alarms', () => {
 
   it('a supply trip raises NO_OUTPUT on the panel and block 1’s card, and on the state chart; recovered, it clears', async () => {
     // Block 1 holding 1000 V: a trip there is well below half of what the output should give.
-    const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
+    const { HvConnection, checkCommand } = await import('../../src/hv/client/hv-connection.js');
     const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
     const answer = online.answer(30_000);
     online.send(checkCommand(1, 1000, 0.5, 20));
@@ -208,7 +208,7 @@ describe('state-chart visualizer', () => {
       (window as unknown as { seen: string[] }).seen = [];
       new MutationObserver(() => (window as unknown as { seen: string[] }).seen.push(card.dataset.state ?? '')).observe(card, { attributes: true, attributeFilter: ['data-state'] });
     });
-    const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
+    const { HvConnection, checkCommand } = await import('../../src/hv/client/hv-connection.js');
     const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
     const answer = online.answer(30_000);
     online.send(checkCommand(1, 2000, 0.5, 20));
@@ -247,7 +247,7 @@ describe('who set what', () => {
     const { page, errors } = await open('/');
     await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may set voltages, by address 127.0.0.1');
     expect(await page.locator('#token-form').isVisible()).toBe(false);
-    const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
+    const { HvConnection, checkCommand } = await import('../../src/hv/client/hv-connection.js');
     const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
     const answer = online.answer(30_000);
     online.send(checkCommand(2, 300, 0.5, 20));

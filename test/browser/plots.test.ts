@@ -57,7 +57,7 @@ async function readings(n: number): Promise<void> {
 }
 
 async function setVoltage(block: number, volts: number, tolerance = 0.5): Promise<void> {
-  const { HvConnection, checkCommand } = await import('../../src/client/hv-connection.js');
+  const { HvConnection, checkCommand } = await import('../../src/hv/client/hv-connection.js');
   const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
   const answer = online.answer(30_000);
   online.send(checkCommand(block, volts, tolerance, 30));

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { setVoltageCommand } from '../../src/client/hv-connection.js';
-import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
+import { setVoltageCommand } from '../../src/hv/client/hv-connection.js';
+import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
 import { openRaw } from '../helpers/raw-client.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hv-allow-'));

@@ -1,8 +1,8 @@
 // The progress line while set_voltage_and_check waits: rewritten in place on a terminal, one line a
 // reading elsewhere, and only for the block being checked.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { progressText, showCheckProgress } from '../../src/cli/check-progress.js';
-import type { Meta } from '../../src/protocol/envelope.js';
+import { progressText, showCheckProgress } from '../../app/cli/check-progress.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 
 const target = { block: '1', volts: 18600, maxError: 0.1, timeout: 60 };
 

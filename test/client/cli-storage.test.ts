@@ -37,7 +37,7 @@ function startServer(dataDir: string) {
 
 describe('hv-server on bad storage', () => {
   it('exits 2 with one sentence when the data directory cannot be written', async () => {
-    expect(existsSync(join(root, 'dist/src/cli/hv-server.js')), 'npm test builds dist/ first').toBe(true);
+    expect(existsSync(join(root, 'dist/app/cli/hv-server.js')), 'npm test builds dist/ first').toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'hv-cli-storage-'));
     writeFileSync(join(dir, 'data'), ''); // a file where the directory should be
     const s = startServer(join(dir, 'data'));

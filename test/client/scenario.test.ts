@@ -1,7 +1,7 @@
 // Online's scenario lines, with Online's defaults.
 import { describe, expect, it } from 'vitest';
-import { parseScenario, ScenarioError } from '../../src/cli/scenario.js';
-import { looksLikeHvKeyword } from '../../src/cli/scenario-keywords.js';
+import { parseScenario, ScenarioError } from '../../app/cli/scenario.js';
+import { looksLikeHvKeyword } from '../../app/cli/scenario-keywords.js';
 
 describe('parseScenario', () => {
   it('reads HV lines with Online’s defaults and skips the rest', () => {

@@ -1,6 +1,6 @@
 // The clocks every wait goes through.
 import { describe, expect, it, vi } from 'vitest';
-import { DEADLINE_FLOOR_MS, ManualClock, ScaledClock } from '../../src/clock/clock.js';
+import { DEADLINE_FLOOR_MS, ManualClock, ScaledClock } from '../../src/kit/clock/clock.js';
 
 describe('ManualClock', () => {
   it('fires timers in due order and lets their promise chains run before the next', async () => {

@@ -2,9 +2,9 @@
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../src/cli/scenario.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { parseResource } from '../../src/transports/resource.js';
+import { parseScenario } from '../../app/cli/scenario.js';
+import { loadConfig } from '../../src/hv/config/load-config.js';
+import { parseResource } from '../../src/kit/transports/resource.js';
 
 const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { ConfigError, loadConfig } from '../../src/hv/config/load-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hv-config-'));
 function file(name: string, text: string): string {

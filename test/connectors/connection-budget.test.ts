@@ -2,10 +2,10 @@
 // caps that do not fit the limit are lowered with a sentence that says so.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
-import { fileDescriptors, fitBudget, instrumentDescriptors, SPARE_FDS, startBudget } from '../../src/connectors/connection-budget.js';
-import { openDescriptors, openFilesLimit, parseProcLimits, raiseSoftLimit, setOpenFilesLimit } from '../../src/connectors/open-files.js';
-import { WindowedLog } from '../../src/connectors/windowed-log.js';
-import { loadConfig } from '../../src/config/load-config.js';
+import { fileDescriptors, fitBudget, instrumentDescriptors, SPARE_FDS, startBudget } from '../../src/kit/connectors/connection-budget.js';
+import { openDescriptors, openFilesLimit, parseProcLimits, raiseSoftLimit, setOpenFilesLimit } from '../../src/kit/connectors/open-files.js';
+import { WindowedLog } from '../../src/kit/connectors/windowed-log.js';
+import { loadConfig } from '../../src/hv/config/load-config.js';
 
 const configured = {
   tcp: { maxConnections: 32, maxPerAddress: 16 },

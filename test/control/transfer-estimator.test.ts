@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TransferEstimator } from '../../src/control/transfer-estimator.js';
-import { TransferStore } from '../../src/control/transfer-store.js';
+import { TransferEstimator } from '../../src/hv/control/transfer-estimator.js';
+import { TransferStore } from '../../src/hv/control/transfer-store.js';
 import { FITTED_PLANT } from '../../sim/plant/plant-model.js';
 
 const configured = { gain: 3500.5, offset: 1.26, quadratic: 0 };

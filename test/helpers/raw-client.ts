@@ -1,8 +1,8 @@
 // A TCP client that sends raw bytes and decodes whatever comes back: for feeding a server bad input.
 
 import { connect, type Socket } from 'node:net';
-import { EnvelopeDecoder } from '../../src/protocol/envelope-decoder.js';
-import type { Meta } from '../../src/protocol/envelope.js';
+import { EnvelopeDecoder } from '../../src/kit/protocol/envelope-decoder.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 
 export interface RawClient {
   socket: Socket;

@@ -1,7 +1,7 @@
 // A transport that plays an instrument from a script: every byte the driver writes is recorded,
 // and each read gets the next scripted answer, so a test states the exact exchange.
 
-import { TransportError, type ReadOptions, type Transport } from '../../src/transports/transport.js';
+import { TransportError, type ReadOptions, type Transport } from '../../src/kit/transports/transport.js';
 
 export class ScriptedTransport implements Transport {
   readonly written: string[] = [];

@@ -1,7 +1,7 @@
 // After hostile input: the server still takes a command over TCP and still answers HTTP.
 
 import { expect } from 'vitest';
-import { setVoltageCommand } from '../../src/client/hv-connection.js';
+import { setVoltageCommand } from '../../src/hv/client/hv-connection.js';
 import type { TestServer } from './test-server.js';
 
 export async function expectServerServes(t: TestServer): Promise<void> {

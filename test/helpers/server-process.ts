@@ -17,7 +17,7 @@ export interface ServerProcess {
 
 /** Starts `bin/hv-server.js` with `args` (the data directory and ports among them) and resolves once it is ready. */
 export async function startServerProcess(args: string[], timeoutMs = 15_000): Promise<ServerProcess> {
-  if (!existsSync(join(root, 'dist/src/cli/hv-server.js'))) throw new Error('dist/ is missing: npm test builds it first (npm run build)');
+  if (!existsSync(join(root, 'dist/app/cli/hv-server.js'))) throw new Error('dist/ is missing: npm test builds it first (npm run build)');
   const child = spawn(process.execPath, [join(root, 'bin/hv-server.js'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

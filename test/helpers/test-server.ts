@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { topState } from '../../machines/block.machine.js';
-import { HvConnection } from '../../src/client/hv-connection.js';
-import { ManualClock } from '../../src/clock/clock.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { createLogger } from '../../src/log/logger.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
+import { HvConnection } from '../../src/hv/client/hv-connection.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
+import { loadConfig } from '../../src/hv/config/load-config.js';
+import { createLogger } from '../../src/kit/log/logger.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/hv/server.js';
 import type { ServerConfig } from '../../schemas/types.js';
 
 export interface TestServer {

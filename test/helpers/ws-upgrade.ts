@@ -1,7 +1,7 @@
 // A websocket upgrade as a browser or a script makes it, from a chosen local address and origin:
 // the status it was answered with (101 when it opened), the socket, and what came over it.
 import WebSocket from 'ws';
-import type { Meta } from '../../src/protocol/envelope.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 
 export interface WsOptions {
   origin?: string;

@@ -1,6 +1,6 @@
 // The ADAM analog-output driver, byte for byte (carriage-return terminated).
 import { describe, expect, it } from 'vitest';
-import { Adam4024 } from '../../src/instruments/adam-4024.js';
+import { Adam4024 } from '../../src/hv/instruments/adam-4024.js';
 import { ScriptedTransport } from '../helpers/scripted-transport.js';
 
 describe('ADAM analog-output driver', () => {

@@ -1,8 +1,8 @@
 // The 34401A driver, byte for byte.
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock/clock.js';
-import { Agilent34401A } from '../../src/instruments/agilent-34401a.js';
-import { InstrumentError } from '../../src/instruments/instrument.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
+import { Agilent34401A } from '../../src/hv/instruments/agilent-34401a.js';
+import { InstrumentError } from '../../src/hv/instruments/instrument.js';
 import { ScriptedTransport } from '../helpers/scripted-transport.js';
 
 const IDN = 'HEWLETT-PACKARD,34401A,0,11-5-2\n';

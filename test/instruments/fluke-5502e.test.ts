@@ -1,6 +1,6 @@
 // The Fluke 5502E driver, byte for byte.
 import { describe, expect, it } from 'vitest';
-import { Fluke5502E } from '../../src/instruments/fluke-5502e.js';
+import { Fluke5502E } from '../../src/hv/instruments/fluke-5502e.js';
 import { ScriptedTransport } from '../helpers/scripted-transport.js';
 
 const IDN = 'FLUKE,5502E,3951002,2.11\n';

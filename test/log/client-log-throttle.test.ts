@@ -1,8 +1,8 @@
 // What the log keeps of clients' bad input: an excerpt and the size, and a throttle by address
 // that a client cannot reset by reconnecting, in bounded memory.
 import { describe, expect, it } from 'vitest';
-import { addressOf, ClientLogThrottle, THROTTLED_ADDRESSES } from '../../src/log/client-log-throttle.js';
-import { clip, inputExcerpt } from '../../src/log/input-excerpt.js';
+import { addressOf, ClientLogThrottle, THROTTLED_ADDRESSES } from '../../src/kit/log/client-log-throttle.js';
+import { clip, inputExcerpt } from '../../src/kit/log/input-excerpt.js';
 
 describe('input excerpt', () => {
   it('keeps 200 bytes and the size of a 900 KB input, whether text, bytes or a parsed meta', () => {

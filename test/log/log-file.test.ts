@@ -5,8 +5,8 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../src/log/logger.js';
-import type { StorageHealth } from '../../src/storage/storage-health.js';
+import { createLogger } from '../../src/kit/log/logger.js';
+import type { StorageHealth } from '../../src/kit/storage/storage-health.js';
 
 /** pino-roll's name for today's first file (it rolls on the wall clock, not the program's). */
 function todaysFirst(dir: string): string {

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import { blockMachine, topState, type CorrectionSettings, type OutputState } from '../../machines/block.machine.js';
 import type { Reading, Reply } from '../../machines/types.js';
-import { ManualClock } from '../../src/clock/clock.js';
-import { InstrumentError } from '../../src/instruments/instrument.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
+import { InstrumentError } from '../../src/hv/instruments/instrument.js';
 import { blockChecks } from '../helpers/block-checks.js';
 
 const ours: CorrectionSettings = {

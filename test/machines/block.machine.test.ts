@@ -4,7 +4,7 @@ import { createActor, fromPromise } from 'xstate';
 import { blockMachine, topState, type CorrectionSettings } from '../../machines/block.machine.js';
 import type { Reading, Reply } from '../../machines/types.js';
 import type { Command } from '../../schemas/types.js';
-import { ManualClock } from '../../src/clock/clock.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
 import { alwaysOperating, blockChecks } from '../helpers/block-checks.js';
 
 const origin = { connector: 'tcp', client: 'a' };

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import { blockMachine, settleTimeMs, topState, type CorrectionSettings } from '../../machines/block.machine.js';
 import type { Reading } from '../../machines/types.js';
-import { ManualClock } from '../../src/clock/clock.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
 import { alwaysOperating, blockChecks } from '../helpers/block-checks.js';
 
 const ours: CorrectionSettings = {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, setup, spawnChild } from 'xstate';
 import { voltmeterMachine } from '../../machines/voltmeter.machine.js';
 import type { Reading } from '../../machines/types.js';
-import { ManualClock } from '../../src/clock/clock.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
 
 const PERIOD = 4020;
 

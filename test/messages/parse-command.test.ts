@@ -1,7 +1,7 @@
 // Commands are refused with Online's codes and a sentence that names the field, the value and what was expected.
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/messages/parse-command.js';
-import { validators } from '../../src/messages/schema-validators.js';
+import { parseCommand } from '../../src/hv/messages/parse-command.js';
+import { validators } from '../../src/hv/messages/schema-validators.js';
 
 const blocks = new Map([
   [1, { id: 1, min_volts: 0, max_volts: 25000 }],

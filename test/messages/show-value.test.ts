@@ -1,7 +1,7 @@
 // showValue puts a received value into a description: whatever the value, it returns a short string.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { showValue } from '../../src/messages/error-reply.js';
+import { showValue } from '../../src/kit/protocol/error-reply.js';
 
 describe('showValue', () => {
   it.each([

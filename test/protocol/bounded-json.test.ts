@@ -2,9 +2,9 @@
 // nesting for any JSON, brackets inside strings do not count, and the limits are named in the refusal.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, jsonNesting, parseBoundedJson, valueNesting } from '../../src/protocol/bounded-json.js';
-import { parseMeta } from '../../src/protocol/envelope-decoder.js';
-import { EnvelopeError } from '../../src/protocol/envelope.js';
+import { MAX_JSON_DEPTH, jsonNesting, parseBoundedJson, valueNesting } from '../../src/kit/protocol/bounded-json.js';
+import { parseMeta } from '../../src/kit/protocol/envelope-decoder.js';
+import { EnvelopeError } from '../../src/kit/protocol/envelope.js';
 
 const nested = (depth: number, open = '[', close = ']') => open.repeat(depth) + close.repeat(depth);
 

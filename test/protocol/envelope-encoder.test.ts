@@ -1,8 +1,8 @@
 // The encoder writes exactly what Online reads.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
-import { EnvelopeError } from '../../src/protocol/envelope.js';
+import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
+import { EnvelopeError } from '../../src/kit/protocol/envelope.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/envelope.json', import.meta.url), 'utf8')) as {
   cases: { name: string; hex: string }[];

@@ -1,8 +1,8 @@
 // Property tests: any split of valid streams decodes identically; random bytes never throw.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EnvelopeDecoder } from '../../src/protocol/envelope-decoder.js';
-import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
+import { EnvelopeDecoder } from '../../src/kit/protocol/envelope-decoder.js';
+import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
 
 const jsonValue = fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
 const metaArb = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), jsonValue, { maxKeys: 6 });

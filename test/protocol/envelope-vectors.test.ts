@@ -1,7 +1,7 @@
 // The shared byte-exact Envelope vectors, fed whole and split at every possible point.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { EnvelopeDecoder, type DecoderEvent } from '../../src/protocol/envelope-decoder.js';
+import { EnvelopeDecoder, type DecoderEvent } from '../../src/kit/protocol/envelope-decoder.js';
 
 interface VectorCase {
   name: string;

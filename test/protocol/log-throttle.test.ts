@@ -1,6 +1,6 @@
 // One client's garbage cannot make the server log without bound.
 import { describe, expect, it } from 'vitest';
-import { LogThrottle } from '../../src/log/log-throttle.js';
+import { LogThrottle } from '../../src/kit/log/log-throttle.js';
 
 describe('LogThrottle', () => {
   it('logs the first lines in full, then one in every thousand with the count it left out', () => {

@@ -3,10 +3,10 @@
 // nothing while readings still reach it; 127.0.0.1 is obeyed; a page from another origin cannot open
 // the websocket or POST; headers on every answer; tokens, the proxy's X-Forwarded-For, the audit trail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCommand, setVoltageCommand } from '../../src/client/hv-connection.js';
-import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
-import type { Meta } from '../../src/protocol/envelope.js';
-import type { AuditEntry } from '../../src/access/audit-trail.js';
+import { checkCommand, setVoltageCommand } from '../../src/hv/client/hv-connection.js';
+import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
+import type { AuditEntry } from '../../src/kit/access/audit-trail.js';
 import { openRaw } from '../helpers/raw-client.js';
 import { rawHttpExchange, statusOf } from '../helpers/raw-http.js';
 import { openWs as openWsOn, type WsOptions } from '../helpers/ws-upgrade.js';

@@ -6,7 +6,7 @@ import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setVoltageCommand } from '../../src/client/hv-connection.js';
+import { setVoltageCommand } from '../../src/hv/client/hv-connection.js';
 import { openRaw } from '../helpers/raw-client.js';
 import { rawHttpExchange, statusOf } from '../helpers/raw-http.js';
 import { openWs } from '../helpers/ws-upgrade.js';

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Fluke5502E } from '../../sim/devices/fluke-5502e.js';
-import { checkCommand, setVoltageCommand, type HvConnection } from '../../src/client/hv-connection.js';
-import type { Meta } from '../../src/protocol/envelope.js';
+import { checkCommand, setVoltageCommand, type HvConnection } from '../../src/hv/client/hv-connection.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let t: TestServer;

@@ -2,8 +2,8 @@
 // and every other client keeps being served.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setVoltageCommand } from '../../src/client/hv-connection.js';
-import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
+import { setVoltageCommand } from '../../src/hv/client/hv-connection.js';
+import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { envelopeWithMetaText, openRaw, type RawClient } from '../helpers/raw-client.js';
 

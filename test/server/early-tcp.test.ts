@@ -3,10 +3,10 @@
 // once the server is ready is served like any other, partial message and all.
 import { describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
-import { EarlyTcp, STARTING_DESCRIPTION } from '../../src/connectors/early-tcp.js';
-import { EnvelopeDecoder } from '../../src/protocol/envelope-decoder.js';
-import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
-import type { Meta } from '../../src/protocol/envelope.js';
+import { EarlyTcp, STARTING_DESCRIPTION } from '../../src/kit/connectors/early-tcp.js';
+import { EnvelopeDecoder } from '../../src/kit/protocol/envelope-decoder.js';
+import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { startTestServer } from '../helpers/test-server.js';
 
 function rawClient(port: number) {

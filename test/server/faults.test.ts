@@ -2,8 +2,8 @@
 // recovers by itself, or reports clearly (code 6 with the reason) while it cannot.
 import { topState } from '../../machines/block.machine.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkCommand, setVoltageCommand, type HvConnection } from '../../src/client/hv-connection.js';
-import type { Meta } from '../../src/protocol/envelope.js';
+import { checkCommand, setVoltageCommand, type HvConnection } from '../../src/hv/client/hv-connection.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let t: TestServer;

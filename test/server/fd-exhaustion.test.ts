@@ -9,9 +9,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HvConnection } from '../../src/client/hv-connection.js';
-import { openFilesLimit, raiseSoftLimit } from '../../src/connectors/open-files.js';
-import type { Meta } from '../../src/protocol/envelope.js';
+import { HvConnection } from '../../src/hv/client/hv-connection.js';
+import { openFilesLimit, raiseSoftLimit } from '../../src/kit/connectors/open-files.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { httpGet, openPlain, type PlainSocket } from '../helpers/plain-socket.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,7 +60,7 @@ function descriptorsOf(pid: number): number {
 
 describe('1,500 slow HTTP connections against a server limited to 1024 open files', () => {
   it('leave Online connecting and getting every reading, and /api/status answering', { timeout: 90_000 }, async ({ annotate }) => {
-    expect(existsSync(join(root, 'dist/src/cli/hv-server.js')), 'npm test builds dist/ first').toBe(true);
+    expect(existsSync(join(root, 'dist/app/cli/hv-server.js')), 'npm test builds dist/ first').toBe(true);
     // This process holds the attack's sockets: it needs more than the server it attacks.
     const own = raiseSoftLimit(ATTACKERS + 500);
     expect(own?.soft ?? 0, `the test process needs an open-files limit of ${ATTACKERS + 500} (ulimit -n); it has ${own?.soft}`).toBeGreaterThanOrEqual(ATTACKERS + 500);
@@ -74,7 +74,7 @@ describe('1,500 slow HTTP connections against a server limited to 1024 open file
     );
     server = spawn(
       'bash',
-      ['-c', 'ulimit -n 1024 && exec "$@"', 'bash', process.execPath, 'dist/src/cli/hv-server.js', '--config', config, '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '10', '--log-level', 'info'],
+      ['-c', 'ulimit -n 1024 && exec "$@"', 'bash', process.execPath, 'dist/app/cli/hv-server.js', '--config', config, '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '10', '--log-level', 'info'],
       { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
     );
     server.stdout!.on('data', (d) => (output += d));

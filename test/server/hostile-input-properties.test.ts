@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Meta } from '../../src/protocol/envelope.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { openRaw } from '../helpers/raw-client.js';
 import { rawHttpExchange, statusOf } from '../helpers/raw-http.js';
 import { expectServerServes } from '../helpers/server-alive.js';

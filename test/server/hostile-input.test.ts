@@ -4,9 +4,9 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { setVoltageCommand } from '../../src/client/hv-connection.js';
-import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
-import type { Meta } from '../../src/protocol/envelope.js';
+import { setVoltageCommand } from '../../src/hv/client/hv-connection.js';
+import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { envelopeWithMetaText, openRaw } from '../helpers/raw-client.js';
 import { rawHttpExchange, statusOf } from '../helpers/raw-http.js';
 import { expectServerServes } from '../helpers/server-alive.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { topState } from '../../machines/block.machine.js';
 import { describe, expect, it } from 'vitest';
-import { checkCommand, setVoltageCommand } from '../../src/client/hv-connection.js';
+import { checkCommand, setVoltageCommand } from '../../src/hv/client/hv-connection.js';
 import { startTestServer } from '../helpers/test-server.js';
 
 describe('server life cycle', () => {

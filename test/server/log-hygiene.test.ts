@@ -3,7 +3,7 @@
 // so reconnecting after every refused message does not earn a client more log lines.
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
+import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
 import { envelopeWithMetaText, openRaw } from '../helpers/raw-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { topState } from '../../machines/block.machine.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkCommand, setVoltageCommand } from '../../src/client/hv-connection.js';
-import { validators } from '../../src/messages/schema-validators.js';
-import type { Meta } from '../../src/protocol/envelope.js';
+import { checkCommand, setVoltageCommand } from '../../src/hv/client/hv-connection.js';
+import { validators } from '../../src/hv/messages/schema-validators.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let t: TestServer;

@@ -1,8 +1,8 @@
 // A message to many clients is encoded once per form, and an unencodable one is reported once.
 import { describe, expect, it } from 'vitest';
-import { ClientHub, type ClientLink } from '../../src/connectors/client-hub.js';
-import { OutgoingMessage } from '../../src/connectors/outgoing-message.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { ClientHub, type ClientLink } from '../../src/kit/connectors/client-hub.js';
+import { OutgoingMessage } from '../../src/kit/connectors/outgoing-message.js';
+import { silentLogger } from '../../src/kit/log/logger.js';
 
 describe('OutgoingMessage', () => {
   it('encodes each form once, however many clients ask', () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCommand } from '../../src/client/hv-connection.js';
+import { checkCommand } from '../../src/hv/client/hv-connection.js';
 import { startTestServer } from '../helpers/test-server.js';
 
 describe('precision', () => {

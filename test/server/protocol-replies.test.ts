@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { topState } from '../../machines/block.machine.js';
-import { checkCommand, type HvConnection } from '../../src/client/hv-connection.js';
-import { validators } from '../../src/messages/schema-validators.js';
-import type { Meta } from '../../src/protocol/envelope.js';
+import { checkCommand, type HvConnection } from '../../src/hv/client/hv-connection.js';
+import { validators } from '../../src/hv/messages/schema-validators.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { envelopeWithMetaText, openRaw } from '../helpers/raw-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 

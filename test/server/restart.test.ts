@@ -9,9 +9,9 @@ import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EnvelopeDecoder } from '../../src/protocol/envelope-decoder.js';
-import { encodeEnvelope } from '../../src/protocol/envelope-encoder.js';
-import type { Meta } from '../../src/protocol/envelope.js';
+import { EnvelopeDecoder } from '../../src/kit/protocol/envelope-decoder.js';
+import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dataDirs: string[] = [];

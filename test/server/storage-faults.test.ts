@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Alarm } from '../../src/alarms/alarm-table.js';
-import { ManualClock } from '../../src/clock/clock.js';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
-import { createLogger, silentLogger } from '../../src/log/logger.js';
-import type { Meta } from '../../src/protocol/envelope.js';
-import { startServer } from '../../src/server.js';
-import { PROBE_NAME } from '../../src/storage/check-data-dir.js';
-import { dayName } from '../../src/storage/readings-log.js';
+import type { Alarm } from '../../src/kit/alarms/alarm-table.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
+import { ConfigError, loadConfig } from '../../src/hv/config/load-config.js';
+import { createLogger, silentLogger } from '../../src/kit/log/logger.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
+import { startServer } from '../../src/hv/server.js';
+import { PROBE_NAME } from '../../src/kit/storage/check-data-dir.js';
+import { dayName } from '../../src/kit/storage/readings-log.js';
 import { startTestServer } from '../helpers/test-server.js';
 
 /** When the test server's clock starts (test/helpers/test-server.ts). */

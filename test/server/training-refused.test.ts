@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ScaledClock } from '../../src/clock/clock.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { startServer } from '../../src/server.js';
+import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { loadConfig } from '../../src/hv/config/load-config.js';
+import { silentLogger } from '../../src/kit/log/logger.js';
+import { startServer } from '../../src/hv/server.js';
 import { startLanInstruments } from '../../sim/lan-instruments.js';
 
 describe('training controls on real instruments', () => {

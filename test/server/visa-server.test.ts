@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCommand, HvConnection } from '../../src/client/hv-connection.js';
-import { ScaledClock } from '../../src/clock/clock.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { checkCommand, HvConnection } from '../../src/hv/client/hv-connection.js';
+import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { loadConfig } from '../../src/hv/config/load-config.js';
+import { silentLogger } from '../../src/kit/log/logger.js';
+import { startServer, type RunningServer } from '../../src/hv/server.js';
 import { startLanInstruments, type LanInstruments } from '../../sim/lan-instruments.js';
 import { buildVisaSimLibrary } from '../helpers/visa-sim-library.js';
 

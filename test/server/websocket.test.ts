@@ -1,8 +1,8 @@
 // The websocket connector: same messages as TCP, one JSON meta per text frame, and the observer feed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { checkCommand, setVoltageCommand } from '../../src/client/hv-connection.js';
-import type { Meta } from '../../src/protocol/envelope.js';
+import { checkCommand, setVoltageCommand } from '../../src/hv/client/hv-connection.js';
+import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let t: TestServer;

@@ -1,8 +1,8 @@
 // The back door: the time scale changes while running, and the JSON-lines control channel.
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ScaledClock } from '../../src/clock/clock.js';
-import { loadConfig } from '../../src/config/load-config.js';
+import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { loadConfig } from '../../src/hv/config/load-config.js';
 import { startLanInstruments } from '../../sim/lan-instruments.js';
 
 async function exchange(port: number, lines: string[]): Promise<Record<string, unknown>[]> {

@@ -1,10 +1,10 @@
 // The plant model fitted to the real calibration runs reproduces their statistics within stated tolerances.
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock/clock.js';
-import { loadRuns, readingsCsv, parseRun, type CalibrationRun } from '../../sim/plant/calibration-runs.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
+import { loadRuns, readingsCsv, parseRun, type CalibrationRun } from '../../src/hv/calibration/calibration-runs.js';
 import { checkModel, type ModelCheck } from '../../sim/plant/plant-check.js';
-import { fitPlant, type PlantFit } from '../../sim/plant/plant-fit.js';
+import { fitPlant, type PlantFit } from '../../src/hv/calibration/plant-fit.js';
 import { FITTED_PLANT } from '../../sim/plant/plant-model.js';
 import { Fluke5502E } from '../../sim/devices/fluke-5502e.js';
 import { SupplyPlant } from '../../sim/supply-plant.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRun, parseRun } from '../../sim/plant/calibration-runs.js';
+import { loadRun, parseRun } from '../../src/hv/calibration/calibration-runs.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const day = join(root, 'test/fixtures/calibration/29.11.2022');

@@ -1,6 +1,6 @@
 // The simulators answer the real instruments' syntax and errors.
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock/clock.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
 import { Agilent34401A } from '../../sim/devices/agilent-34401a.js';
 import { Adam4024 } from '../../sim/devices/adam-4024.js';
 import { Fluke5502E } from '../../sim/devices/fluke-5502e.js';

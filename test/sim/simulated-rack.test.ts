@@ -1,7 +1,7 @@
 // The basic simulated rack: first-order output, integrating voltmeter with real timing, noise.
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock/clock.js';
-import { loadConfig } from '../../src/config/load-config.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
+import { loadConfig } from '../../src/hv/config/load-config.js';
 import { SimulatedRack } from '../../sim/simulated-rack.js';
 import { SupplyPlant } from '../../sim/supply-plant.js';
 

@@ -2,7 +2,7 @@
 // or supply as described in schemas/sim-control.schema.json, each clears, and reset clears them all
 // without ever putting a calibrator back in operate.
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock/clock.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
 import { SimulatorControl } from '../../sim/control/simulator-control.js';
 import { Adam4024 } from '../../sim/devices/adam-4024.js';
 import { Agilent34401A } from '../../sim/devices/agilent-34401a.js';

@@ -2,7 +2,7 @@
 // group; on Windows through taskkill /T (asserted here by the command it runs).
 import { spawn } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
-import { killTree } from '../../src/storage/kill-tree.js';
+import { killTree } from '../../src/kit/storage/kill-tree.js';
 
 vi.mock('node:child_process', async (original) => {
   const real = await original<typeof import('node:child_process')>();

@@ -5,9 +5,9 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock/clock.js';
-import { ReadingsLog } from '../../src/storage/readings-log.js';
-import type { StorageHealth } from '../../src/storage/storage-health.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
+import { ReadingsLog } from '../../src/kit/storage/readings-log.js';
+import type { StorageHealth } from '../../src/kit/storage/storage-health.js';
 
 function watched() {
   const events: { kind: 'failing' | 'recovered'; message: string; value: number | null }[] = [];

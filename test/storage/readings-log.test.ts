@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dayName, ReadingsLog, timeOfDay } from '../../src/storage/readings-log.js';
+import { dayName, ReadingsLog, timeOfDay } from '../../src/kit/storage/readings-log.js';
 
 describe('readings log', () => {
   it('formats days and times as PROTOCOL.md §6 says', () => {

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ReadingsLog } from '../../src/storage/readings-log.js';
-import { SetpointLog, type SetpointChange } from '../../src/storage/setpoint-log.js';
-import { historyDays, readSetpoints } from '../../src/web/history.js';
+import { ReadingsLog } from '../../src/kit/storage/readings-log.js';
+import { SetpointLog, type SetpointChange } from '../../src/hv/storage/setpoint-log.js';
+import { historyDays, readSetpoints } from '../../src/hv/web/history.js';
 
 const dirs: string[] = [];
 afterEach(() => {

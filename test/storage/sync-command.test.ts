@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock/clock.js';
-import { silentLogger } from '../../src/log/logger.js';
-import { SyncCommand } from '../../src/storage/sync-command.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
+import { silentLogger } from '../../src/kit/log/logger.js';
+import { SyncCommand } from '../../src/kit/storage/sync-command.js';
 import { startTestServer } from '../helpers/test-server.js';
 
 describe('sync command', () => {

@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock/clock.js';
-import { TransferStore } from '../../src/control/transfer-store.js';
-import type { EstimatorState } from '../../src/control/transfer-estimator.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
+import { TransferStore } from '../../src/hv/control/transfer-store.js';
+import type { EstimatorState } from '../../src/hv/control/transfer-estimator.js';
 
 const state = (n: number) => ({ points: [{ n }] }) as unknown as EstimatorState;
 

@@ -1,8 +1,8 @@
 // The Prologix transport against the simulated adapter: escaping, addressing, one shared connection.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ScaledClock } from '../../src/clock/clock.js';
-import { PrologixAdapter, PrologixTransport } from '../../src/transports/prologix-transport.js';
-import { escapeData, splitAdapterInput } from '../../src/transports/prologix-escape.js';
+import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { PrologixAdapter, PrologixTransport } from '../../src/kit/transports/prologix-transport.js';
+import { escapeData, splitAdapterInput } from '../../src/kit/transports/prologix-escape.js';
 import { PrologixServer } from '../../sim/adapters/prologix-server.js';
 import type { LineDevice } from '../../sim/devices/line-device.js';
 

@@ -1,6 +1,6 @@
 // VISA resource strings pick the transport.
 import { describe, expect, it } from 'vitest';
-import { parseResource } from '../../src/transports/resource.js';
+import { parseResource } from '../../src/kit/transports/resource.js';
 
 describe('parseResource', () => {
   it.each([

@@ -2,9 +2,9 @@
 // a missing instrument and a lost connection, each naming the resource.
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ScaledClock } from '../../src/clock/clock.js';
-import { SocketTransport } from '../../src/transports/socket-transport.js';
-import { TransportError } from '../../src/transports/transport.js';
+import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { SocketTransport } from '../../src/kit/transports/socket-transport.js';
+import { TransportError } from '../../src/kit/transports/transport.js';
 
 let server: Server | null = null;
 const sockets: Socket[] = [];

@@ -1,11 +1,11 @@
 // The VISA binding, through koffi, against the VISA test library forwarding to simulated
 // instruments: the code path that loads NI-VISA in the lab, run for real.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScaledClock } from '../../src/clock/clock.js';
-import { Agilent34401A } from '../../src/instruments/agilent-34401a.js';
-import { TransportError } from '../../src/transports/transport.js';
-import { VisaLibrary, visaLibraryCandidates } from '../../src/transports/visa/visa-library.js';
-import { VisaTransport } from '../../src/transports/visa/visa-transport.js';
+import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { Agilent34401A } from '../../src/hv/instruments/agilent-34401a.js';
+import { TransportError } from '../../src/kit/transports/transport.js';
+import { VisaLibrary, visaLibraryCandidates } from '../../src/kit/transports/visa/visa-library.js';
+import { VisaTransport } from '../../src/kit/transports/visa/visa-transport.js';
 import { TcpInstrumentServer } from '../../sim/adapters/tcp-instrument-server.js';
 import { Agilent34401A as SimulatedAgilent } from '../../sim/devices/agilent-34401a.js';
 import { SeededRandom } from '../../sim/random.js';

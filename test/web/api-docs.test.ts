@@ -10,7 +10,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiDocs, ASYNCAPI_FILE, OPENAPI_FILE } from '../../scripts/api-docs/documents.js';
-import { CHANNEL_PATH } from '../../src/connectors/ws-connector.js';
+import { CHANNEL_PATH } from '../../src/kit/connectors/ws-connector.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,9 +46,9 @@ function follow(doc: unknown, ref: string): unknown {
 
 /** The routes as the code says them: `req.method === 'GET' && url.pathname === '/x'` (method null when tested apart), and the pages. */
 function routesInCode(): { path: string; method: string | null }[] {
-  const routes = readFileSync(join(root, 'src/web/http-routes.ts'), 'utf8');
+  const routes = readFileSync(join(root, 'src/hv/web/http-routes.ts'), 'utf8');
   const found = [...routes.matchAll(/(?:req\.method === '([A-Z]+)' && )?url\.pathname === '([^']+)'/g)].map((m) => ({ path: m[2]!, method: m[1] ?? null }));
-  const statics = readFileSync(join(root, 'src/web/static-files.ts'), 'utf8');
+  const statics = readFileSync(join(root, 'src/kit/web/static-files.ts'), 'utf8');
   const pages = /const PAGES[^=]*= \{([^}]*)\}/.exec(statics)?.[1] ?? '';
   for (const m of pages.matchAll(/'(\/[^']*)':/g)) found.push({ path: m[1]!, method: 'GET' });
   return found;

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setVoltageCommand } from '../../src/client/hv-connection.js';
+import { setVoltageCommand } from '../../src/hv/client/hv-connection.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const dashboardFile = fileURLToPath(new URL('../../examples/grafana-hv-server.json', import.meta.url));

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ReadingsLog } from '../../src/storage/readings-log.js';
-import { MAX_DAY_FILE_BYTES, readHistory } from '../../src/web/history.js';
+import { ReadingsLog } from '../../src/kit/storage/readings-log.js';
+import { MAX_DAY_FILE_BYTES, readHistory } from '../../src/hv/web/history.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -1,7 +1,7 @@
 // /metrics, /healthz and /readyz as Prometheus and a service manager see them: scraped, parsed,
 // and compared with /api/status taken at the same virtual moment.
 import { afterEach, describe, expect, it } from 'vitest';
-import { setVoltageCommand } from '../../src/client/hv-connection.js';
+import { setVoltageCommand } from '../../src/hv/client/hv-connection.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 interface Sample {

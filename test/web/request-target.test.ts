@@ -1,7 +1,7 @@
 // Request targets are parsed without a throw; only origin-form paths are taken.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseRequestTarget } from '../../src/web/request-target.js';
+import { parseRequestTarget } from '../../src/kit/web/request-target.js';
 
 describe('parseRequestTarget', () => {
   it.each([

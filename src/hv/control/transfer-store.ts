@@ -1,0 +1,180 @@
+// Keeps each block's learned transfer in the data directory (transfer/block-N.json), so the first
+// setpoint after a restart lands as close as the last one did. Written after each change, one
+// write at a time; a file that cannot be read is set aside, never trusted.
+//
+// Each save goes to a temporary file renamed over the old one, so a crash leaves the old transfer
+// or the new one, never half of one. A save the disk refuses removes its temporary
+// file, keeps the state in memory and is tried again (on the next save, or on the clock).
+
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock, TimerHandle } from '../../kit/clock/clock.js';
+import { unwatchedHealth, writeErrorText, type StorageHealth } from '../../kit/storage/storage-health.js';
+import type { EstimatorState } from './transfer-estimator.js';
+
+export interface TransferStoreOptions {
+  /** Told when saves start failing and when they work again. */
+  health?: StorageHealth;
+  /** The program's clock, to retry a refused save while nothing new is learned. */
+  clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  retryMs?: number;
+}
+
+export class TransferStore {
+  private writing: Promise<void> = Promise.resolve();
+  private busy = false;
+  private readonly pending = new Map<number, EstimatorState>();
+  /** Saves the disk refused, by block, until one succeeds. */
+  private readonly refused = new Map<number, { state: EstimatorState; error: unknown }>();
+  private retryTimer: TimerHandle | null = null;
+  private faulted = false;
+  private closed = false;
+  private readonly health: StorageHealth;
+
+  constructor(
+    private readonly dir: string,
+    /** Told about a learned file that could not be read (and was set aside). */
+    private readonly onError: (message: string) => void = () => {},
+    private readonly options: TransferStoreOptions = {},
+  ) {
+    this.health = options.health ?? unwatchedHealth;
+  }
+
+  pathFor(block: number): string {
+    return join(this.dir, `block-${block}.json`);
+  }
+
+  load(block: number): EstimatorState | null {
+    const path = this.pathFor(block);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return null; // nothing learned yet
+    }
+    try {
+      const state = JSON.parse(text) as EstimatorState;
+      if (!Array.isArray(state.points)) throw new Error('no "points" list');
+      return state;
+    } catch (err) {
+      const aside = `${path}.unreadable-${Date.now()}`;
+      renameSync(path, aside);
+      this.onError(`learned transfer ${path} is not readable (${(err as Error).message}); moved to ${aside}, starting from the configured coefficients`);
+      return null;
+    }
+  }
+
+  /** Queues a save; saves of the same block coalesce. */
+  save(block: number, state: EstimatorState): void {
+    this.pending.set(block, state);
+    this.retryRefused();
+    this.writePending();
+  }
+
+  /** Settles once the saves queued so far have been written or refused. */
+  flush(): Promise<void> {
+    return this.writing;
+  }
+
+  /** Waits for the saves queued so far and stops retrying refused ones. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelRetry();
+    await this.writing;
+  }
+
+  /** Blocks whose latest transfer is only in memory. */
+  get unsaved(): number[] {
+    return [...this.refused.keys()];
+  }
+
+  private writePending(): void {
+    if (this.busy) return; // the running round takes the new state too
+    this.busy = true;
+    this.writing = this.writeRounds();
+  }
+
+  private async writeRounds(): Promise<void> {
+    try {
+      // `busy` drops in the same tick as the last look at `pending`, so no save is left behind.
+      for (let next = this.takeNext(); next; next = this.takeNext()) {
+        const [block, state] = next;
+        try {
+          await this.write(block, state);
+          this.refused.delete(block);
+        } catch (err) {
+          this.refused.set(block, { state, error: err });
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+    this.report();
+  }
+
+  private takeNext(): [number, EstimatorState] | undefined {
+    const next = this.pending.entries().next();
+    if (next.done) return undefined;
+    this.pending.delete(next.value[0]);
+    return next.value;
+  }
+
+  private async write(block: number, state: EstimatorState): Promise<void> {
+    const path = this.pathFor(block);
+    const temp = `${path}.tmp`;
+    try {
+      // Synchronous: the directory is there but for the first save, and a learned point should not
+      // wait an extra turn of the thread pool to reach the disk.
+      mkdirSync(this.dir, { recursive: true });
+      // No fsync: a save is cheap to lose (the next one comes with the next learned reading) and a
+      // file cut short by a power failure is set aside at load, never trusted.
+      await writeFile(temp, `${JSON.stringify(state)}\n`);
+      await rename(temp, path);
+    } catch (err) {
+      await rm(temp, { force: true }).catch(() => {});
+      throw err;
+    }
+  }
+
+  private report(): void {
+    const first = this.refused.entries().next();
+    if (first.done) {
+      if (this.faulted) {
+        this.faulted = false;
+        this.cancelRetry();
+        this.health.recovered('learned transfers are saved again');
+      }
+      return;
+    }
+    this.faulted = true;
+    const [block, { error }] = first.value;
+    const blocks = [...this.refused.keys()];
+    this.health.failing(
+      `learned transfer of block ${block} could not be saved to ${this.pathFor(block)} (${writeErrorText(error)}); expected a data directory this user can write, with free space; ` +
+        `the latest transfer of block ${blocks.join(', ')} is kept in memory and saved when the disk allows`,
+      blocks.length,
+    );
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    const clock = this.options.clock;
+    if (!clock || this.closed || this.retryTimer !== null) return;
+    this.retryTimer = clock.setTimeout(() => {
+      this.retryTimer = null;
+      if (this.retryRefused()) this.writePending();
+    }, this.options.retryMs ?? 30_000);
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer !== null) this.options.clock?.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /** Queues the refused saves again; whether there were any. */
+  private retryRefused(): boolean {
+    for (const [block, { state }] of this.refused) if (!this.pending.has(block)) this.pending.set(block, state);
+    return this.refused.size > 0;
+  }
+}

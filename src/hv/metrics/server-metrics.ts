@@ -1,0 +1,157 @@
+// The server in Prometheus's text format (/metrics), for the lab's Prometheus and Grafana: each
+// block's reading, setpoint, deviation, state, active alarms and corrections; each connector's
+// clients, commands by type and outcome, error replies by code; and the process itself.
+// Block values are read from the actors' snapshots when scraped, so they are what /api/status
+// shows at that moment; the counters are counted as the hub delivers (src/connectors/client-hub.ts).
+
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { AnyActorRef } from 'xstate';
+import { topState, type BlockContext } from '../../../machines/block.machine.js';
+import { blockChildId } from '../../../machines/supervisor.machine.js';
+import type { Origin } from '../../../machines/types.js';
+import type { BlockConfig } from '../../../schemas/types.js';
+import type { Alarm } from '../../kit/alarms/alarm-table.js';
+import type { ClientHub, HubTap } from '../../kit/connectors/client-hub.js';
+
+export interface MetricsDeps {
+  blocks: readonly BlockConfig[];
+  connectors: readonly string[];
+  hub: ClientHub;
+  supervisor: () => AnyActorRef | null;
+  alarms: () => Alarm[];
+}
+
+/** Command types as labels: only the protocol's own, so a client cannot grow the label set. */
+const COMMAND_TYPES = new Set(['set_voltage', 'set_voltage_and_check']);
+
+interface ChildSnapshot {
+  value: unknown;
+  context: BlockContext;
+}
+
+export class ServerMetrics {
+  /** A registry of its own: several servers in one process (the tests) do not share counters. */
+  readonly registry = new Registry();
+  private readonly commandTypes = new WeakMap<Origin, string>();
+  private readonly commands: Counter<'connector' | 'type' | 'outcome'>;
+  private readonly errorReplies: Counter<'connector' | 'code'>;
+
+  constructor(private readonly deps: MetricsDeps) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    const blockLabels = ['block', 'name'] as const;
+    const blockChild = (id: number) => this.blockSnapshot(id);
+    const perBlock = (name: string, help: string, value: (snap: ChildSnapshot) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: blockLabels,
+        registers,
+        collect() {
+          this.reset();
+          for (const b of deps.blocks) {
+            const snap = blockChild(b.id);
+            const v = snap ? value(snap) : null;
+            if (v !== null && Number.isFinite(v)) this.set({ block: String(b.id), name: b.name }, v);
+          }
+        },
+      });
+    perBlock('hv_block_reading_volts', 'Last HV reading of the block, volts', (s) => s.context.lastReading?.volts ?? null);
+    perBlock('hv_block_setpoint_volts', 'Setpoint the block holds, volts', (s) => s.context.setpoint);
+    perBlock('hv_block_deviation_volts', 'Last reading minus setpoint, volts', (s) =>
+      s.context.lastReading && s.context.setpoint !== null ? s.context.lastReading.volts - s.context.setpoint : null,
+    );
+    perBlock('hv_block_corrections_applied', 'Corrections the block applied to its output since its actor started', (s) => s.context.corrections);
+    new Gauge({
+      name: 'hv_block_state',
+      help: 'The block actor state: 1 for the state it is in (label state)',
+      labelNames: [...blockLabels, 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of deps.blocks) {
+          const snap = blockChild(b.id);
+          this.set({ block: String(b.id), name: b.name, state: snap ? topState(snap.value) : 'down' }, 1);
+        }
+      },
+    });
+    new Gauge({
+      name: 'hv_block_alarms_active',
+      help: 'Alarms active on the block now, by severity',
+      labelNames: [...blockLabels, 'severity'],
+      registers,
+      collect() {
+        this.reset();
+        const alarms = deps.alarms();
+        for (const b of deps.blocks) {
+          for (const severity of ['MINOR', 'MAJOR', 'INVALID'] as const) {
+            const n = alarms.filter((a) => a.source === blockChildId(b.id) && a.severity === severity).length;
+            this.set({ block: String(b.id), name: b.name, severity }, n);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'hv_alarms_active',
+      help: 'Alarms active now on any block, instrument or store, by severity',
+      labelNames: ['severity'],
+      registers,
+      collect() {
+        this.reset();
+        const alarms = deps.alarms();
+        for (const severity of ['MINOR', 'MAJOR', 'INVALID'] as const) this.set({ severity }, alarms.filter((a) => a.severity === severity).length);
+      },
+    });
+    new Gauge({
+      name: 'hv_connector_clients',
+      help: 'Clients connected now, by connector (tcp: Online; ws: web pages and hv-client)',
+      labelNames: ['connector'],
+      registers,
+      collect() {
+        for (const connector of deps.connectors) this.set({ connector }, deps.hub.countOf(connector));
+      },
+    });
+    this.commands = new Counter({
+      name: 'hv_commands_total',
+      help: 'Commands answered, by connector, command type (none: refused before it was a command) and outcome (ok, timeout, error)',
+      labelNames: ['connector', 'type', 'outcome'],
+      registers,
+    });
+    this.errorReplies = new Counter({
+      name: 'hv_error_replies_total',
+      help: "Error replies sent, by connector and Online's error code name",
+      labelNames: ['connector', 'code'],
+      registers,
+    });
+    deps.hub.tap(this.tap);
+  }
+
+  /** Counts each command taken and each answer or error reply sent to the client that asked. */
+  private readonly tap: HubTap = (event, origin, message) => {
+    if (event === 'command') {
+      const type = String(message.command_type);
+      this.commandTypes.set(origin, COMMAND_TYPES.has(type) ? type : 'other');
+      return;
+    }
+    const answered = typeof message.answer_type === 'string' && COMMAND_TYPES.has(message.answer_type) ? message.answer_type : undefined;
+    const type = this.commandTypes.get(origin) ?? answered ?? 'none';
+    const outcome = event === 'reply' ? 'error' : message.status === 'timeout' ? 'timeout' : 'ok';
+    this.commands.inc({ connector: origin.connector, type, outcome });
+    if (event === 'reply') this.errorReplies.inc({ connector: origin.connector, code: String(message.error_text_code ?? message.error_code ?? 'unknown') });
+  };
+
+  private blockSnapshot(id: number): ChildSnapshot | null {
+    const supervisor = this.deps.supervisor();
+    if (!supervisor) return null;
+    const children = (supervisor.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children;
+    return (children[blockChildId(id)]?.getSnapshot() as ChildSnapshot | undefined) ?? null;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,106 @@
+// Online's TCP port, opened before anything else. Online reconnects once, about a second after it
+// loses the server, and then gives up for good; loading the server's modules and reading the
+// instruments takes longer than that. So the port is bound first, and until the TCP connector
+// takes it over every command is answered 8 (busy): Online waits 5 s and sends it again, by which
+// time the server is ready. The clients connected meanwhile are handed over with their decoders,
+// so no byte they sent is lost and they receive every reading from then on.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import { errorReply } from '../../../machines/types.js';
+import { EnvelopeDecoder } from '../protocol/envelope-decoder.js';
+import { encodeEnvelope } from '../protocol/envelope-encoder.js';
+
+export interface EarlyTcpOptions {
+  host: string;
+  port: number;
+  backlog: number;
+  maxMessageBytes: number;
+  /** Connections held while starting; later ones are closed at once. */
+  maxClients: number;
+}
+
+/** A client accepted before the connector was ready: its socket and the decoder holding its partial message. */
+export interface WaitingClient {
+  socket: Socket;
+  decoder: EnvelopeDecoder;
+}
+
+export const STARTING_DESCRIPTION = 'the server is starting (reading its instruments); send the command again in a few seconds';
+
+export class EarlyTcp {
+  private readonly waiting = new Set<WaitingClient>();
+  private taken = false;
+
+  private constructor(
+    readonly server: Server,
+    readonly address: { host: string; port: number },
+    private readonly options: EarlyTcpOptions,
+  ) {}
+
+  /** Binds the port; rejects with the listen error (EADDRINUSE, EACCES ...). */
+  static open(options: EarlyTcpOptions): Promise<EarlyTcp> {
+    // allowHalfOpen false, as the connector's own server: a peer that ends its side is ended too.
+    const server = createServer({ allowHalfOpen: false, noDelay: true });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: options.host, port: options.port, backlog: options.backlog }, () => {
+        server.off('error', reject);
+        const bound = server.address();
+        const early = new EarlyTcp(server, { host: options.host, port: typeof bound === 'object' && bound ? bound.port : options.port }, options);
+        server.on('connection', early.onConnection);
+        resolve(early);
+      });
+    });
+  }
+
+  /** Clients connected and waiting for the server to be ready. */
+  get waitingClients(): number {
+    return this.waiting.size;
+  }
+
+  /**
+   * Gives the listening server to the connector: new connections go to `accept` from now on, and
+   * so do the clients already waiting, in the order they came. Only once.
+   */
+  handOver(accept: (client: WaitingClient) => void): Server {
+    if (this.taken) throw new Error('the early TCP listener was already handed over');
+    this.taken = true;
+    this.server.off('connection', this.onConnection);
+    for (const client of this.waiting) {
+      client.socket.removeAllListeners('data');
+      client.socket.removeAllListeners('close');
+      client.socket.removeAllListeners('error');
+      if (!client.socket.destroyed) accept(client);
+    }
+    this.waiting.clear();
+    return this.server;
+  }
+
+  /** Closes the port and every waiting client (a stop before the server was ready). */
+  close(): Promise<void> {
+    for (const client of this.waiting) client.socket.destroy();
+    this.waiting.clear();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private readonly onConnection = (socket: Socket): void => {
+    if (this.waiting.size >= this.options.maxClients) {
+      socket.destroy();
+      return;
+    }
+    const client: WaitingClient = { socket, decoder: new EnvelopeDecoder({ maxMessageBytes: this.options.maxMessageBytes }) };
+    this.waiting.add(client);
+    socket.setNoDelay(true);
+    socket.on('error', () => {}); // a reset before the server is ready concerns nobody
+    socket.on('close', () => this.waiting.delete(client));
+    socket.on('data', (chunk: Buffer) => {
+      for (const event of client.decoder.push(chunk)) {
+        if (event.kind === 'message') socket.write(encodeEnvelope(errorReply('SERVER_BUSY_ERROR', STARTING_DESCRIPTION)));
+        else if (event.kind === 'error') {
+          socket.write(encodeEnvelope(errorReply('PARSE_MESSAGE_ERROR', event.error.message)));
+          if (event.error.fatal) socket.destroy();
+        }
+      }
+    });
+  };
+}

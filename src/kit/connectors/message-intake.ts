@@ -1,0 +1,54 @@
+// What happens to one decoded meta from a client, whatever connector it came through:
+// refused at once with an error reply, or passed on to the supervisor as a command.
+
+import type { Origin } from '../../../machines/types.js';
+import type { AccessControl } from '../access/access-control.js';
+import type { BlockConfig, Command } from '../../../schemas/types.js';
+import type { ClientLogThrottle } from '../log/client-log-throttle.js';
+import { inputExcerpt } from '../log/input-excerpt.js';
+import type { Throttle } from '../log/log-throttle.js';
+import type { Logger } from '../log/logger.js';
+import { errorReply } from '../protocol/error-reply.js';
+import { parseCommand } from '../../hv/messages/parse-command.js';
+import type { Meta } from '../protocol/envelope.js';
+import type { ClientHub } from './client-hub.js';
+
+export interface IntakeContext {
+  hub: ClientHub;
+  blocks: ReadonlyMap<number, BlockConfig>;
+  log: Logger;
+  /** Who may connect and who may command (src/access/). */
+  access: AccessControl;
+  /** How much is logged about bad input, per client address, across connections and connectors. */
+  throttle: ClientLogThrottle;
+}
+
+export type ForwardCommand = (command: Command, origin: Origin) => void;
+
+export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward: ForwardCommand | null, throttle: Throttle): void {
+  const parsed = parseCommand(meta, ctx.blocks);
+  if (!parsed.ok) {
+    const { log, suppressed } = throttle.take();
+    // An excerpt only: a refused message can be as large as the connector allows.
+    if (log) ctx.log.info({ client: origin.client, ...inputExcerpt(meta), reply: parsed.reply, suppressed }, `refused: ${parsed.reply.description}`);
+    ctx.hub.deliver(origin, parsed.reply);
+    return;
+  }
+  ctx.hub.observe('command', origin, meta);
+  if (!forward) {
+    ctx.hub.deliver(origin, errorReply('ALGORITM_ERROR', 'the server is not accepting commands (starting or stopping)'));
+    return;
+  }
+  ctx.log.info({ client: origin.client, command: parsed.command }, `command ${parsed.command.command_type} block ${parsed.command.block} ${parsed.command.voltage} V`);
+  forward(parsed.command, origin);
+}
+
+/** A decoding problem reported to the client that caused it (code 4). */
+export function parseErrorReply(description: string): Record<string, unknown> {
+  return errorReply('PARSE_MESSAGE_ERROR', description);
+}
+
+/** What a client is told when the server failed on its message (code 1): the details are in the log, not echoed. */
+export function handlerFailedReply(): Record<string, unknown> {
+  return errorReply('UNKNOWN_ERROR', 'the server failed while handling this message; the failure is logged, and other messages are served');
+}
