@@ -14,7 +14,7 @@ import { ManualClock } from '../src/kit/clock/clock.js';
 import { loadConfig } from '../src/hv/config/load-config.js';
 import { silentLogger } from '../src/kit/log/logger.js';
 import type { Meta } from '../src/kit/protocol/envelope.js';
-import { startServer, type RunningServer } from '../src/hv/server.js';
+import { startServer, type RunningServer } from '../app/start-server.js';
 import { advance as advanceBy, until as untilSettled } from './virtual-time.js';
 import type { Fluke5502E } from '../sim/devices/fluke-5502e.js';
 

@@ -12,7 +12,7 @@ import { checkCommand, HvConnection } from '../src/hv/client/hv-connection.js';
 import { ManualClock } from '../src/kit/clock/clock.js';
 import { loadConfig } from '../src/hv/config/load-config.js';
 import { silentLogger } from '../src/kit/log/logger.js';
-import { startServer } from '../src/hv/server.js';
+import { startServer } from '../app/start-server.js';
 import { advance, until as untilSettled } from './virtual-time.js';
 
 type Strategy = CorrectionConfig['strategy'];

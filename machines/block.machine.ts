@@ -10,6 +10,7 @@
 import { assign, cancel, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Command, SetVoltageAndCheckCommand } from '../schemas/types.js';
 import { afterNewSetpoint, freshJudge, judgeReading, type BlockAlarm, type CheckSettings, type JudgeState, type Verdict } from './reading-judge.js';
+import { topState } from '../src/kit/machines/top-state.js';
 import type { CommandEvent, Fault, Origin, Reading, ReadingEvent, Reply } from './types.js';
 import { errorReply, errorText, isStandbyError } from './types.js';
 
@@ -154,9 +155,7 @@ export interface OutputFound {
 }
 
 /** The block's top-level state ('idle', 'ramping', 'correcting', ...), whatever its substate. */
-export function topState(value: unknown): string {
-  return typeof value === 'string' ? value : Object.keys(value as object)[0] ?? '';
-}
+export { topState };
 
 /** The fraction of a step's transient left in a reading that begins as the step is made (the window's averaging of e^(−t/τ)). */
 function windowFactor(c: CorrectionSettings): number {

@@ -41,7 +41,8 @@ export interface CheckSettings {
   driftWindow: number;
 }
 
-export type AlarmSeverity = 'MINOR' | 'MAJOR' | 'INVALID';
+export type { AlarmSeverity } from '../src/kit/alarms/alarm-table.js';
+import type { AlarmSeverity } from '../src/kit/alarms/alarm-table.js';
 
 export type BlockAlarmCode =
   | 'READING_OUTLIER'

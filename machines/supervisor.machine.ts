@@ -1,44 +1,31 @@
-// The supervisor: spawns every connector and device actor from the config, routes commands to
-// blocks and readings to blocks and clients, and restarts a failed child one-for-one with
-// exponential back-off, at most N restarts a minute; past that the child stays in error.
+// The HV rack's supervisor: the kit's supervisor (src/kit/machines/supervisor.machine.ts) with the
+// rack's rules. A command goes to its block, unless the block (or, for a check, its voltmeter) is
+// in error; a reading is published and passed to the blocks its voltmeter measures; a block whose
+// output changed has its voltmeter start the next reading when the output settles; a voltmeter
+// that fails is reported at once to its blocks; a block still busy at shutdown is told to abort.
 
-import { assign, enqueueActions, raise, setup } from 'xstate';
+import type { EventObject } from 'xstate';
+import {
+  createSupervisorMachine,
+  unavailable,
+  type SupervisorContext as KitSupervisorContext,
+  type SupervisorRules,
+} from '../src/kit/machines/supervisor.machine.js';
 import type { Command } from '../schemas/types.js';
 import { blockMachine, type BlockInput } from './block.machine.js';
-import { connectorMachine, type ConnectorInput } from '../src/kit/machines/connector.machine.js';
+import type { ConnectorInput } from '../src/kit/machines/connector.machine.js';
 import { voltmeterMachine, type VoltmeterInput } from './voltmeter.machine.js';
-import { errorReply, errorText, type CommandEvent, type Fault, type Origin, type Reading, type ReadingEvent, type Reply } from './types.js';
+import type { CommandEvent, Reading, ReadingEvent } from './types.js';
+
+export { RESTART_WINDOW_MS, type ChildStatus, type RestartPolicy } from '../src/kit/machines/supervisor.machine.js';
 
 export type ChildSpec =
   | { id: string; kind: 'block'; input: BlockInput; voltmeter: string }
   | { id: string; kind: 'voltmeter'; input: VoltmeterInput }
   | { id: string; kind: 'connector'; input: ConnectorInput };
 
-export interface RestartPolicy {
-  maxRestartsPerMinute: number;
-  backoffInitialMs: number;
-  backoffMaxMs: number;
-}
-
-export interface SupervisorInput {
-  children: ChildSpec[];
-  policy: RestartPolicy;
-}
-
-export interface ChildStatus {
-  status: 'running' | 'restarting' | 'failed' | 'stopped';
-  fault: string | null;
-  /** Restarts within the last minute (each is forgotten 60 s after it was scheduled). */
-  recentRestarts: number;
-  totalRestarts: number;
-  nextRestartInMs: number | null;
-}
-
-export interface SupervisorContext {
-  specs: ChildSpec[];
-  policy: RestartPolicy;
-  children: Record<string, ChildStatus>;
-}
+export type SupervisorContext = KitSupervisorContext<ChildSpec>;
+export type SupervisorInput = { children: ChildSpec[]; policy: KitSupervisorContext['policy'] };
 
 export type SupervisorEvent =
   | CommandEvent
@@ -48,14 +35,7 @@ export type SupervisorEvent =
   | { type: 'RESET_CHILD'; id: string }
   | { type: 'SHUTDOWN' }
   | { type: 'OUTPUT_CHANGED'; block: number; settleMs: number }
-  | { type: 'CHILD_FAILED'; id: string; fault: string }
-  | { type: `xstate.error.actor.${string}`; error: unknown }
-  | { type: `xstate.done.actor.${string}`; output: Fault | undefined };
-
-export const RESTART_WINDOW_MS = 60_000;
-
-const ERROR_PREFIX = 'xstate.error.actor.';
-const DONE_PREFIX = 'xstate.done.actor.';
+  | { type: 'CHILD_FAILED'; id: string; fault: string };
 
 export function blockChildId(block: number): string {
   return `block-${block}`;
@@ -65,222 +45,67 @@ export function voltmeterChildId(voltmeter: string): string {
   return `voltmeter-${voltmeter}`;
 }
 
-function blockSpec(specs: ChildSpec[], block: number): Extract<ChildSpec, { kind: 'block' }> | undefined {
-  return specs.find((s): s is Extract<ChildSpec, { kind: 'block' }> => s.kind === 'block' && s.input.block === block);
+type BlockSpec = Extract<ChildSpec, { kind: 'block' }>;
+
+function blockSpec(specs: ChildSpec[], block: number): BlockSpec | undefined {
+  return specs.find((s): s is BlockSpec => s.kind === 'block' && s.input.block === block);
 }
 
-function unavailable(what: string, status: ChildStatus, policy: RestartPolicy): string {
-  if (status.status === 'failed') {
-    return `${what} is out of service after ${policy.maxRestartsPerMinute} restarts within a minute; last fault: ${status.fault}`;
-  }
-  const when = status.nextRestartInMs === null ? '' : `; restarting in ${(status.nextRestartInMs / 1000).toFixed(1)} s`;
-  return `${what} is in error: ${status.fault}${when}`;
+/** The blocks a voltmeter measures. */
+function blocksOf(specs: ChildSpec[], voltmeter: string): BlockSpec[] {
+  return specs.filter((s): s is BlockSpec => s.kind === 'block' && s.voltmeter === voltmeter);
 }
 
-function algorithmError(origin: Origin, description: string): Reply {
-  return { origin, message: errorReply('ALGORITM_ERROR', description) };
-}
-
-/** Whether a command must be refused before it reaches the block, and why. */
-function refusal(context: SupervisorContext, command: Command): string | null {
-  const spec = blockSpec(context.specs, command.block);
-  if (!spec) return `block ${command.block} is not configured`;
-  const status = context.children[spec.id]!;
-  if (status.status !== 'running') return unavailable(`block ${command.block}`, status, context.policy);
-  if (command.command_type === 'set_voltage_and_check') {
-    const meter = context.children[voltmeterChildId(spec.voltmeter)];
-    if (meter && meter.status !== 'running') {
-      return `block ${command.block} cannot check its voltage: ${unavailable(`voltmeter ${spec.voltmeter}`, meter, context.policy)}`;
+export const rackRules: SupervisorRules<ChildSpec, Command> = {
+  route(command, context) {
+    const spec = blockSpec(context.specs, command.block);
+    if (!spec) return { refuse: `block ${command.block} is not configured` };
+    const status = context.children[spec.id]!;
+    if (status.status !== 'running') return { refuse: unavailable(`block ${command.block}`, status, context.policy) };
+    if (command.command_type === 'set_voltage_and_check') {
+      const meter = context.children[voltmeterChildId(spec.voltmeter)];
+      if (meter && meter.status !== 'running') {
+        return { refuse: `block ${command.block} cannot check its voltage: ${unavailable(`voltmeter ${spec.voltmeter}`, meter, context.policy)}` };
+      }
     }
-  }
-  return null;
-}
-
-export const supervisorMachine = setup({
-  types: {
-    context: {} as SupervisorContext,
-    events: {} as SupervisorEvent,
-    input: {} as SupervisorInput,
+    return { to: spec.id };
   },
-  actors: {
-    block: blockMachine,
-    voltmeter: voltmeterMachine,
-    connector: connectorMachine,
+  refuseWhileStopping: (command) => `the server is shutting down; block ${command.block} takes no more commands`,
+  // A block cannot check or correct without its readings: it hears at once that its voltmeter failed.
+  onFailure(spec, fault, context) {
+    if (spec.kind !== 'voltmeter') return [];
+    return blocksOf(context.specs, spec.input.voltmeter)
+      .filter((b) => context.children[b.id]?.status === 'running')
+      .map((b) => ({ to: b.id, event: { type: 'VOLTMETER_LOST', voltmeter: spec.input.voltmeter, fault } }));
   },
-  actions: {
-    /** Delivers an answer or error reply to one client. */
-    reply: (_, _params: Reply) => {},
-    /** Publishes a reading to every client and logs it, as get_voltage for each block it measures. */
-    publishReading: (_, _params: { reading: Reading; blocks: number[] }) => {},
-    /** Records what the supervisor did, for the log. */
-    note: (_, _params: { level: 'info' | 'warn' | 'error'; message: string; child?: string }) => {},
-  },
-}).createMachine({
-  id: 'supervisor',
-  context: ({ input }) => ({
-    specs: input.children,
-    policy: input.policy,
-    children: Object.fromEntries(
-      input.children.map((c) => [c.id, { status: 'running', fault: null, recentRestarts: 0, totalRestarts: 0, nextRestartInMs: null }]),
-    ),
-  }),
-  entry: enqueueActions(({ context, enqueue }) => {
-    // `as never`: the input's type depends on spec.kind, which TypeScript cannot follow through the union.
-    for (const spec of context.specs) enqueue.spawnChild(spec.kind, { id: spec.id, input: spec.input as never });
-  }),
-  initial: 'running',
-  on: {
-    READING: {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        const blocks = context.specs.filter((s) => s.kind === 'block' && s.voltmeter === event.reading.voltmeter);
-        enqueue({
-          type: 'publishReading',
-          params: { reading: event.reading, blocks: blocks.map((b) => (b as Extract<ChildSpec, { kind: 'block' }>).input.block) },
-        });
-        for (const b of blocks) {
-          if (context.children[b.id]?.status === 'running') enqueue.sendTo(b.id, event);
-        }
-      }),
+  onShutdown: (spec) => (spec.kind === 'block' ? { type: 'ABORT', reason: 'shutdown' } : null),
+  relays: {
+    READING: (e: EventObject, context) => {
+      const event = e as ReadingEvent;
+      const blocks = blocksOf(context.specs, event.reading.voltmeter);
+      return {
+        actions: [{ type: 'publishReading', params: { reading: event.reading, blocks: blocks.map((b) => b.input.block) } }],
+        send: blocks.filter((b) => context.children[b.id]?.status === 'running').map((b) => ({ to: b.id, event })),
+      };
     },
     // A block's output changed for a command: its voltmeter starts the next reading when that settles.
-    OUTPUT_CHANGED: {
-      actions: enqueueActions(({ context, event, enqueue }) => {
-        const spec = blockSpec(context.specs, event.block);
-        const meter = spec && voltmeterChildId(spec.voltmeter);
-        if (meter && context.children[meter]?.status === 'running') enqueue.sendTo(meter, { type: 'RESYNC', delayMs: event.settleMs });
-      }),
-    },
-    FORGET_RESTART: {
-      actions: assign({
-        children: ({ context, event }) => patch(context, event.id, (s) => ({ recentRestarts: Math.max(0, s.recentRestarts - 1) })),
-      }),
+    OUTPUT_CHANGED: (e: EventObject, context) => {
+      const event = e as Extract<SupervisorEvent, { type: 'OUTPUT_CHANGED' }>;
+      const spec = blockSpec(context.specs, event.block);
+      const meter = spec && voltmeterChildId(spec.voltmeter);
+      if (!meter || context.children[meter]?.status !== 'running') return {};
+      return { send: [{ to: meter, event: { type: 'RESYNC', delayMs: event.settleMs } }] };
     },
   },
-  states: {
-    running: {
-      on: {
-        COMMAND: {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const why = refusal(context, event.command);
-            if (why) enqueue({ type: 'reply', params: algorithmError(event.origin, why) });
-            else enqueue.sendTo(blockChildId(event.command.block), event);
-          }),
-        },
-        // A child that throws and a child that ends in its error state are handled alike.
-        'xstate.error.actor.*': {
-          actions: raise(({ event }) => ({
-            type: 'CHILD_FAILED' as const,
-            id: event.type.slice(ERROR_PREFIX.length),
-            fault: `crashed: ${errorText((event as { error?: unknown }).error)}`,
-          })),
-        },
-        'xstate.done.actor.*': {
-          actions: raise(({ event }) => ({
-            type: 'CHILD_FAILED' as const,
-            id: event.type.slice(DONE_PREFIX.length),
-            fault: (event as { output?: Fault }).output?.fault ?? 'stopped unexpectedly',
-          })),
-        },
-        CHILD_FAILED: {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const { id, fault } = event;
-            const status = context.children[id];
-            if (!status || status.status !== 'running') return;
-            // A block cannot check or correct without its readings: tell it at once, so a command in
-            // flight is answered now rather than when its timeout runs out (restarting or not).
-            const spec = context.specs.find((s) => s.id === id);
-            if (spec?.kind === 'voltmeter') {
-              for (const b of context.specs) {
-                if (b.kind === 'block' && b.voltmeter === spec.input.voltmeter && context.children[b.id]?.status === 'running') {
-                  enqueue.sendTo(b.id, { type: 'VOLTMETER_LOST', voltmeter: spec.input.voltmeter, fault });
-                }
-              }
-            }
-            const { maxRestartsPerMinute, backoffInitialMs, backoffMaxMs } = context.policy;
-            if (status.recentRestarts >= maxRestartsPerMinute) {
-              enqueue.assign({ children: patch(context, id, () => ({ status: 'failed', fault, nextRestartInMs: null })) });
-              const message = `${id} failed (${fault}); ${status.recentRestarts} restarts within a minute, leaving it in error`;
-              enqueue({ type: 'note', params: { level: 'error', child: id, message } });
-              return;
-            }
-            const delay = Math.min(backoffInitialMs * 2 ** status.recentRestarts, backoffMaxMs);
-            enqueue.assign({
-              children: patch(context, id, (s) => ({
-                status: 'restarting',
-                fault,
-                recentRestarts: s.recentRestarts + 1,
-                totalRestarts: s.totalRestarts + 1,
-                nextRestartInMs: delay,
-              })),
-            });
-            enqueue({ type: 'note', params: { level: 'warn', child: id, message: `${id} failed (${fault}); restarting in ${delay / 1000} s` } });
-            enqueue.raise({ type: 'RESTART_CHILD', id }, { delay });
-            enqueue.raise({ type: 'FORGET_RESTART', id }, { delay: RESTART_WINDOW_MS });
-          }),
-        },
-        RESTART_CHILD: {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const spec = context.specs.find((s) => s.id === event.id);
-            if (!spec || context.children[spec.id]?.status !== 'restarting') return;
-            enqueue.stopChild(spec.id);
-            enqueue.spawnChild(spec.kind, { id: spec.id, input: spec.input as never });
-            enqueue.assign({ children: patch(context, spec.id, () => ({ status: 'running', nextRestartInMs: null })) });
-            enqueue({ type: 'note', params: { level: 'info', child: spec.id, message: `restarted ${spec.id}` } });
-          }),
-        },
-        RESET_CHILD: {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const spec = context.specs.find((s) => s.id === event.id);
-            if (!spec || context.children[spec.id]?.status !== 'failed') return;
-            enqueue.stopChild(spec.id);
-            enqueue.spawnChild(spec.kind, { id: spec.id, input: spec.input as never });
-            enqueue.assign({ children: patch(context, spec.id, () => ({ status: 'running', recentRestarts: 0, nextRestartInMs: null })) });
-            enqueue({ type: 'note', params: { level: 'warn', child: spec.id, message: `${spec.id} restarted by request after it was left in error` } });
-          }),
-        },
-        SHUTDOWN: {
-          target: 'shuttingDown',
-          actions: enqueueActions(({ context, enqueue }) => {
-            for (const spec of context.specs) {
-              if (context.children[spec.id]?.status !== 'running') continue;
-              if (spec.kind === 'block') enqueue.sendTo(spec.id, { type: 'ABORT', reason: 'shutdown' });
-              if (spec.kind === 'connector') enqueue.sendTo(spec.id, { type: 'STOP' });
-            }
-          }),
-        },
-      },
-    },
-    // Commands in flight are answered or ended; new ones are refused; nothing is restarted.
-    shuttingDown: {
-      on: {
-        COMMAND: {
-          actions: {
-            type: 'reply',
-            params: ({ event }) => algorithmError(event.origin, `the server is shutting down; block ${event.command.block} takes no more commands`),
-          },
-        },
-        // Every child error must be handled in every state: an unhandled one would stop the supervisor.
-        'xstate.error.actor.*': {
-          actions: assign({
-            children: ({ context, event }) =>
-              patch(context, event.type.slice(ERROR_PREFIX.length), () => ({
-                status: 'stopped',
-                fault: `crashed while stopping: ${errorText((event as { error?: unknown }).error)}`,
-              })),
-          }),
-        },
-        'xstate.done.actor.*': {
-          actions: assign({
-            children: ({ context, event }) => patch(context, event.type.slice(DONE_PREFIX.length), () => ({ status: 'stopped' })),
-          }),
-        },
-      },
-    },
-  },
-});
+};
 
-function patch(context: SupervisorContext, id: string, change: (s: ChildStatus) => Partial<ChildStatus>): Record<string, ChildStatus> {
-  const current = context.children[id];
-  if (!current) return context.children;
-  return { ...context.children, [id]: { ...current, ...change(current) } };
-}
+type RackEvent = ReadingEvent | Extract<SupervisorEvent, { type: 'OUTPUT_CHANGED' }>;
+
+export const supervisorMachine = createSupervisorMachine<ChildSpec, Command, RackEvent, { publishReading: (_: unknown, params: { reading: Reading; blocks: number[] }) => void }>({
+  actors: { block: blockMachine, voltmeter: voltmeterMachine },
+  actions: {
+    /** Publishes a reading to every client and logs it, as get_voltage for each block it measures. */
+    publishReading: () => {},
+  },
+  rules: rackRules,
+});

@@ -1,14 +1,9 @@
 // Events and values the machines exchange. Pure data: no I/O lives here.
 
-import { ERROR_CODES, type Command, type ErrorReply, type ErrorTextCode } from '../schemas/types.js';
-
-/** Which client sent a command: the connector's id and the client's nanoid. */
-export interface Origin {
-  connector: string;
-  client: string;
-  /** The audit-trail entry of the command this origin came with, so its answer completes the entry. */
-  audit?: number;
-}
+import type { Command } from '../schemas/types.js';
+export { errorReply } from '../src/kit/protocol/error-reply.js';
+export { errorText, type Fault, type Origin, type Reply } from '../src/kit/actor-types.js';
+import type { Origin } from '../src/kit/actor-types.js';
 
 /** One voltmeter reading, stamped with when its integration began and ended (clock ms). */
 export interface Reading {
@@ -21,29 +16,8 @@ export interface Reading {
   endedAt: number;
 }
 
-/** An answer or error reply for one client; the supervisor's provider routes it to `origin`. */
-export interface Reply {
-  origin: Origin;
-  message: Record<string, unknown>;
-}
-
 export type CommandEvent = { type: 'COMMAND'; command: Command; origin: Origin };
 export type ReadingEvent = { type: 'READING'; reading: Reading };
-
-/** What a device actor reports when it ends in its `error` state. */
-export interface Fault {
-  fault: string;
-}
-
-/** The message of whatever an actor rejected with. */
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** An error reply as Online reads it (PROTOCOL.md §5): the one place such a message is built. */
-export function errorReply(code: ErrorTextCode, description: string): ErrorReply {
-  return { type: 'reply', reply_type: 'error', error_code: ERROR_CODES[code], error_text_code: code, description };
-}
 
 /**
  * Whether an instrument refused because its output is in standby (it says so with code 'standby'):

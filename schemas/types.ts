@@ -1,7 +1,9 @@
 // Types of the messages and the configuration the JSON Schemas beside this file describe.
 // Written by hand to match the schemas; test/schemas checks real values against both.
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type { LogLevel } from '../src/kit/log/logger.js';
+import type { AccessConfig, KitConfig } from '../src/kit/config/kit-config.js';
+export type { AccessConfig } from '../src/kit/config/kit-config.js';
 
 /** A block number as the client wrote it: Online sends "1", others send 1. Answers echo it back. */
 export type BlockAsSent = number | string;
@@ -29,33 +31,7 @@ export type Command = SetVoltageCommand | SetVoltageAndCheckCommand;
 
 export type ServerMessage = Record<string, unknown> & { type: 'answer' | 'reply' | 'event' };
 
-/** Online's ERROR_TYPE enum (PROTOCOL.md §5). */
-export const ERROR_CODES = {
-  UNKNOWN_ERROR: 1,
-  SERVER_INIT_ERROR: 2,
-  CLIENT_DISCONNECT: 3,
-  PARSE_MESSAGE_ERROR: 4,
-  TIMEOUT_ERROR: 5,
-  ALGORITM_ERROR: 6,
-  UNKNOWN_MESSAGE_ERROR: 7,
-  SERVER_BUSY_ERROR: 8,
-  INCORRECT_MESSAGE_PARAMS: 9,
-  MULTIPLE_CONNECTION: 10,
-  COM_PORT_ERROR: 11,
-  COM_PORT_CLOSE: 12,
-  AGILENT34401A_ERROR: 13,
-} as const;
-
-export type ErrorTextCode = keyof typeof ERROR_CODES;
-
-/** An error reply; like every message it is also a plain JSON object (hence the index signature). */
-export interface ErrorReply extends Record<string, unknown> {
-  type: 'reply';
-  reply_type: 'error';
-  error_code: number;
-  error_text_code: ErrorTextCode;
-  description: string;
-}
+export { ERROR_CODES, type ErrorReply, type ErrorTextCode } from '../src/kit/protocol/error-reply.js';
 
 export type OutputDriver = 'fluke-5502e' | 'adam-4024';
 
@@ -143,42 +119,9 @@ export interface VoltmeterConfig {
   simulation: VoltmeterSimulationConfig;
 }
 
-/** Who may do what (src/access/, README "Access control"). */
-export interface AccessConfig {
-  control: string[];
-  monitor: string[] | null;
-  token: string | null;
-  token_file: string | null;
-  origins: string[];
-  proxies: string[];
-  audit_entries: number;
-}
-
-export interface ServerConfig {
-  sim: boolean;
-  time_scale: number;
-  data_dir: string;
-  tcp: { host: string; port: number; backlog: number };
-  http: { host: string; port: number };
-  limits: {
-    max_message_bytes: number;
-    client_send_queue_bytes: number;
-    tcp: { max_connections: number; max_per_address: number };
-    http: {
-      max_connections: number;
-      max_per_address: number;
-      headers_timeout_s: number;
-      request_timeout_s: number;
-      keep_alive_timeout_s: number;
-      idle_timeout_s: number;
-    };
-    websocket: { max_clients: number; max_per_address: number };
-  };
-  log: { console_level: LogLevel; file_level: LogLevel; file: string; pretty: boolean; rotate_size_mb: number; retain_files: number };
-  readings_log: { sync_command: string | null; sync_interval_s: number; sync_timeout_s: number; backlog_rows: number };
-  supervisor: { max_restarts_per_minute: number; backoff_initial_s: number; backoff_max_s: number };
+/** The whole configuration: the kit's sections (src/kit/config/kit-config.ts) and the rack's. */
+export interface ServerConfig extends KitConfig {
   instruments: { query_timeout_s: number; visa_library: string | null };
-  access: AccessConfig;
   blocks: BlockConfig[];
   voltmeters: VoltmeterConfig[];
 }

@@ -15,7 +15,7 @@ import { ScaledClock } from '../src/kit/clock/clock.js';
 import { HvConnection, checkCommand } from '../src/hv/client/hv-connection.js';
 import { loadConfig } from '../src/hv/config/load-config.js';
 import { silentLogger } from '../src/kit/log/logger.js';
-import { startServer, type RunningServer } from '../src/hv/server.js';
+import { startServer, type RunningServer } from '../app/start-server.js';
 
 const OUT = new URL('../../docs/screenshots/', import.meta.url).pathname;
 const SPEED = 60;

@@ -8,7 +8,7 @@ import { packageVersion } from './package-version.js';
 import { ScaledClock } from '../../src/kit/clock/clock.js';
 import { ConfigError, loadConfig, type ConfigFlags } from '../../src/hv/config/load-config.js';
 import { EarlyTcp } from '../../src/kit/connectors/early-tcp.js';
-import type { RunningServer } from '../../src/hv/server.js';
+import type { RunningServer } from '../start-server.js';
 import { exitDeadlineMs, stopSignals } from './stop-signals.js';
 
 const program = new Command('hv-server')
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     else exit(1);
   });
 
-  const { startServer } = await import('../../src/hv/server.js');
+  const { startServer } = await import('../start-server.js');
   try {
     server = await startServer({ config, clock, log: logging.logger, logFile: logging.file, earlyTcp: early });
   } catch (err) {

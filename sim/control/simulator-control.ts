@@ -1,6 +1,7 @@
 // The simulators' back door: faults and parameters changed while they run, by a test, a trainer
 // or another process (over the control channel). Every command is checked against its schema.
 
+import type { ControlResult, SimulatorBackDoor } from '../../src/kit/simulator-back-door.js';
 import { Ajv, type ErrorObject } from 'ajv';
 import controlSchema from '../../schemas/sim-control.schema.json' with { type: 'json' };
 import type { ScaledClock } from '../../src/kit/clock/clock.js';
@@ -34,7 +35,7 @@ type DeviceCommand = Extract<ControlCommand, { cmd: 'fault' | 'push_error' | 'cl
 /** Commands on a block's supply. */
 type SupplyCommand = Extract<ControlCommand, { cmd: 'drift' | 'trip' }>;
 
-export type ControlResult = { ok: true; [key: string]: unknown } | { ok: false; error: string };
+export type { ControlResult } from '../../src/kit/simulator-back-door.js';
 
 // The schema picks its branch by `cmd`, so a refusal names what is wrong in that very command.
 const validate = new Ajv({ allErrors: false, allowUnionTypes: true, discriminator: true, verbose: true }).compile(controlSchema);
@@ -61,7 +62,7 @@ export interface ControlHooks {
   changed?: (command: ControlCommand) => void;
 }
 
-export class SimulatorControl {
+export class SimulatorControl implements SimulatorBackDoor {
   constructor(
     private readonly devices: ReadonlyMap<string, LineDevice>,
     private readonly clock: Pick<ScaledClock, 'timeScale' | 'now'> & { setTimeScale?: (k: number) => void },

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { ScaledClock } from '../../src/kit/clock/clock.js';
 import { loadConfig } from '../../src/hv/config/load-config.js';
 import { silentLogger } from '../../src/kit/log/logger.js';
-import { startServer, type RunningServer } from '../../src/hv/server.js';
+import { startServer, type RunningServer } from '../../app/start-server.js';
 import type { ServerConfig } from '../../schemas/types.js';
 
 export const shots = new URL('../../test-output/browser/', import.meta.url).pathname;

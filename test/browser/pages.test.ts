@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../src/kit/clock/clock.js';
 import { loadConfig } from '../../src/hv/config/load-config.js';
 import { silentLogger } from '../../src/kit/log/logger.js';
-import { startServer, type RunningServer } from '../../src/hv/server.js';
+import { startServer, type RunningServer } from '../../app/start-server.js';
 import { shot, startHarness, type Harness } from './harness.js';
 
 let h: Harness;

@@ -61,7 +61,7 @@ describe('hv-server and hv-client', () => {
     const mark = server.output().length;
     const busy = run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '1000', '--check', '--max-error', '0.000001', '--timeout', '10']);
     // Until the server has taken that command, the scenario would find block 1 free.
-    for (const until = Date.now() + 10_000; !/command set_voltage_and_check block 1 1000 V/.test(server.output().slice(mark)); ) {
+    for (const until = Date.now() + 10_000; !/command set_voltage_and_check block 1 to 1000 V/.test(server.output().slice(mark)); ) {
       if (Date.now() > until) throw new Error(`the busy command never reached the server:\n${server.output().slice(mark)}`);
       await new Promise((r) => setTimeout(r, 10));
     }

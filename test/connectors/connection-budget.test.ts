@@ -2,6 +2,7 @@
 // caps that do not fit the limit are lowered with a sentence that says so.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
+import { descriptorUsage } from '../../src/hv/config/descriptor-usage.js';
 import { fileDescriptors, fitBudget, instrumentDescriptors, SPARE_FDS, startBudget } from '../../src/kit/connectors/connection-budget.js';
 import { openDescriptors, openFilesLimit, parseProcLimits, raiseSoftLimit, setOpenFilesLimit } from '../../src/kit/connectors/open-files.js';
 import { WindowedLog } from '../../src/kit/connectors/windowed-log.js';
@@ -62,20 +63,20 @@ describe('fitBudget', () => {
 describe('descriptors to keep', () => {
   it('counts one per instrument connection (a Prologix adapter once), the VISA library, and nothing for simulators', () => {
     const config = loadConfig();
-    expect(instrumentDescriptors(config)).toBe(0);
+    expect(instrumentDescriptors(descriptorUsage(config))).toBe(0);
     config.blocks[0]!.output.resource = 'PRLGX-TCPIP::10.0.0.5::1234::INTFC';
     config.voltmeters[0]!.resource = 'PRLGX-TCPIP::10.0.0.5::1234::INTFC';
     config.voltmeters[1]!.resource = 'TCPIP::10.0.0.6::5025::SOCKET';
-    expect(instrumentDescriptors(config)).toBe(2);
+    expect(instrumentDescriptors(descriptorUsage(config))).toBe(2);
     config.voltmeters[2]!.resource = 'GPIB0::22::INSTR';
-    expect(instrumentDescriptors(config)).toBe(3 + 16);
+    expect(instrumentDescriptors(descriptorUsage(config))).toBe(3 + 16);
   });
 
   it('counts two readings files per series, the log, the transfer store and the sync pipes', () => {
     const config = loadConfig();
-    expect(fileDescriptors(config)).toBe(2 * 3 + 3);
+    expect(fileDescriptors(config, descriptorUsage(config))).toBe(2 * 3 + 3);
     config.readings_log.sync_command = 'true';
-    expect(fileDescriptors(config)).toBe(2 * 3 + 3 + 3);
+    expect(fileDescriptors(config, descriptorUsage(config))).toBe(2 * 3 + 3 + 3);
   });
 });
 
@@ -112,14 +113,14 @@ describe('open files (Linux)', () => {
       info: (fields: object, message: string) => lines.push({ level: 'info', fields: fields as Record<string, unknown>, message }),
       warn: (fields: object, message: string) => lines.push({ level: 'warn', fields: fields as Record<string, unknown>, message }),
     };
-    startBudget(config, log);
+    startBudget(config, descriptorUsage(config), log);
     expect(lines).toHaveLength(1);
     expect(lines[0]!.message).toMatch(
       /^open files: limit \d+ \(hard \d+, from \/proc\/self\/limits\), \d+ in use at start; connection caps: TCP 32 \(16 per address, reserved\), HTTP 256 \(32 per address\), websocket 64 \(16 per address\)$/,
     );
     config.limits.http.max_connections = openFilesLimit()!.soft; // never fits beside the rest
     lines.length = 0;
-    startBudget(config, log);
+    startBudget(config, descriptorUsage(config), log);
     expect(lines.map((l) => l.level)).toEqual(['info', 'warn']);
     expect(lines[1]!.fields.code).toBe('CAP_LOWERED');
     expect(lines[1]!.message).toMatch(/^limits\.http\.max_connections lowered from \d+ to \d+: the open-files limit is \d+; /);

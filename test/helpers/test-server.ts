@@ -10,7 +10,7 @@ import { HvConnection } from '../../src/hv/client/hv-connection.js';
 import { ManualClock } from '../../src/kit/clock/clock.js';
 import { loadConfig } from '../../src/hv/config/load-config.js';
 import { createLogger } from '../../src/kit/log/logger.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/hv/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../app/start-server.js';
 import type { ServerConfig } from '../../schemas/types.js';
 
 export interface TestServer {

@@ -13,7 +13,7 @@ import { ManualClock } from '../../src/kit/clock/clock.js';
 import { ConfigError, loadConfig } from '../../src/hv/config/load-config.js';
 import { createLogger, silentLogger } from '../../src/kit/log/logger.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
-import { startServer } from '../../src/hv/server.js';
+import { startServer } from '../../app/start-server.js';
 import { PROBE_NAME } from '../../src/kit/storage/check-data-dir.js';
 import { dayName } from '../../src/kit/storage/readings-log.js';
 import { startTestServer } from '../helpers/test-server.js';

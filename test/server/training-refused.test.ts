@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../src/kit/clock/clock.js';
 import { loadConfig } from '../../src/hv/config/load-config.js';
 import { silentLogger } from '../../src/kit/log/logger.js';
-import { startServer } from '../../src/hv/server.js';
+import { startServer } from '../../app/start-server.js';
 import { startLanInstruments } from '../../sim/lan-instruments.js';
 
 describe('training controls on real instruments', () => {

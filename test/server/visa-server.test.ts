@@ -8,7 +8,7 @@ import { checkCommand, HvConnection } from '../../src/hv/client/hv-connection.js
 import { ScaledClock } from '../../src/kit/clock/clock.js';
 import { loadConfig } from '../../src/hv/config/load-config.js';
 import { silentLogger } from '../../src/kit/log/logger.js';
-import { startServer, type RunningServer } from '../../src/hv/server.js';
+import { startServer, type RunningServer } from '../../app/start-server.js';
 import { startLanInstruments, type LanInstruments } from '../../sim/lan-instruments.js';
 import { buildVisaSimLibrary } from '../helpers/visa-sim-library.js';
 

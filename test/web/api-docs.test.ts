@@ -46,11 +46,12 @@ function follow(doc: unknown, ref: string): unknown {
 
 /** The routes as the code says them: `req.method === 'GET' && url.pathname === '/x'` (method null when tested apart), and the pages. */
 function routesInCode(): { path: string; method: string | null }[] {
-  const routes = readFileSync(join(root, 'src/hv/web/http-routes.ts'), 'utf8');
+  const routes = ['src/kit/web/kit-routes.ts', 'src/hv/web/http-routes.ts'].map((f) => readFileSync(join(root, f), 'utf8')).join('\n');
   const found = [...routes.matchAll(/(?:req\.method === '([A-Z]+)' && )?url\.pathname === '([^']+)'/g)].map((m) => ({ path: m[2]!, method: m[1] ?? null }));
-  const statics = readFileSync(join(root, 'src/kit/web/static-files.ts'), 'utf8');
-  const pages = /const PAGES[^=]*= \{([^}]*)\}/.exec(statics)?.[1] ?? '';
-  for (const m of pages.matchAll(/'(\/[^']*)':/g)) found.push({ path: m[1]!, method: 'GET' });
+  const statics = ['src/kit/web/static-files.ts', 'src/hv/web/http-routes.ts'].map((f) => readFileSync(join(root, f), 'utf8')).join('\n');
+  for (const [, pages] of statics.matchAll(/const [A-Z]+_PAGES[^=]*= \{([^}]*)\}/g)) {
+    for (const m of pages!.matchAll(/'(\/[^']*)':/g)) found.push({ path: m[1]!, method: 'GET' });
+  }
   return found;
 }
 

@@ -2,6 +2,7 @@
 // Everything that could put a wrong voltage on the spectrometer is refused here, before any hardware.
 
 import type { BlockConfig, Command, ErrorReply } from '../../../schemas/types.js';
+import type { ParsedMessage } from '../../kit/manager-command.js';
 import type { Meta } from '../../kit/protocol/envelope.js';
 import { errorReply, showValue } from '../../kit/protocol/error-reply.js';
 import { commandDefs, describeSchemaErrors, validators } from './schema-validators.js';
@@ -58,4 +59,24 @@ export function parseCommand(meta: Meta, blocks: ReadonlyMap<number, Pick<BlockC
       timeout: meta.timeout as number,
     },
   };
+}
+
+/** The HV manager's judge of a client's message, as the kit's connectors call it. */
+export function hvCommandParser(blocks: ReadonlyMap<number, Pick<BlockConfig, 'id' | 'min_volts' | 'max_volts'>>): (meta: Meta) => ParsedMessage<Command> {
+  return (meta) => {
+    const parsed = parseCommand(meta, blocks);
+    if (!parsed.ok) return parsed;
+    return { ok: true, accepted: { command: parsed.command, description: describeCommand(parsed.command), fields: commandFields(parsed.command) } };
+  };
+}
+
+/** "set_voltage_and_check block 1 to 18600 V (±0.1 V, 20 s)". */
+export function describeCommand(command: Command): string {
+  const base = `${command.command_type} block ${command.block} to ${command.voltage} V`;
+  return command.command_type === 'set_voltage_and_check' ? `${base} (±${command.max_error} V, ${command.timeout} s)` : base;
+}
+
+function commandFields(command: Command): Record<string, unknown> {
+  const { blockAsSent, ...fields } = command;
+  return { ...fields, block: blockAsSent };
 }

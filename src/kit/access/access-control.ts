@@ -3,8 +3,9 @@
 // audit trail), every refusal answered, logged once and recorded.
 
 import type { IncomingMessage } from 'node:http';
-import { errorReply, type Origin } from '../../../machines/types.js';
-import type { Command } from '../../../schemas/types.js';
+import type { Origin } from '../actor-types.js';
+import type { AcceptedCommand } from '../manager-command.js';
+import { errorReply } from '../protocol/error-reply.js';
 import type { ClientHub } from '../connectors/client-hub.js';
 import type { AccessPolicy, Grant, Refusal, WebVerdict } from './access-policy.js';
 import type { AuditTrail } from './audit-trail.js';
@@ -71,15 +72,15 @@ export class AccessControl {
    * A valid command from a client: passed on with its audit entry when the client has control;
    * otherwise answered with error 9 and never executed (the client keeps receiving readings).
    */
-  command(command: Command, origin: Origin, forward: (command: Command, origin: Origin) => void): void {
+  command(accepted: AcceptedCommand, origin: Origin, forward: (command: unknown, origin: Origin) => void): void {
     const grant = this.grants.get(origin.client);
     const record = {
       connector: origin.connector,
       client: origin.client,
       address: grant?.address ?? 'unknown',
       label: grant?.label ?? null,
-      action: describeCommand(command),
-      command: commandFields(command),
+      action: accepted.description,
+      command: accepted.fields,
     };
     if (!grant?.control) {
       const reason = this.noControlReason(origin.connector, record.address);
@@ -88,7 +89,7 @@ export class AccessControl {
       return;
     }
     const entry = this.audit.accepted(record);
-    forward(command, { ...origin, audit: entry.id });
+    forward(accepted.command, { ...origin, audit: entry.id });
   }
 
   private noControlReason(connector: string, address: string): string {
@@ -99,15 +100,4 @@ export class AccessControl {
 
 function commandFold(client: string): string {
   return `command|${client}`;
-}
-
-/** "set_voltage_and_check block 1 to 18600 V (±0.1 V, 20 s)". */
-export function describeCommand(command: Command): string {
-  const base = `${command.command_type} block ${command.block} to ${command.voltage} V`;
-  return command.command_type === 'set_voltage_and_check' ? `${base} (±${command.max_error} V, ${command.timeout} s)` : base;
-}
-
-function commandFields(command: Command): Record<string, unknown> {
-  const { blockAsSent, ...fields } = command;
-  return { ...fields, block: blockAsSent };
 }

@@ -3,12 +3,13 @@
 // on a simulated rack, instructor (fault injection: control plus simulation).
 
 import type { IncomingMessage } from 'node:http';
-import type { ServerConfig } from '../../../schemas/types.js';
+import type { KitConfig } from '../config/kit-config.js';
 import { AddressList, type AddressListError } from './address-list.js';
 import { TokenBook, type TokenError } from './token-book.js';
 import { clientAddress, normalOrigin, ownOrigins, presentedToken, requestOrigin, unmapped } from './web-request.js';
 
-export type AccessConfig = ServerConfig['access'];
+import type { AccessConfig } from '../config/kit-config.js';
+export type { AccessConfig };
 
 /** What one client may do, fixed when it connects (a websocket) or per request (HTTP). */
 export interface Grant {

@@ -4,7 +4,7 @@
 // observers). A client repeating a refused request is one entry with a count, logged once: a
 // stray script in a loop can neither flood the log nor push the real history out of the feed.
 
-import type { Origin } from '../../../machines/types.js';
+import type { Origin } from '../actor-types.js';
 import type { Logger } from '../log/logger.js';
 
 export type AuditOutcome = 'pending' | 'ok' | 'timeout' | 'error' | 'refused';

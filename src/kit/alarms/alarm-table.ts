@@ -1,21 +1,23 @@
-// Every abnormal condition of the rack as an alarm, EPICS-style: a severity (MINOR, MAJOR,
+// Every abnormal condition of a manager's hardware as an alarm, EPICS-style: a severity (MINOR, MAJOR,
 // INVALID), a status saying what kind of condition it is, a code, one sentence, the value that
-// raised it and the time it was raised. Blocks raise their own (machines/reading-judge.ts); a
+// raised it and the time it was raised. Children raise their own (the manager's `childAlarms`); a
 // device actor that failed and is restarting, or is out of service, is one too. The table is
 // rebuilt from the actors' snapshots whenever one changes; conditions that no actor holds (a disk
 // that refuses writes) are raised and cleared directly and kept across those rebuilds. Raising and
 // clearing are each logged once and told to the web pages.
 
 import type { AnyActorRef } from 'xstate';
-import type { AlarmSeverity, BlockAlarm } from '../../../machines/reading-judge.js';
-import type { ChildSpec, SupervisorContext } from '../../../machines/supervisor.machine.js';
+import type { ChildSpec, SupervisorContext } from '../machines/supervisor.machine.js';
 import type { Logger } from '../log/logger.js';
 
 /** EPICS alarm status: which kind of condition (dbStatic's menuAlarmStat names). */
 export type EpicsStatus = 'STATE' | 'LOLO' | 'HIHI' | 'LOW' | 'HIGH' | 'READ' | 'WRITE' | 'TIMEOUT' | 'COMM' | 'DISABLE';
 
+/** EPICS alarm severity (NO_ALARM is no alarm at all). */
+export type AlarmSeverity = 'MINOR' | 'MAJOR' | 'INVALID';
+
 export interface Alarm {
-  /** The actor it belongs to: block-1, voltmeter-divider-1 ... */
+  /** The actor it belongs to: block-1, voltmeter-divider-1, a connector ... */
   source: string;
   /** The instrument concerned, where there is one (its resource). */
   instrument: string | null;
@@ -31,36 +33,15 @@ export interface Alarm {
 export type RawAlarm = Omit<Alarm, 'since'>;
 type Raw = RawAlarm;
 
-function blockStatus(alarm: BlockAlarm): EpicsStatus {
-  switch (alarm.code) {
-    case 'OUTPUT_STANDBY':
-      return 'STATE';
-    case 'NO_OUTPUT':
-      return 'LOLO';
-    case 'READBACK_MISMATCH':
-      return (alarm.value ?? 0) < 0 ? 'LOLO' : 'HIHI';
-    case 'READING_OUTLIER':
-      return 'HIGH';
-    case 'DRIFT':
-    case 'HOLD_LIMIT':
-      return (alarm.value ?? 0) < 0 ? 'LOW' : 'HIGH';
-    case 'READING_STALE':
-      return 'READ';
-    case 'NO_READINGS':
-      return 'TIMEOUT';
-  }
-}
-
-interface ChildSnapshot {
-  context?: { alarms?: BlockAlarm[] };
-}
-
+/** What the kit asks of a manager to say which alarms its children show. */
 export interface AlarmSources {
   /** The instrument each actor drives, for the alarm's `instrument` field. */
   instrumentOf(spec: ChildSpec): string | null;
+  /** The alarms a running child shows in its own snapshot (a block's reading checks, say). */
+  childAlarms?(spec: ChildSpec, snapshot: unknown): Omit<RawAlarm, 'source' | 'instrument'>[];
 }
 
-/** The alarms the supervisor and its children show now. */
+/** The alarms the supervisor and its children show now: a child failed or out of service, and each running child's own. */
 export function currentAlarms(supervisor: AnyActorRef, sources: AlarmSources): Raw[] {
   const snapshot = supervisor.getSnapshot() as { context: SupervisorContext; children: Record<string, AnyActorRef | undefined> };
   const out: Raw[] = [];
@@ -83,11 +64,10 @@ export function currentAlarms(supervisor: AnyActorRef, sources: AlarmSources): R
       });
       continue;
     }
-    if (spec.kind !== 'block') continue;
-    const child = snapshot.children[spec.id]?.getSnapshot() as ChildSnapshot | undefined;
-    for (const a of child?.context?.alarms ?? []) {
-      out.push({ source: spec.id, instrument, code: a.code, severity: a.severity, status: blockStatus(a), message: a.message, value: a.value });
-    }
+    if (!sources.childAlarms) continue;
+    const child = snapshot.children[spec.id]?.getSnapshot() as unknown;
+    if (child === undefined) continue;
+    for (const a of sources.childAlarms(spec, child)) out.push({ source: spec.id, instrument, ...a });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Every connected client of every connector, and the three ways a message reaches them:
 // an answer to the one client that asked, a reading to all, an observer event to watchers only.
 
-import type { Origin } from '../../../machines/types.js';
+import type { Origin } from '../actor-types.js';
 import type { Logger } from '../log/logger.js';
 import { OutgoingMessage } from './outgoing-message.js';
 

@@ -3,7 +3,7 @@
 // connections come first; the web side (HTTP and websockets) gets what is left, and its caps are
 // lowered, with a warning that says so, when the configured ones do not fit.
 
-import type { ServerConfig } from '../../../schemas/types.js';
+import type { KitConfig } from '../config/kit-config.js';
 import { parseResource } from '../transports/resource.js';
 import type { ConnectionCaps } from './connection-gate.js';
 import type { HttpLimits, WebsocketCaps } from './http-guard.js';
@@ -77,9 +77,15 @@ export function fitBudget(input: BudgetInput): Budget {
   return { tcp, http, websocket, webFds, lowered };
 }
 
+/** What a manager will open besides its clients: its instruments' resource strings and its readings series. */
+export interface DescriptorUsage {
+  resources: readonly string[];
+  series: readonly string[];
+}
+
 /** Descriptors the configured instruments will hold: one per connection, and the VISA library's own. */
-export function instrumentDescriptors(config: ServerConfig): number {
-  const resources = new Set([...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)]);
+export function instrumentDescriptors(usage: Pick<DescriptorUsage, 'resources'>): number {
+  const resources = new Set(usage.resources);
   const connections = new Set<string>();
   let visa = false;
   for (const text of resources) {
@@ -98,8 +104,8 @@ export function instrumentDescriptors(config: ServerConfig): number {
 }
 
 /** Readings files (today's and, at midnight, tomorrow's per series), the log file and its rotation, the transfer store, the sync's three pipes. */
-export function fileDescriptors(config: ServerConfig): number {
-  const series = new Set(config.voltmeters.map((m) => m.series));
+export function fileDescriptors(config: KitConfig, usage: Pick<DescriptorUsage, 'series'>): number {
+  const series = new Set(usage.series);
   return 2 * series.size + 2 + 1 + (config.readings_log.sync_command ? 3 : 0);
 }
 
@@ -114,15 +120,15 @@ export interface BudgetLog {
 }
 
 /** Reads the limit (raising the soft one to the hard one if Node has not), fits the caps, logs both once. */
-export function startBudget(config: ServerConfig, log: BudgetLog): StartBudget {
+export function startBudget(config: KitConfig, usage: DescriptorUsage, log: BudgetLog): StartBudget {
   const limit = raiseSoftLimit();
   const inUse = openDescriptors();
   const { limits } = config;
   const budget = fitBudget({
     limit: limit?.soft ?? null,
     inUse: inUse ?? 0,
-    instruments: instrumentDescriptors(config),
-    files: fileDescriptors(config),
+    instruments: instrumentDescriptors(usage),
+    files: fileDescriptors(config, usage),
     tcp: { maxConnections: limits.tcp.max_connections, maxPerAddress: limits.tcp.max_per_address },
     http: { maxConnections: limits.http.max_connections, maxPerAddress: limits.http.max_per_address },
     websocket: { maxClients: limits.websocket.max_clients, maxClientsPerAddress: limits.websocket.max_per_address },
@@ -146,7 +152,7 @@ export function startBudget(config: ServerConfig, log: BudgetLog): StartBudget {
 }
 
 /** The HTTP port's caps and timeouts in the units the connector takes. */
-export function httpLimits(config: ServerConfig, budget: Budget): HttpLimits {
+export function httpLimits(config: KitConfig, budget: Budget): HttpLimits {
   const h = config.limits.http;
   return {
     ...budget.http,

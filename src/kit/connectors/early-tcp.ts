@@ -6,7 +6,7 @@
 // so no byte they sent is lost and they receive every reading from then on.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { errorReply } from '../../../machines/types.js';
+import { errorReply } from '../protocol/error-reply.js';
 import { EnvelopeDecoder } from '../protocol/envelope-decoder.js';
 import { encodeEnvelope } from '../protocol/envelope-encoder.js';
 

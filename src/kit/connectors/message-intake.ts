@@ -1,21 +1,21 @@
 // What happens to one decoded meta from a client, whatever connector it came through:
 // refused at once with an error reply, or passed on to the supervisor as a command.
 
-import type { Origin } from '../../../machines/types.js';
+import type { Origin } from '../actor-types.js';
 import type { AccessControl } from '../access/access-control.js';
-import type { BlockConfig, Command } from '../../../schemas/types.js';
 import type { ClientLogThrottle } from '../log/client-log-throttle.js';
 import { inputExcerpt } from '../log/input-excerpt.js';
 import type { Throttle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
 import { errorReply } from '../protocol/error-reply.js';
-import { parseCommand } from '../../hv/messages/parse-command.js';
+import type { AcceptedCommand, CommandParser } from '../manager-command.js';
 import type { Meta } from '../protocol/envelope.js';
 import type { ClientHub } from './client-hub.js';
 
 export interface IntakeContext {
   hub: ClientHub;
-  blocks: ReadonlyMap<number, BlockConfig>;
+  /** The manager's judge of a client's message (src/kit/manager-command.ts). */
+  parse: CommandParser;
   log: Logger;
   /** Who may connect and who may command (src/access/). */
   access: AccessControl;
@@ -23,10 +23,10 @@ export interface IntakeContext {
   throttle: ClientLogThrottle;
 }
 
-export type ForwardCommand = (command: Command, origin: Origin) => void;
+export type ForwardCommand = (accepted: AcceptedCommand, origin: Origin) => void;
 
 export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward: ForwardCommand | null, throttle: Throttle): void {
-  const parsed = parseCommand(meta, ctx.blocks);
+  const parsed = ctx.parse(meta);
   if (!parsed.ok) {
     const { log, suppressed } = throttle.take();
     // An excerpt only: a refused message can be as large as the connector allows.
@@ -39,8 +39,8 @@ export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward
     ctx.hub.deliver(origin, errorReply('ALGORITM_ERROR', 'the server is not accepting commands (starting or stopping)'));
     return;
   }
-  ctx.log.info({ client: origin.client, command: parsed.command }, `command ${parsed.command.command_type} block ${parsed.command.block} ${parsed.command.voltage} V`);
-  forward(parsed.command, origin);
+  ctx.log.info({ client: origin.client, command: parsed.accepted.fields }, `command ${parsed.accepted.description}`);
+  forward(parsed.accepted, origin);
 }
 
 /** A decoding problem reported to the client that caused it (code 4). */

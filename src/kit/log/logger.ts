@@ -4,10 +4,12 @@
 
 import pino, { type DestinationStream, type Level, type Logger, type StreamEntry } from 'pino';
 import pretty from 'pino-pretty';
-import type { LogLevel } from '../../../schemas/types.js';
 import { LogFile } from './log-file.js';
 
 export type { Logger } from 'pino';
+
+/** How much is logged, least to most; `silent` logs nothing. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface LoggerOptions {
   consoleLevel: LogLevel;

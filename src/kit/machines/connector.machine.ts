@@ -2,9 +2,7 @@
 // The sockets live in the provided `serve` actor; this machine names the life cycle.
 
 import { assign, fromCallback, fromPromise, sendParent, setup } from 'xstate';
-import type { Command } from '../../../schemas/types.js';
-import type { Fault, Origin } from '../../../machines/types.js';
-import { errorText } from '../../../machines/types.js';
+import { errorText, type Fault, type Origin } from '../actor-types.js';
 
 export interface ConnectorInput {
   connector: string;
@@ -23,7 +21,7 @@ export interface ConnectorContext {
 }
 
 export type ConnectorEvent =
-  | { type: 'CLIENT_COMMAND'; command: Command; origin: Origin }
+  | { type: 'CLIENT_COMMAND'; command: unknown; origin: Origin }
   | { type: 'CLIENTS_CHANGED'; clients: number }
   | { type: 'SERVE_FAILED'; reason: string }
   | { type: 'STOP' };

@@ -1,7 +1,37 @@
 // Error replies exactly as Online reads them (PROTOCOL.md §5).
 
-// The builder lives with the machines (they reply too); the connectors and parsers take it from here.
-export { errorReply } from '../../../machines/types.js';
+/** Online's ERROR_TYPE enum (PROTOCOL.md §5). */
+export const ERROR_CODES = {
+  UNKNOWN_ERROR: 1,
+  SERVER_INIT_ERROR: 2,
+  CLIENT_DISCONNECT: 3,
+  PARSE_MESSAGE_ERROR: 4,
+  TIMEOUT_ERROR: 5,
+  ALGORITM_ERROR: 6,
+  UNKNOWN_MESSAGE_ERROR: 7,
+  SERVER_BUSY_ERROR: 8,
+  INCORRECT_MESSAGE_PARAMS: 9,
+  MULTIPLE_CONNECTION: 10,
+  COM_PORT_ERROR: 11,
+  COM_PORT_CLOSE: 12,
+  AGILENT34401A_ERROR: 13,
+} as const;
+
+export type ErrorTextCode = keyof typeof ERROR_CODES;
+
+/** An error reply; like every message it is also a plain JSON object (hence the index signature). */
+export interface ErrorReply extends Record<string, unknown> {
+  type: 'reply';
+  reply_type: 'error';
+  error_code: number;
+  error_text_code: ErrorTextCode;
+  description: string;
+}
+
+/** An error reply as Online reads it (PROTOCOL.md §5): the one place such a message is built. */
+export function errorReply(code: ErrorTextCode, description: string): ErrorReply {
+  return { type: 'reply', reply_type: 'error', error_code: ERROR_CODES[code], error_text_code: code, description };
+}
 
 /** Characters of a value shown in a description before it is cut short with "...". */
 const SHOWN_CHARS = 60;

@@ -3,7 +3,7 @@
 
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '../../hv/config/load-config.js';
+import { ConfigError } from '../config/config-error.js';
 import { writeErrorText } from './storage-health.js';
 
 /** The file written and removed again to prove the directory takes files. */

@@ -23,7 +23,11 @@ const ASSETS: Record<string, () => string> = {
   '/assets/elk.js': () => require.resolve('elkjs/lib/elk.bundled.js'),
 };
 
-const PAGES: Record<string, string> = { '/': 'index.html', '/debug': 'debug.html', '/training': 'training.html' };
+/** Pages by path, as files of web/. A manager names its own (its console at '/'); the kit's are always there. */
+export type Pages = Readonly<Record<string, string>>;
+
+/** The kit's pages, whatever the manager: the state charts and the instructor's console. */
+export const KIT_PAGES: Pages = { '/debug': 'debug.html', '/training': 'training.html' };
 
 /** The libraries never change while the server runs: read once (elkjs is 1.6 MB), then served from memory. */
 const assetCache = new Map<string, Buffer>();
@@ -45,7 +49,7 @@ function webDir(): string {
   return (webDirFound ??= findWebDir());
 }
 
-export async function serveStatic(pathname: string, res: ServerResponse): Promise<boolean> {
+export async function serveStatic(pathname: string, res: ServerResponse, pages: Pages = KIT_PAGES): Promise<boolean> {
   const cached = assetCache.get(pathname);
   if (cached) {
     res.writeHead(200, { 'content-type': TYPES[extname(pathname)] ?? 'application/octet-stream', 'cache-control': 'max-age=3600' }).end(cached);
@@ -53,7 +57,7 @@ export async function serveStatic(pathname: string, res: ServerResponse): Promis
   }
   let file: string | null = null;
   if (ASSETS[pathname]) file = ASSETS[pathname]();
-  else if (PAGES[pathname]) file = join(webDir(), PAGES[pathname]);
+  else if (pages[pathname]) file = join(webDir(), pages[pathname]);
   else if (pathname.startsWith('/web/')) {
     const relative = normalize(pathname.slice('/web/'.length));
     if (relative.startsWith('..') || relative.includes('\0')) return false;

@@ -4,10 +4,10 @@
 // exists (the caller answers 404).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SimulatorControl } from '../../../sim/control/simulator-control.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { Grant } from '../access/access-policy.js';
 import { json } from './json-response.js';
+import type { InstrumentRoles, SimulatorBackDoor } from '../simulator-back-door.js';
 import { readJsonBody } from './request-body.js';
 
 /** Largest request body read (the training commands are a few dozen bytes). */
@@ -23,10 +23,7 @@ export const TRAINING_PATHS: ReadonlySet<string> = new Set([
   '/api/training',
 ]);
 
-/** What each simulated instrument is in the rack, by its simulator name: "block 1 output (fluke-5502e)". */
-export type InstrumentRoles = Record<string, string>;
-
-export async function training(req: IncomingMessage, res: ServerResponse, control: SimulatorControl, grant: Grant, access: AccessControl, roles: InstrumentRoles): Promise<void> {
+export async function training(req: IncomingMessage, res: ServerResponse, control: SimulatorBackDoor, grant: Grant, access: AccessControl, roles: InstrumentRoles): Promise<void> {
   if (req.method === 'GET') return json(res, 200, { ...control.apply({ cmd: 'status' }), roles });
   if (req.method !== 'POST') return json(res, 405, { ok: false, error: 'POST a JSON command (schemas/sim-control.schema.json), or GET the instruments and their faults' });
   const record = { connector: 'http', client: null, address: grant.address, label: grant.label, action: 'training action', command: null };
