@@ -3,6 +3,7 @@
 // lists. The answers the server builds in code (status, history, audit) are described by their
 // top-level fields only: their source of truth is the route code, not a schema to keep in step.
 
+import { composeConfigSchema } from '../../src/kit/config/compose-schema.js';
 import { embedSchema, readSchema, type Json } from './embed-schema.js';
 
 type Obj = { [key: string]: Json };
@@ -123,7 +124,7 @@ export function buildOpenApi(root: string, version: string): Obj {
         },
         SimControl: embedSchema(readSchema(root, 'sim-control'), `${SCHEMAS}/SimControl`, 'schemas/sim-control.schema.json'),
         // The configuration, whole: /api/status lists fields of its blocks and voltmeters.
-        Config: embedSchema(readSchema(root, 'config'), `${SCHEMAS}/Config`, 'schemas/config.schema.json'),
+        Config: embedSchema(composeConfigSchema(readSchema(root, 'config')) as { [key: string]: Json }, `${SCHEMAS}/Config`, 'src/kit/config/kit-config.schema.json and schemas/config.schema.json'),
       },
     },
   };
