@@ -3,7 +3,7 @@
 // of them still crashes).
 
 import { Command, InvalidArgumentError } from 'commander';
-import { numberArgument } from '../app/cli/parse-number.js';
+import { numberArgument } from '../src/kit/cli/parse-number.js';
 
 /** Everything the soak does besides the steady clients, each switchable with --skip. */
 export const SOAK_CLASSES = [

@@ -9,7 +9,7 @@ function newestSource(root) {
   let newest = 0;
   // An installed package ships schemas/*.ts for its types but no src/: nothing there to compile.
   if (!existsSync(fileURLToPath(new URL('../src/', root)))) return 0;
-  for (const dir of ['app', 'src', 'machines', 'sim', 'schemas']) {
+  for (const dir of ['app', 'src', 'machines', 'sim', 'schemas', 'detector']) {
     const path = fileURLToPath(new URL(`../${dir}/`, root));
     if (!existsSync(path)) continue;
     for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) {

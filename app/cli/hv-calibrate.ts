@@ -11,7 +11,7 @@ import { SimulatedRack } from '../../sim/simulated-rack.js';
 import { ScaledClock } from '../../src/kit/clock/clock.js';
 import { ConfigError, loadConfig } from '../../src/hv/config/load-config.js';
 import { createInstruments } from '../../src/hv/instruments/create-instruments.js';
-import { numberArgument } from './parse-number.js';
+import { numberArgument } from '../../src/kit/cli/parse-number.js';
 
 const program = new Command('hv-calibrate')
   .description('Calibration runs of the HV rack: record them, and fit the calibrator-to-HV transfer.')

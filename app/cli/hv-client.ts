@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { numberArgument } from './parse-number.js';
+import { numberArgument } from '../../src/kit/cli/parse-number.js';
 import { checkCommand, HvConnection, setVoltageCommand } from '../../src/hv/client/hv-connection.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { parseScenario, type ScenarioStep } from './scenario.js';

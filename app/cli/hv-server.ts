@@ -1,137 +1,24 @@
 #!/usr/bin/env node
 // hv-server: the HV rack's control server. Simulated instruments unless a config file says otherwise.
+// The process around it (command line, early port, log, signals) is the kit's (run-manager.ts).
 
-import { join } from 'node:path';
-import { Command } from 'commander';
-import { numberArgument } from './parse-number.js';
+import { loadConfig } from '../../src/hv/config/load-config.js';
+import { runManagerProcess } from '../../src/kit/cli/run-manager.js';
 import { packageVersion } from './package-version.js';
-import { ScaledClock } from '../../src/kit/clock/clock.js';
-import { ConfigError, loadConfig, type ConfigFlags } from '../../src/hv/config/load-config.js';
-import { EarlyTcp } from '../../src/kit/connectors/early-tcp.js';
-import type { RunningServer } from '../start-server.js';
-import { exitDeadlineMs, stopSignals } from './stop-signals.js';
 
-const program = new Command('hv-server')
-  .description('Control server for the precision HV rack: Online over TCP (Envelope), websocket /channel over HTTP.')
-  .version(packageVersion(), '-V, --version', 'print the version and exit')
-  .option('--config <file>', 'configuration file (JSON or YAML); without one the server runs in simulation')
-  .option('--sim', 'drive simulated instruments (the default without --config)')
-  .option('--tcp-host <host>', 'address for Online’s TCP connector (default 127.0.0.1)')
-  .option('--tcp-port <port>', 'TCP port (default 5555)', numberArgument('--tcp-port', true))
-  .option('--http-host <host>', 'address for HTTP and the websocket (default 127.0.0.1)')
-  .option('--http-port <port>', 'HTTP port (default 8080)', numberArgument('--http-port', true))
-  .option('--data-dir <dir>', 'directory for readings and logs (default data)')
-  .option('--time-scale <k>', 'run the clock K times faster (simulation only)', numberArgument('--time-scale'))
-  .option('--log-level <level>', 'console log level: fatal, error, warn, info, debug, trace, silent')
-  .option(
-    '--allow-control <addresses>',
-    'addresses or CIDR blocks that may change outputs, comma-separated, repeatable; replaces access.control (default 127.0.0.1,::1)',
-    (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((a) => a.trim()).filter((a) => a !== '')],
-  )
-  .addHelpText('after', '\nAlso: hv-server check-config FILE   validate FILE, identify each instrument it names (*IDN?), change nothing')
-  .showHelpAfterError();
-
-async function main(): Promise<void> {
-  if (process.argv[2] === 'check-config') {
+void runManagerProcess({
+  name: 'hv-server',
+  description: 'Control server for the precision HV rack: Online over TCP (Envelope), websocket /channel over HTTP.',
+  version: packageVersion(),
+  helpAfter: '\nAlso: hv-server check-config FILE   validate FILE, identify each instrument it names (*IDN?), change nothing',
+  subcommand: async (argv) => {
+    if (argv[0] !== 'check-config') return null;
     const { checkConfigMain } = await import('./check-config.js');
-    process.exit(await checkConfigMain(process.argv.slice(3)));
-  }
-  // Signals are taken from the first moment, so one that arrives while the server starts still ends
-  // it cleanly (exit 0, the port closed) rather than killing it mid-start.
-  let early: EarlyTcp | null = null;
-  let server: RunningServer | null = null;
-  let stopRequested: NodeJS.Signals | null = null;
-  let flush = () => {};
-  let log: { info(msg: string): void; warn(msg: string): void } = { info: () => {}, warn: (msg) => process.stderr.write(`hv-server: ${msg}\n`) };
-  const exit = (code: number) => {
-    // An exit moments after start can find the log file not yet open ("sonic boom is not ready
-    // yet"); what was not written is lost either way, and a stack trace would hide the reason.
-    try {
-      flush();
-    } catch {
-      /* the exit's own reason was already written to the console */
-    }
-    process.exit(code);
-  };
-  // A signal ends the process the way SIGTERM does: no new clients, commands in flight ended,
-  // readings flushed. The outputs keep what they have: stopping never changes the high voltage.
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopRequested) {
-      log.warn(`${signal} again: exiting without waiting (the instruments keep their present output)`);
-      exit(1);
-    }
-    stopRequested = signal;
-    setTimeout(() => {
-      log.warn(`${signal}: not stopped within ${exitDeadlineMs(signal) / 1000} s; exiting (the instruments keep their present output)`);
-      exit(1);
-    }, exitDeadlineMs(signal)).unref();
-    if (server) void server.stop(signal).then(() => exit(0));
-    // Still starting: nothing was sent to an instrument yet; close the port (if bound) and go.
-    else if (early) void early.close().then(() => exit(0));
-    else exit(0);
-  };
-  for (const signal of stopSignals()) process.on(signal, onSignal);
-
-  program.parse();
-  const flags = program.opts<ConfigFlags>();
-  let config;
-  try {
-    config = loadConfig(flags);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`hv-server: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-
-  // Online's port before anything else (see early-tcp.ts): Online reconnects only once, a second
-  // after it lost the server. The rest of the server is loaded once the port is bound.
-  try {
-    early = await EarlyTcp.open({ ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`hv-server: cannot listen for Online on ${config.tcp.host}:${config.tcp.port} (${e.code ?? e.message})${e.code === 'EADDRINUSE' ? '; is another server running?' : ''}\n`);
-    process.exit(1);
-  }
-  if (stopRequested) return; // exit is under way
-
-  const clock = new ScaledClock(config.time_scale);
-  const { createLogger } = await import('../../src/kit/log/logger.js');
-  const logging = await createLogger({
-    now: () => clock.now(),
-    consoleLevel: config.log.console_level,
-    fileLevel: config.log.file_level,
-    file: join(config.data_dir, config.log.file),
-    rotate: { sizeMb: config.log.rotate_size_mb, retainFiles: config.log.retain_files },
-    pretty: config.log.pretty,
-  });
-  flush = logging.flush;
-  log = logging.logger;
-  const fatal = logging.logger;
-  process.on('uncaughtException', (err) => {
-    // A fault no boundary caught: the process state cannot be trusted, so stop as cleanly as a
-    // signal would (readings flushed, clients closed), within a few seconds, and exit non-zero for
-    // the service manager to restart it. Nothing here writes to an instrument.
-    fatal.fatal({ err: err.stack ?? err.message }, 'uncaught exception; stopping (the instruments keep their present output)');
-    if (stopRequested) exit(1);
-    stopRequested = 'SIGTERM';
-    setTimeout(() => exit(1), 5000).unref();
-    if (server) void server.stop('uncaught exception').catch(() => {}).then(() => exit(1));
-    else exit(1);
-  });
-
-  const { startServer } = await import('../start-server.js');
-  try {
-    server = await startServer({ config, clock, log: logging.logger, logFile: logging.file, earlyTcp: early });
-  } catch (err) {
-    logging.logger.fatal({ err: (err as Error).message }, `cannot start: ${(err as Error).message}`);
-    exit(err instanceof ConfigError ? 2 : 1);
-    return;
-  }
-  // One machine-readable line for scripts and tests that start the server on port 0.
-  logging.logger.info({ tcp: server.tcp, http: server.http }, `ready: TCP ${server.tcp.host}:${server.tcp.port}, HTTP http://${server.http.host}:${server.http.port}/`);
-  if (stopRequested) void server.stop(stopRequested).then(() => exit(0));
-}
-
-void main();
+    return checkConfigMain(argv.slice(1));
+  },
+  loadConfig,
+  start: async (options) => {
+    const { startServer } = await import('../start-server.js');
+    return startServer(options);
+  },
+});

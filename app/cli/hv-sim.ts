@@ -3,7 +3,7 @@
 // over TCP as it reaches LAN instruments.
 
 import { Command } from 'commander';
-import { numberArgument } from './parse-number.js';
+import { numberArgument } from '../../src/kit/cli/parse-number.js';
 import { SerialInstrumentPort } from '../../sim/adapters/serial-instrument-port.js';
 import { startLanInstruments } from '../../sim/lan-instruments.js';
 import { parseRun, readingsCsv } from '../../src/hv/calibration/calibration-runs.js';

@@ -36,6 +36,7 @@ export interface RunningRack extends Omit<RunningManager, 'supervisor'> {
 export async function startRackServer(options: RackServerOptions): Promise<RunningRack> {
   const { config } = options;
   const manager = rackManager({ config, instruments: options.instruments, connectors: [TCP_CONNECTOR, WS_CONNECTOR] });
-  const running = await serveManager(manager, { ...options, simulator: options.simulator ?? null });
+  // `HV`: the column name Online's tools and the older servers' files have (PROTOCOL.md §6).
+  const running = await serveManager(manager, { ...options, simulator: options.simulator ?? null, readingsColumn: 'HV' });
   return running as unknown as RunningRack;
 }

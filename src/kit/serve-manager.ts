@@ -48,6 +48,8 @@ export interface ServeOptions {
   logFile?: LogFile | null;
   /** The simulator's back door, when the instruments are simulated in this process. */
   simulator?: SimulatorBackDoor | null;
+  /** The value column's name in the readings files' header (`value` when left out). */
+  readingsColumn?: string;
 }
 
 export interface RunningManager {
@@ -91,6 +93,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     backlogRows: config.readings_log.backlog_rows,
     clock,
     health: storageHealth('readings-log'),
+    column: options.readingsColumn,
   });
   const alarmLog = new AlarmLog(ALARM_LOG_ENTRIES, () => clock.now());
   alarms.onChange((change, alarm) => {

@@ -23,7 +23,7 @@ function fullDisk(backlogRows?: number) {
   const dataDir = mkdtempSync(join(tmpdir(), 'hv-backlog-'));
   const clock = new ManualClock(new Date(2026, 10, 23, 12, 0, 0).getTime());
   const h = watched();
-  const log = new ReadingsLog({ dataDir, virtual: true, clock, retryMs: 30_000, health: h.health, ...(backlogRows === undefined ? {} : { backlogRows }) });
+  const log = new ReadingsLog({ column: 'HV', dataDir, virtual: true, clock, retryMs: 30_000, health: h.health, ...(backlogRows === undefined ? {} : { backlogRows }) });
   const path = log.pathFor('HV', clock.now());
   mkdirSync(join(dataDir, 'HV'));
   symlinkSync('/dev/full', path);

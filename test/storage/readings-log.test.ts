@@ -16,12 +16,12 @@ describe('readings log', () => {
   it('writes a header once, rows in order, rolls at midnight, and appends after a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hv-tsv-'));
     const beforeMidnight = new Date(2026, 10, 23, 23, 59, 58).getTime();
-    const log = new ReadingsLog({ dataDir, virtual: true });
+    const log = new ReadingsLog({ column: 'HV', dataDir, virtual: true });
     void log.append('HV', beforeMidnight, 18600.012);
     void log.append('HV', beforeMidnight + 1000, 18600.021);
     void log.append('HV', beforeMidnight + 4020, 18599.998);
     await log.close();
-    const again = new ReadingsLog({ dataDir, virtual: true });
+    const again = new ReadingsLog({ column: 'HV', dataDir, virtual: true });
     await again.append('HV', beforeMidnight + 8040, 18600.005);
     await again.close();
     expect(readFileSync(join(dataDir, 'HV', '26-11-23-virtual.tsv'), 'utf8')).toBe(
@@ -34,7 +34,7 @@ describe('readings log', () => {
   });
 
   it('names real-rack files without the -virtual suffix', () => {
-    const log = new ReadingsLog({ dataDir: '/data', virtual: false });
+    const log = new ReadingsLog({ column: 'HV', dataDir: '/data', virtual: false });
     expect(log.pathFor('HV', new Date(2026, 0, 2).getTime())).toBe('/data/HV/26-01-02.tsv');
   });
 
@@ -42,7 +42,7 @@ describe('readings log', () => {
     const failing: string[] = [];
     const notADirectory = join(mkdtempSync(join(tmpdir(), 'hv-tsv-')), 'file');
     writeFileSync(notADirectory, '');
-    const log = new ReadingsLog({ dataDir: notADirectory, virtual: true, health: { failing: (m) => failing.push(m), recovered: () => {} } });
+    const log = new ReadingsLog({ column: 'HV', dataDir: notADirectory, virtual: true, health: { failing: (m) => failing.push(m), recovered: () => {} } });
     await log.append('HV', Date.now(), 1);
     expect(log.writeFailures).toBe(1);
     expect(log.backlogRows).toBe(1);

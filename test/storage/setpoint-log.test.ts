@@ -16,7 +16,7 @@ afterEach(() => {
 function setup() {
   const dataDir = mkdtempSync(join(tmpdir(), 'hv-setpoints-'));
   dirs.push(dataDir);
-  const log = new ReadingsLog({ dataDir, virtual: true });
+  const log = new ReadingsLog({ column: 'HV', dataDir, virtual: true });
   const told: SetpointChange[] = [];
   return { dataDir, log, setpoints: new SetpointLog(log, (c) => told.push(c)), told };
 }

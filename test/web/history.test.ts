@@ -14,7 +14,7 @@ function logIn(): ReadingsLog {
   const dir = mkdtempSync(join(tmpdir(), 'hv-history-'));
   dirs.push(dir);
   mkdirSync(join(dir, 'HV'));
-  return new ReadingsLog({ dataDir: dir, virtual: false });
+  return new ReadingsLog({ column: 'HV', dataDir: dir, virtual: false });
 }
 
 const noon = new Date(2026, 10, 23, 12, 0, 0).getTime();

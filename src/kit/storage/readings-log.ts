@@ -1,5 +1,5 @@
 // Daily TSV files of readings (PROTOCOL.md §6): <data_dir>/<series>/yy-mm-dd[-virtual].tsv,
-// header `timestamp\tHV`, rows `HH:MM:SS.ffffff\t<volts>`. Each row is written to its file as soon
+// header `timestamp\t<column>` (`HV` for the rack), rows `HH:MM:SS.ffffff\t<value>`. Each row is written to its file as soon
 // as it arrives; the file rolls at local midnight.
 //
 // A disk that refuses a write (full, failing, read-only, out of file handles) does not lose the
@@ -28,6 +28,8 @@ export interface ReadingsLogOptions {
   retryMs?: number;
   /** Told when writes start failing and when the backlog is written. */
   health?: StorageHealth;
+  /** The value column's name in each file's header: `HV` for the rack (what its tools read), `value` when left out. */
+  column?: string;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -45,7 +47,6 @@ export function timeOfDay(at: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(Math.min(micros, 999_999), 6)}`;
 }
 
-const HEADER = 'timestamp\tHV\n';
 /** Rows taken from the backlog per round of writes: bounds one write's size (~35 bytes a row). */
 const BATCH_ROWS = 4096;
 
@@ -72,6 +73,7 @@ export class ReadingsLog {
   private readonly maxRows: number;
   private readonly retryMs: number;
   private readonly health: StorageHealth;
+  private readonly header: string;
   /** The current round of writes; settles once the backlog is written or a write failed. */
   private running: Promise<void> = Promise.resolve();
   private busy = false;
@@ -86,6 +88,7 @@ export class ReadingsLog {
   private closed = false;
 
   constructor(private readonly options: ReadingsLogOptions) {
+    this.header = `timestamp\t${options.column ?? 'value'}\n`;
     this.maxRows = options.backlogRows ?? DEFAULT_BACKLOG_ROWS;
     this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
     this.health = options.health ?? unwatchedHealth;
@@ -205,7 +208,7 @@ export class ReadingsLog {
 
   private async writeRows(series: string, path: string, rows: Row[]): Promise<void> {
     const file = await this.fileFor(series, path);
-    const bytes = Buffer.from((file.size === 0 ? HEADER : '') + rows.map((r) => `${timeOfDay(r.at)}\t${r.volts}\n`).join(''));
+    const bytes = Buffer.from((file.size === 0 ? this.header : '') + rows.map((r) => `${timeOfDay(r.at)}\t${r.volts}\n`).join(''));
     let done = 0;
     try {
       while (done < bytes.length) {

@@ -1,0 +1,164 @@
+// The process around a manager's server, for any manager: the command line (config file, ports,
+// data directory, time scale, log level, who may control), Online's port bound before anything
+// else is loaded, the log, the signals that stop it cleanly, and a fault nothing caught. A
+// manager's executable names itself, loads its configuration and starts its server; this does the
+// rest. Stopping, by signal or fault, never writes to an instrument: the outputs keep what they have.
+
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { ScaledClock, type Clock } from '../clock/clock.js';
+import { ConfigError } from '../config/config-error.js';
+import type { KitConfig } from '../config/kit-config.js';
+import type { KitConfigFlags } from '../config/load-kit-config.js';
+import { EarlyTcp } from '../connectors/early-tcp.js';
+import type { LogFile } from '../log/log-file.js';
+import type { Logger } from '../log/logger.js';
+import { numberArgument } from './parse-number.js';
+import { exitDeadlineMs, stopSignals } from './stop-signals.js';
+
+/** What a started server gives back to its process. */
+export interface StartedServer {
+  tcp: { host: string; port: number };
+  http: { host: string; port: number };
+  stop(reason?: string): Promise<void>;
+}
+
+export interface ManagerProcess<C extends KitConfig> {
+  /** The executable's name, first word of every message on the console. */
+  name: string;
+  description: string;
+  version: string;
+  /** More help after the options (subcommands, examples). */
+  helpAfter?: string;
+  /** Handles a subcommand in `argv` (after the executable) and resolves with its exit code, or null when there is none. */
+  subcommand?(argv: string[]): Promise<number | null>;
+  /** The configuration from the flags; throws a ConfigError to refuse it. */
+  loadConfig(flags: KitConfigFlags): C;
+  /** Starts the server on the bound port; loaded only now, so the port is bound first. */
+  start(options: { config: C; clock: Clock; log: Logger; logFile: LogFile | null; earlyTcp: EarlyTcp }): Promise<StartedServer>;
+}
+
+function kitProgram(manager: Pick<ManagerProcess<KitConfig>, 'name' | 'description' | 'version' | 'helpAfter'>): Command {
+  const program = new Command(manager.name)
+    .description(manager.description)
+    .version(manager.version, '-V, --version', 'print the version and exit')
+    .option('--config <file>', 'configuration file (JSON or YAML); without one the server runs in simulation')
+    .option('--sim', 'drive simulated instruments (the default without --config)')
+    .option('--tcp-host <host>', 'address for Online’s TCP connector (default 127.0.0.1)')
+    .option('--tcp-port <port>', 'TCP port (default 5555)', numberArgument('--tcp-port', true))
+    .option('--http-host <host>', 'address for HTTP and the websocket (default 127.0.0.1)')
+    .option('--http-port <port>', 'HTTP port (default 8080)', numberArgument('--http-port', true))
+    .option('--data-dir <dir>', 'directory for readings and logs (default data)')
+    .option('--time-scale <k>', 'run the clock K times faster (simulation only)', numberArgument('--time-scale'))
+    .option('--log-level <level>', 'console log level: fatal, error, warn, info, debug, trace, silent')
+    .option(
+      '--allow-control <addresses>',
+      'addresses or CIDR blocks that may change outputs, comma-separated, repeatable; replaces access.control (default 127.0.0.1,::1)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((a) => a.trim()).filter((a) => a !== '')],
+    )
+    .showHelpAfterError();
+  if (manager.helpAfter) program.addHelpText('after', manager.helpAfter);
+  return program;
+}
+
+export async function runManagerProcess<C extends KitConfig>(manager: ManagerProcess<C>): Promise<void> {
+  const { name } = manager;
+  const sub = await manager.subcommand?.(process.argv.slice(2));
+  if (sub !== undefined && sub !== null) process.exit(sub);
+  // Signals are taken from the first moment, so one that arrives while the server starts still ends
+  // it cleanly (exit 0, the port closed) rather than killing it mid-start.
+  let early: EarlyTcp | null = null;
+  let server: StartedServer | null = null;
+  let stopRequested: NodeJS.Signals | null = null;
+  let flush = () => {};
+  let log: { info(msg: string): void; warn(msg: string): void } = { info: () => {}, warn: (msg) => process.stderr.write(`${name}: ${msg}\n`) };
+  const exit = (code: number) => {
+    // An exit moments after start can find the log file not yet open ("sonic boom is not ready
+    // yet"); what was not written is lost either way, and a stack trace would hide the reason.
+    try {
+      flush();
+    } catch {
+      /* the exit's own reason was already written to the console */
+    }
+    process.exit(code);
+  };
+  // A signal ends the process the way SIGTERM does: no new clients, commands in flight ended,
+  // readings flushed. The outputs keep what they have: stopping never changes the high voltage.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequested) {
+      log.warn(`${signal} again: exiting without waiting (the instruments keep their present output)`);
+      exit(1);
+    }
+    stopRequested = signal;
+    setTimeout(() => {
+      log.warn(`${signal}: not stopped within ${exitDeadlineMs(signal) / 1000} s; exiting (the instruments keep their present output)`);
+      exit(1);
+    }, exitDeadlineMs(signal)).unref();
+    if (server) void server.stop(signal).then(() => exit(0));
+    // Still starting: nothing was sent to an instrument yet; close the port (if bound) and go.
+    else if (early) void early.close().then(() => exit(0));
+    else exit(0);
+  };
+  for (const signal of stopSignals()) process.on(signal, onSignal);
+
+  const program = kitProgram(manager);
+  program.parse();
+  const flags = program.opts<KitConfigFlags>();
+  let config: C;
+  try {
+    config = manager.loadConfig(flags);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  // Online's port before anything else (see early-tcp.ts): Online reconnects only once, a second
+  // after it lost the server. The rest of the server is loaded once the port is bound.
+  try {
+    early = await EarlyTcp.open({ ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    process.stderr.write(`${name}: cannot listen for Online on ${config.tcp.host}:${config.tcp.port} (${e.code ?? e.message})${e.code === 'EADDRINUSE' ? '; is another server running?' : ''}\n`);
+    process.exit(1);
+  }
+  if (stopRequested) return; // exit is under way
+
+  const clock = new ScaledClock(config.time_scale);
+  const { createLogger } = await import('../log/logger.js');
+  const logging = await createLogger({
+    now: () => clock.now(),
+    consoleLevel: config.log.console_level,
+    fileLevel: config.log.file_level,
+    file: join(config.data_dir, config.log.file),
+    rotate: { sizeMb: config.log.rotate_size_mb, retainFiles: config.log.retain_files },
+    pretty: config.log.pretty,
+  });
+  flush = logging.flush;
+  log = logging.logger;
+  const fatal = logging.logger;
+  process.on('uncaughtException', (err) => {
+    // A fault no boundary caught: the process state cannot be trusted, so stop as cleanly as a
+    // signal would (readings flushed, clients closed), within a few seconds, and exit non-zero for
+    // the service manager to restart it. Nothing here writes to an instrument.
+    fatal.fatal({ err: err.stack ?? err.message }, 'uncaught exception; stopping (the instruments keep their present output)');
+    if (stopRequested) exit(1);
+    stopRequested = 'SIGTERM';
+    setTimeout(() => exit(1), 5000).unref();
+    if (server) void server.stop('uncaught exception').catch(() => {}).then(() => exit(1));
+    else exit(1);
+  });
+
+  try {
+    server = await manager.start({ config, clock, log: logging.logger, logFile: logging.file, earlyTcp: early });
+  } catch (err) {
+    logging.logger.fatal({ err: (err as Error).message }, `cannot start: ${(err as Error).message}`);
+    exit(err instanceof ConfigError ? 2 : 1);
+    return;
+  }
+  // One machine-readable line for scripts and tests that start the server on port 0.
+  logging.logger.info({ tcp: server.tcp, http: server.http }, `ready: TCP ${server.tcp.host}:${server.tcp.port}, HTTP http://${server.http.host}:${server.http.port}/`);
+  if (stopRequested) void server.stop(stopRequested).then(() => exit(0));
+}
