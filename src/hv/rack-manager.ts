@@ -23,6 +23,7 @@ import { blockInstrumentActors, configuredTransfer, learnFrom, type OutputChanne
 import { voltmeterInstrumentActors } from './devices/voltmeter-device.js';
 import { MEASUREMENT_MS } from './instruments/agilent-34401a.js';
 import type { Instruments } from './instruments/create-instruments.js';
+import { answerDetail } from './messages/answer-detail.js';
 import { hvCommandParser } from './messages/parse-command.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { SetpointLog } from './storage/setpoint-log.js';
@@ -213,6 +214,7 @@ export function rackManager(options: RackOptions): ManagerFactory {
       status: (supervisor, alarms, status) => serverStatus(supervisor, alarms, { ...status, blocks, meters, setpoints: setpoints.current() }),
       route: rackRoutes({ config, clock, readingsLog, metrics }),
       pages: RACK_PAGES,
+      answerDetail,
       roles: instrumentRoles(config),
       childSnapshot: (id, snapshot) => {
         if (id.startsWith('block-')) noteSetpoint((snapshot as { context?: BlockContext }).context);

@@ -67,6 +67,8 @@ export interface HardwareManager {
   readonly route?: ManagerRoute;
   /** Its pages by path (its console at '/'); the kit serves /debug and /training. */
   readonly pages?: Pages;
+  /** What one of its answers says, short, for the audit trail ("read 18600.002 V, error 0.002 V"). */
+  answerDetail?(message: Record<string, unknown>): string | null;
   /** Each simulated instrument's role, for the instructor's console. */
   readonly roles?: InstrumentRoles;
   /** Told each snapshot of its children, to follow them (the rack logs its blocks' setpoints). */

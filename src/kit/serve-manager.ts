@@ -80,7 +80,14 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   options.logFile?.watch(storageHealth('log-file'));
 
   const hub = new ClientHub(log.child({ component: 'hub' }));
-  const audit = new AuditTrail(config.access.audit_entries, () => clock.now(), log.child({ component: 'audit' }), (entry) => hub.audit(entry));
+  let manager: HardwareManager | null = null;
+  const audit = new AuditTrail(
+    config.access.audit_entries,
+    () => clock.now(),
+    log.child({ component: 'audit' }),
+    (entry) => hub.audit(entry),
+    (message) => manager?.answerDetail?.(message) ?? null,
+  );
   const access = new AccessControl(policy, audit, hub);
   // Every answer and error reply to a command goes out through here, completing its audit entry.
   const answer = (origin: Origin, message: Record<string, unknown>) => {
@@ -101,7 +108,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     hub.alarm({ change, alarm, alarms: alarms.list(), at: entry.at });
   });
   let supervisorRef: Actor<AnyStateMachine> | null = null;
-  const manager = create({ config, clock, log, hub, answer, alarms, readingsLog, storageHealth, supervisor: () => supervisorRef });
+  manager = create({ config, clock, log, hub, answer, alarms, readingsLog, storageHealth, supervisor: () => supervisorRef });
 
   const whenQuiet = () => (supervisorRef && manager.whenQuiet ? manager.whenQuiet(supervisorRef, 10_000) : Promise.resolve());
   const httpHandler = kitRoutes({

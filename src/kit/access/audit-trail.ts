@@ -47,6 +47,8 @@ export class AuditTrail {
     private readonly log: Logger,
     /** Told of every new or changed entry (the observers' live feed). */
     private readonly changed: (entry: AuditEntry) => void = () => {},
+    /** What an answer says, short, for its entry: the manager's words ("read 18600.002 V"), or nothing. */
+    private readonly answerDetail: (message: Record<string, unknown>) => string | null = () => null,
   ) {}
 
   /** Oldest first. */
@@ -107,8 +109,7 @@ export class AuditTrail {
       entry.detail = typeof message.description === 'string' ? message.description : null;
     } else {
       entry.outcome = message.status === 'timeout' ? 'timeout' : 'ok';
-      // Millivolts: what the operator reads off the page; the log's answer line keeps every digit.
-      entry.detail = typeof message.voltage === 'number' ? `read ${message.voltage.toFixed(3)} V${typeof message.error === 'number' ? `, error ${message.error.toFixed(3)} V` : ''}` : null;
+      entry.detail = this.answerDetail(message);
     }
     this.log.info(this.fields(entry), `audit: ${who(entry)} ${entry.action}: ${entry.outcome}${entry.code !== null ? ` ${entry.code}` : ''}${entry.detail ? ` (${entry.detail})` : ''}`);
     this.changed(entry);

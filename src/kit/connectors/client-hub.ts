@@ -94,12 +94,12 @@ export class ClientHub {
     this.toObservers({ type: 'event', event_type: 'audit', entry });
   }
 
-  /** To observers only: a reading with the time it was taken, so a page can place it among the history it loaded. */
-  reading(payload: { block: number | string; voltage: number; at: number }): void {
+  /** To observers only: a reading with the time it was taken, so a page can place it among the history it loaded (the rack's: block, voltage, at). */
+  reading(payload: object): void {
     this.toObservers({ type: 'event', event_type: 'reading', ...payload });
   }
 
-  /** To observers only: a block's setpoint (or its tolerance) changed. */
+  /** To observers only: a setpoint (or its tolerance) changed (the rack's blocks). */
   setpoint(payload: object): void {
     this.toObservers({ type: 'event', event_type: 'setpoint', ...payload });
   }

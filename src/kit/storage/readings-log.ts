@@ -62,7 +62,7 @@ interface Row {
   series: string;
   path: string;
   at: number;
-  volts: number;
+  value: number;
 }
 
 export class ReadingsLog {
@@ -118,7 +118,7 @@ export class ReadingsLog {
   }
 
   /** Queues one row; the returned promise settles when it is in the file, or kept in memory because the disk refused it. */
-  append(series: string, at: number, volts: number): Promise<void> {
+  append(series: string, at: number, value: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`readings log is closed; row for ${series} at ${timeOfDay(at)} not written`));
     if (this.backlog.length >= this.maxRows) {
       // Keep the oldest: they join on to what is already in the files.
@@ -130,7 +130,7 @@ export class ReadingsLog {
     let path = this.pathFor(series, at);
     if (this.paths.get(series) === path) path = this.paths.get(series)!;
     else this.paths.set(series, path);
-    this.backlog.push({ series, path, at, volts });
+    this.backlog.push({ series, path, at, value });
     return this.writeBacklog();
   }
 
@@ -208,7 +208,7 @@ export class ReadingsLog {
 
   private async writeRows(series: string, path: string, rows: Row[]): Promise<void> {
     const file = await this.fileFor(series, path);
-    const bytes = Buffer.from((file.size === 0 ? this.header : '') + rows.map((r) => `${timeOfDay(r.at)}\t${r.volts}\n`).join(''));
+    const bytes = Buffer.from((file.size === 0 ? this.header : '') + rows.map((r) => `${timeOfDay(r.at)}\t${r.value}\n`).join(''));
     let done = 0;
     try {
       while (done < bytes.length) {
