@@ -4,7 +4,7 @@
 // Block values are read from the actors' snapshots when scraped, so they are what /api/status
 // shows at that moment; the counters are counted as the hub delivers (src/connectors/client-hub.ts).
 
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { AnyActorRef } from 'xstate';
 import { topState, type BlockContext } from '../../../machines/block.machine.js';
 import { blockChildId } from '../../../machines/supervisor.machine.js';
@@ -30,15 +30,29 @@ interface ChildSnapshot {
 }
 
 export class ServerMetrics {
-  /** A registry of its own: several servers in one process (the tests) do not share counters. */
-  readonly registry = new Registry();
+  private registry: Promise<Registry> | null = null;
   private readonly commandTypes = new WeakMap<Origin, string>();
-  private readonly commands: Counter<'connector' | 'type' | 'outcome'>;
-  private readonly errorReplies: Counter<'connector' | 'code'>;
+  /** Counts by their labels (as JSON), kept from the start; the counters read them when scraped. */
+  private readonly commands = new Map<string, number>();
+  private readonly errorReplies = new Map<string, number>();
 
   constructor(private readonly deps: MetricsDeps) {
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    deps.hub.tap(this.tap);
+  }
+
+  /**
+   * The registry, made on the first scrape: prom-client (5 MB) is loaded only on a server that
+   * is scraped. A registry of its own: several servers in one process (the tests) share nothing.
+   */
+  private load(): Promise<Registry> {
+    return (this.registry ??= import('prom-client').then((prom) => this.build(prom)));
+  }
+
+  private build({ collectDefaultMetrics, Counter, Gauge, Registry }: typeof import('prom-client')): Registry {
+    const registry = new Registry();
+    const registers = [registry];
+    const deps = this.deps;
+    collectDefaultMetrics({ register: registry });
     const blockLabels = ['block', 'name'] as const;
     const blockChild = (id: number) => this.blockSnapshot(id);
     const perBlock = (name: string, help: string, value: (snap: ChildSnapshot) => number | null) =>
@@ -111,19 +125,26 @@ export class ServerMetrics {
         for (const connector of deps.connectors) this.set({ connector }, deps.hub.countOf(connector));
       },
     });
-    this.commands = new Counter({
+    const counted = (counts: Map<string, number>) =>
+      function (this: { reset(): void; inc(labels: Record<string, string>, n: number): void }) {
+        this.reset();
+        for (const [labels, n] of counts) this.inc(JSON.parse(labels) as Record<string, string>, n);
+      };
+    new Counter({
       name: 'hv_commands_total',
       help: 'Commands answered, by connector, command type (none: refused before it was a command) and outcome (ok, timeout, error)',
       labelNames: ['connector', 'type', 'outcome'],
       registers,
+      collect: counted(this.commands),
     });
-    this.errorReplies = new Counter({
+    new Counter({
       name: 'hv_error_replies_total',
       help: "Error replies sent, by connector and Online's error code name",
       labelNames: ['connector', 'code'],
       registers,
+      collect: counted(this.errorReplies),
     });
-    deps.hub.tap(this.tap);
+    return registry;
   }
 
   /** Counts each command taken and each answer or error reply sent to the client that asked. */
@@ -136,8 +157,8 @@ export class ServerMetrics {
     const answered = typeof message.answer_type === 'string' && COMMAND_TYPES.has(message.answer_type) ? message.answer_type : undefined;
     const type = this.commandTypes.get(origin) ?? answered ?? 'none';
     const outcome = event === 'reply' ? 'error' : message.status === 'timeout' ? 'timeout' : 'ok';
-    this.commands.inc({ connector: origin.connector, type, outcome });
-    if (event === 'reply') this.errorReplies.inc({ connector: origin.connector, code: String(message.error_text_code ?? message.error_code ?? 'unknown') });
+    count(this.commands, { connector: origin.connector, type, outcome });
+    if (event === 'reply') count(this.errorReplies, { connector: origin.connector, code: String(message.error_text_code ?? message.error_code ?? 'unknown') });
   };
 
   private blockSnapshot(id: number): ChildSnapshot | null {
@@ -147,11 +168,17 @@ export class ServerMetrics {
     return (children[blockChildId(id)]?.getSnapshot() as ChildSnapshot | undefined) ?? null;
   }
 
-  get contentType(): string {
-    return this.registry.contentType;
-  }
+  /** The Prometheus text format's content type (known once `text` has resolved). */
+  contentType = 'text/plain; version=0.0.4; charset=utf-8';
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  async text(): Promise<string> {
+    const registry = await this.load();
+    this.contentType = registry.contentType;
+    return registry.metrics();
   }
+}
+
+function count(counts: Map<string, number>, labels: Record<string, string>): void {
+  const key = JSON.stringify(labels);
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }

@@ -20,7 +20,7 @@ export interface KitConfig {
   time_scale: number;
   data_dir: string;
   tcp: { host: string; port: number; backlog: number };
-  http: { host: string; port: number };
+  http: { host: string; port: number; backlog: number };
   limits: {
     max_message_bytes: number;
     client_send_queue_bytes: number;

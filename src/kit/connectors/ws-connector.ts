@@ -26,6 +26,8 @@ export interface WsConnectorOptions {
   id: string;
   host: string;
   port: number;
+  /** Connections the kernel queues before they are accepted: as many as the TCP connector's. */
+  backlog: number;
   maxMessageBytes: number;
   sendQueueBytes: number;
   /** Websocket clients at once. */
@@ -94,7 +96,7 @@ export class WsConnector extends ConnectorServer<WsClient> implements ConnectorS
   }
 
   start(): Promise<ListenAddress> {
-    return this.listen({ host: this.options.host, port: this.options.port, backlog: 511 }, `HTTP and websocket ${CHANNEL_PATH}`);
+    return this.listen({ host: this.options.host, port: this.options.port, backlog: this.options.backlog }, `HTTP and websocket ${CHANNEL_PATH}`);
   }
 
   protected createListener(): Server {

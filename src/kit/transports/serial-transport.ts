@@ -1,7 +1,8 @@
 // A serial line (`ASRL/dev/ttyUSB0::INSTR`, `ASRL3::INSTR`), through the serialport package:
 // the shift block's ADAM-style analog-output module, 9600 baud 8N1 unless configured otherwise.
 
-import { SerialPort } from 'serialport';
+import { createRequire } from 'node:module';
+import type { SerialPort } from 'serialport';
 import type { Clock } from '../clock/clock.js';
 import { StreamTransport, type StreamOptions } from './stream-transport.js';
 import { TransportError } from './transport.js';
@@ -21,7 +22,9 @@ export class SerialTransport extends StreamTransport {
 
   protected connect(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path: this.path, baudRate: this.baudRate, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
+      // serialport (10 MB with its native binding) is loaded with the first serial instrument, not with every server.
+      const { SerialPort: Port } = createRequire(import.meta.url)('serialport') as typeof import('serialport');
+      const port: SerialPort = new Port({ path: this.path, baudRate: this.baudRate, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
       port.open((err) => {
         if (err) {
           const missing = /ENOENT|No such file|cannot open|File not found/i.test(err.message);

@@ -71,9 +71,13 @@ const FAILED = 'the server failed to answer this request; the failure is logged'
 
 export function kitRoutes(deps: KitRouteDeps) {
   const { clock, access, simulator } = deps;
-  const graphs = Object.entries(deps.machines).map(([name, machine]) => machineGraph(name, machine));
-  // The rack's time zone: the TSV files' days and the page's clock times are in it.
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // Drawn on the first request for them: most servers never open /debug.
+  let graphs: ReturnType<typeof machineGraph>[] | null = null;
+  const machineGraphs = () => (graphs ??= Object.entries(deps.machines).map(([name, machine]) => machineGraph(name, machine)));
+  // The rack's time zone: the TSV files' days and the page's clock times are in it. Looked up
+  // with the first status (ICU takes a while to start), not while the server starts.
+  let zone: string | null = null;
+  const timeZone = () => (zone ??= Intl.DateTimeFormat().resolvedOptions().timeZone);
   const boundary = new HandlerBoundary(deps.log, 'HTTP request handler');
 
   // Never rejects: the caller drops the promise, and a rejection there would end the process.
@@ -112,7 +116,7 @@ export function kitRoutes(deps: KitRouteDeps) {
     if (req.method === 'GET' && url.pathname === '/api/status') {
       const supervisor = deps.supervisor();
       if (!supervisor) return json(res, 503, { error: 'starting' });
-      const kit: KitStatus = { sim: deps.sim, training: simulator !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone, clients: deps.hub.size };
+      const kit: KitStatus = { sim: deps.sim, training: simulator !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone(), clients: deps.hub.size };
       return json(res, 200, deps.status(supervisor, deps.alarms(), kit));
     }
     // Reads like the status, so the access rules' monitor list says who may probe and scrape.
@@ -121,7 +125,7 @@ export function kitRoutes(deps: KitRouteDeps) {
       const r = readiness(deps.supervisor(), deps.alarms(), deps.childWaiting);
       return json(res, r.ready ? 200 : 503, r);
     }
-    if (req.method === 'GET' && url.pathname === '/api/machines') return json(res, 200, graphs);
+    if (req.method === 'GET' && url.pathname === '/api/machines') return json(res, 200, machineGraphs());
     if (req.method === 'GET' && url.pathname === '/api/audit') return auditFeed(res, access, deps.auditEntries);
     if (req.method === 'GET' && url.pathname === '/api/alarm-log') return json(res, 200, { entries: deps.alarmLog() });
     if (url.pathname === '/api/note') {

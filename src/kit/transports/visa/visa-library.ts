@@ -2,7 +2,8 @@
 // (ViStatus signed 32-bit, ViSession 32-bit, ViAttrState 64-bit on 64-bit systems), each called
 // asynchronously on koffi's worker threads so a blocking GPIB read never stalls the event loop.
 
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
+import type koffi from 'koffi';
 import { TransportError } from '../transport.js';
 
 type KoffiFunction = koffi.KoffiFunction;
@@ -19,6 +20,11 @@ export function visaLibraryCandidates(platform = process.platform, arch = proces
     'librsvisa.so', // Rohde & Schwarz
     '/usr/lib/librsvisa.so',
   ];
+}
+
+/** koffi (7 MB of native code) is loaded with the first VISA instrument, not with every server. */
+function loadKoffi(): typeof koffi {
+  return createRequire(import.meta.url)('koffi') as typeof koffi;
 }
 
 function callAsync(fn: KoffiFunction, ...args: unknown[]): Promise<number> {
@@ -55,7 +61,7 @@ export class VisaLibrary {
     const failures: string[] = [];
     for (const candidate of tried) {
       try {
-        return new VisaLibrary(candidate, koffi.load(candidate));
+        return new VisaLibrary(candidate, loadKoffi().load(candidate));
       } catch (err) {
         // The loader's own reason only for a library named in the config: for the usual places it
         // is "not found" each time, and repeating it made a warning of a thousand characters.
