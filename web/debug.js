@@ -22,8 +22,6 @@ let selected = null;
 /** The index in the selected actor's history being looked at, or null for live. */
 let travelling = null;
 
-const kindOf = (id) => (id === 'supervisor' ? 'supervisor' : id.startsWith('block-') ? 'block' : id.startsWith('voltmeter-') ? 'voltmeter' : 'connector');
-
 function chartFor(actorId, kind) {
   if (!drawing.has(actorId)) drawing.set(actorId, draw(actorId, kind));
   return drawing.get(actorId);
@@ -139,7 +137,8 @@ async function refresh() {
   await chartFor('supervisor', 'supervisor');
   if (!(selected === 'supervisor' && travelling !== null)) highlight('supervisor', status.supervisor);
   for (const actor of status.actors) {
-    await chartFor(actor.id, kindOf(actor.id));
+    // The status names each actor's kind, whatever the manager: a block, a voltmeter, a counting module.
+    await chartFor(actor.id, actor.kind);
     if (actor.state_detail && !(selected === actor.id && travelling !== null)) highlight(actor.id, actor.state_detail);
     setSupervision(actor.id, actor.supervision);
   }
