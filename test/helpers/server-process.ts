@@ -1,4 +1,4 @@
-// The real hv-server executable in its own process, as a user starts it: waits for its
+// A real server executable (hv-server, hv-detector) in its own process, as a user starts it: waits for its
 // machine-readable "ready:" line and gives the ports it bound.
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,10 +15,10 @@ export interface ServerProcess {
   output(): string;
 }
 
-/** Starts `bin/hv-server.js` with `args` (the data directory and ports among them) and resolves once it is ready. */
-export async function startServerProcess(args: string[], timeoutMs = 15_000): Promise<ServerProcess> {
-  if (!existsSync(join(root, 'dist/app/cli/hv-server.js'))) throw new Error('dist/ is missing: npm test builds it first (npm run build)');
-  const child = spawn(process.execPath, [join(root, 'bin/hv-server.js'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+/** Starts `bin/<tool>.js` (hv-server unless told) with `args` (the data directory and ports among them) and resolves once it is ready. */
+export async function startServerProcess(args: string[], timeoutMs = 15_000, tool = 'hv-server'): Promise<ServerProcess> {
+  if (!existsSync(join(root, `dist/app/cli/${tool}.js`))) throw new Error('dist/ is missing: npm test builds it first (npm run build)');
+  const child = spawn(process.execPath, [join(root, `bin/${tool}.js`), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
