@@ -1,12 +1,15 @@
-// Benchmark: the server process under load. Prints its memory (RSS) idle, with 1000 clients,
-// after a flood of garbage and after rounds of clients that never read, and command round trips.
-// Usage: npm run bench:load [-- --json FILE]
+// Benchmark: the server process under load. Prints how fast it starts (Online's port, ready), its
+// memory (RSS) idle at 5 s and 60 s, with 1000 TCP clients, 60 s after 1000 TCP and 1000 websocket
+// clients left, after a flood of garbage and after rounds of clients that never read; the error
+// round trip over 10,000 requests (first request included) and the set_voltage round trip.
+// Usage: npm run bench:load [-- --json FILE] [-- --quick (no 60 s waits)]
 
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import WebSocket from 'ws';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HvConnection, setVoltageCommand } from '../src/hv/client/hv-connection.js';
@@ -37,10 +40,10 @@ function percentile(sorted: number[], p: number): number {
 
 /** The TCP port from the server's `ready:` line (it listens on port 0, so the system picks one). */
 async function readyPort(output: () => string): Promise<number> {
-  for (let i = 0; i < 150; i++) {
+  for (let i = 0; i < 3000; i++) {
     const ready = /ready: TCP [\d.]+:(\d+), HTTP/.exec(output());
     if (ready) return Number(ready[1]);
-    await sleep(100);
+    await sleep(5);
   }
   throw new Error(`server did not start:\n${output()}`);
 }
@@ -56,6 +59,42 @@ async function roundTrips(online: HvConnection, count: number): Promise<number[]
     times.push(performance.now() - start);
   }
   return times.sort((a, b) => a - b);
+}
+
+/** Sequential refused commands (block 99 is not configured: error 9) on one connection; round trips in ms, in order. */
+async function errorRoundTrips(online: HvConnection, count: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    const answer = online.answer();
+    online.send(setVoltageCommand(99, 100));
+    await answer;
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+/** `count` websocket clients at once on /channel: resolves with the clients and when the last opened, ms. */
+async function websocketBurst(httpPort: number, count: number): Promise<{ sockets: WebSocket[]; lastOpenMs: number }> {
+  const start = performance.now();
+  const sockets = Array.from({ length: count }, () => new WebSocket(`ws://127.0.0.1:${httpPort}/channel`));
+  await Promise.all(sockets.map((ws) => new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  })));
+  return { sockets, lastOpenMs: Math.round(performance.now() - start) };
+}
+
+/** Resolves when something accepts on `port`, with the time since `since` (performance.now ms). */
+async function firstAccept(port: number, since: number): Promise<number> {
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return Math.round(performance.now() - since);
+    await sleep(2);
+  }
 }
 
 /** `connections` sockets each sending `bytesEach` of random bytes with no header marker; MiB/s. */
@@ -103,26 +142,49 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hv-bench-'));
   // 1000 clients from one address: far more than Online's connector takes by default.
   const config = join(dataDir, 'bench.yaml');
-  writeFileSync(config, 'sim: true\nlimits:\n  tcp: { max_connections: 1100, max_per_address: 1100 }\n');
+  writeFileSync(
+    config,
+    'sim: true\nlimits:\n  tcp: { max_connections: 1100, max_per_address: 1100 }\n  http: { max_connections: 1200, max_per_address: 1200 }\n  websocket: { max_clients: 1100, max_per_address: 1100 }\n',
+  );
+  const quick = process.argv.includes('--quick');
+  // Fixed ports, so Online's port can be probed from the first moment.
+  const tcpPort = 17_500 + (process.pid % 200) * 2;
+  const httpPort = tcpPort + 1;
+  const spawnedAt = performance.now();
   const server = spawn(
     process.execPath,
-    [join(root, 'bin/hv-server.js'), '--config', config, '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20'],
+    [join(root, 'bin/hv-server.js'), '--config', config, '--tcp-port', String(tcpPort), '--http-port', String(httpPort), '--data-dir', dataDir, '--time-scale', '20'],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
+  let readyAt = 0;
   // Keep only the start of the output: enough for the ready line, bounded however much is logged.
   const keep = (d: Buffer) => {
     if (out.length < 100_000) out += d.toString();
+    if (!readyAt && /ready: TCP/.test(out)) readyAt = performance.now();
   };
   server.stdout.on('data', keep);
   server.stderr.on('data', keep);
-  const port = await readyPort(() => out);
-  const pid = server.pid!;
   const report: Record<string, number> = {};
+  report.start_to_online_port_ms = await firstAccept(tcpPort, spawnedAt);
+  const port = await readyPort(() => out);
+  report.start_to_ready_ms = Math.round(readyAt - spawnedAt);
+  const pid = server.pid!;
 
-  report.rss_idle_mib = await settledRss(pid);
+  await sleep(Math.max(0, 5000 - (performance.now() - spawnedAt)));
+  report.rss_idle_5s_mib = Math.round(rssMiB(pid) * 10) / 10;
 
   const online = await HvConnection.open('127.0.0.1', port);
+  const errors = await errorRoundTrips(online, 10_000);
+  report.error_round_trip_first_ms = Math.round(errors[0]! * 100) / 100;
+  const sortedErrors = [...errors].sort((a, b) => a - b);
+  report.error_round_trip_median_ms = Math.round(percentile(sortedErrors, 50) * 1000) / 1000;
+  report.error_round_trip_p99_ms = Math.round(percentile(sortedErrors, 99) * 1000) / 1000;
+  report.error_round_trip_max_ms = Math.round(sortedErrors.at(-1)! * 100) / 100;
+
+  if (!quick) await sleep(Math.max(0, 60_000 - (performance.now() - spawnedAt)));
+  report.rss_idle_mib = await settledRss(pid);
+
   const trips = await roundTrips(online, 500);
   report.set_voltage_round_trip_median_ms = Math.round(percentile(trips, 50) * 100) / 100;
   report.set_voltage_round_trip_p95_ms = Math.round(percentile(trips, 95) * 100) / 100;
@@ -132,8 +194,13 @@ async function main(): Promise<void> {
   await Promise.all(clients.map((c) => c.next((m) => m.answer_type === 'get_voltage', 30_000)));
   report.first_reading_at_all_1000_clients_ms = Date.now() - connected;
   report.rss_1000_clients_mib = await settledRss(pid);
+  const burst = await websocketBurst(httpPort, 1000);
+  report.websocket_burst_1000_last_open_ms = burst.lastOpenMs;
+  report.rss_1000_tcp_1000_ws_clients_mib = await settledRss(pid);
   await Promise.all(clients.map((c) => c.close()));
-  report.rss_after_1000_clients_left_mib = await settledRss(pid);
+  await Promise.all(burst.sockets.map((ws) => new Promise((r) => (ws.once('close', r), ws.close()))));
+  if (!quick) await sleep(60_000);
+  report.rss_60s_after_2000_clients_left_mib = await settledRss(pid);
 
   report.garbage_flood_mib = 128;
   report.garbage_flood_mib_per_s = await garbageFlood(port, 8, 16 * 1024 * 1024);
