@@ -5,11 +5,7 @@ import { DetectorSimulator } from '../detector/detector-simulator.js';
 import type { DetectorConfig } from '../detector/detector-config.js';
 import { detectorManager } from '../detector/detector-manager.js';
 import { SimulatedCounter } from '../detector/simulated-counter.js';
-import type { Clock } from '../src/kit/clock/clock.js';
-import type { EarlyTcp } from '../src/kit/connectors/early-tcp.js';
-import type { LogFile } from '../src/kit/log/log-file.js';
-import type { Logger } from '../src/kit/log/logger.js';
-import { serveManager, type RunningManager } from '../src/kit/serve-manager.js';
+import { serveManager, type Clock, type EarlyTcp, type LogFile, type Logger, type RunningManager } from '../src/kit/index.js';
 
 export interface RunningDetector extends RunningManager {
   simulator: DetectorSimulator;

@@ -2,10 +2,7 @@
 // loaded by the kit's loader against the composed schema.
 
 import { Ajv } from 'ajv';
-import { composeConfigSchema } from '../src/kit/config/compose-schema.js';
-import { ConfigError } from '../src/kit/config/config-error.js';
-import type { KitConfig } from '../src/kit/config/kit-config.js';
-import { loadManagerConfig, type KitConfigFlags } from '../src/kit/config/load-kit-config.js';
+import { ConfigError, composeConfigSchema, loadManagerConfig, type KitConfig, type KitConfigFlags } from '../src/kit/index.js';
 import configSchema from './schemas/config.schema.json' with { type: 'json' };
 
 export interface ModuleConfig {

@@ -4,10 +4,7 @@
 // every interval's count rate is published to every client and logged as a time series.
 
 import { fromPromise } from 'xstate';
-import type { Reply } from '../src/kit/actor-types.js';
-import { connectorMachine } from '../src/kit/machines/connector.machine.js';
-import type { HardwareManager, ManagerFactory } from '../src/kit/manager.js';
-import { actorsStatus } from '../src/kit/web/status.js';
+import { actorsStatus, connectorMachine, type HardwareManager, type ManagerFactory, type Reply } from '../src/kit/index.js';
 import type { DetectorConfig } from './detector-config.js';
 import { detectorSupervisor, moduleChildId, type DetectorChildSpec } from './detector-supervisor.js';
 import { moduleMachine, type CountRate, type ModuleContext } from './module.machine.js';

@@ -1,7 +1,7 @@
 // The simulated modules' back door, as the kit's /api/training serves it: `{"cmd": "status"}`,
 // `{"cmd": "rate", "module": "det-1", "hz": 5000}`, `{"cmd": "fault", "module": "det-1", "on": true}`.
 
-import type { ControlResult, SimulatorBackDoor } from '../src/kit/simulator-back-door.js';
+import type { ControlResult, SimulatorBackDoor } from '../src/kit/index.js';
 import type { SimulatedCounter } from './simulated-counter.js';
 
 export class DetectorSimulator implements SimulatorBackDoor {

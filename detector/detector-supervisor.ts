@@ -1,8 +1,7 @@
 // The detector's supervisor: the kit's, with one rule of its own: a command goes to the module
 // it names, unless that module is in error.
 
-import { createSupervisorMachine, unavailable, type SupervisorRules } from '../src/kit/machines/supervisor.machine.js';
-import type { ConnectorInput } from '../src/kit/machines/connector.machine.js';
+import { createSupervisorMachine, unavailable, type ConnectorInput, type SupervisorRules } from '../src/kit/index.js';
 import { moduleMachine, type DetectorCommand, type ModuleInput } from './module.machine.js';
 
 export type DetectorChildSpec = { id: string; kind: 'module'; input: ModuleInput } | { id: string; kind: 'connector'; input: ConnectorInput };

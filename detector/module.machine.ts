@@ -4,9 +4,7 @@
 // counter is read by the provided `readCounts` actor; answers and publications are named actions.
 
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
-import { errorText, type Fault, type Origin, type Reply } from '../src/kit/actor-types.js';
-import type { AlarmSeverity } from '../src/kit/alarms/alarm-table.js';
-import { errorReply } from '../src/kit/protocol/error-reply.js';
+import { errorReply, errorText, type AlarmSeverity, type Fault, type Origin, type Reply } from '../src/kit/index.js';
 
 export type DetectorCommand =
   | { command_type: 'start_acquisition'; module: string; interval_s?: number; duration_s?: number }

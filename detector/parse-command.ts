@@ -2,9 +2,7 @@
 // module it names checked against the configuration, before any module sees it.
 
 import { Ajv } from 'ajv';
-import { describeSchemaErrors } from '../src/kit/config/schema-errors.js';
-import type { CommandParser } from '../src/kit/manager-command.js';
-import { errorReply, showValue } from '../src/kit/protocol/error-reply.js';
+import { describeSchemaErrors, errorReply, showValue, type CommandParser } from '../src/kit/index.js';
 import commandSchema from './schemas/command.schema.json' with { type: 'json' };
 import type { DetectorCommand } from './module.machine.js';
 

@@ -2,7 +2,7 @@
 // and cleared like the real module's scaler. An instructor (or a test) can change its rate and
 // make its reads fail, through the kit's simulator back door (detector-simulator.ts).
 
-import type { Clock } from '../src/kit/clock/clock.js';
+import type { Clock } from '../src/kit/index.js';
 
 /** mulberry32: a small seeded generator, so a seed gives the same counts every run. */
 function seeded(seed: number): () => number {

@@ -2,7 +2,7 @@
 // hv-detector: the simulated detector-module manager (detector/), served by the same kit as
 // hv-server: the same Envelope TCP connector for Online, the same websocket, status and /debug.
 
-import { runManagerProcess } from '../../src/kit/cli/run-manager.js';
+import { runManagerProcess } from '../../src/kit/index.js';
 import { loadDetectorConfig } from '../../detector/detector-config.js';
 import { packageVersion } from './package-version.js';
 

@@ -2,6 +2,7 @@
 // manager; the HV manager knows the kit and not the simulator; the simulator may use the HV
 // manager's physics (calibration fitting) and the kit; the detector example knows only the kit;
 // the composition root (app/) may know everything below it. docs/architecture.md draws the same.
+// The detector takes the kit from its public surface (src/kit/index.ts) only.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
@@ -40,6 +41,9 @@ export function importsOf(path: string, text: string): string[] {
   return [...text.matchAll(SPECIFIER)].map((m) => normalize(join(dirname(path), m[2]!)).replace(/\\/g, '/'));
 }
 
+/** The kit's public surface: a manager other than the rack takes the kit from here only. */
+const KIT_SURFACE = 'src/kit/index.js';
+
 /** Every import that points up or sideways: "src/kit/x.ts imports src/hv/y.js (kit may import kit)". */
 export function violations(files: ReadonlyMap<string, string>): string[] {
   const found: string[] = [];
@@ -49,6 +53,7 @@ export function violations(files: ReadonlyMap<string, string>): string[] {
     for (const target of importsOf(path, text)) {
       const to = layerOf(target);
       if (to && !MAY_IMPORT[from].includes(to)) found.push(`${path} imports ${target} (${from} may import ${MAY_IMPORT[from].join(', ')})`);
+      else if (from === 'detector' && to === 'kit' && target !== KIT_SURFACE) found.push(`${path} imports ${target} (the detector takes the kit from ${KIT_SURFACE} only)`);
     }
   }
   return found;
@@ -79,6 +84,7 @@ describe('layers', () => {
       ['src/hv/server.ts', "const { SimulatedRack } = await import('../../sim/simulated-rack.js');"],
       ['detector/manager.ts', "import { blockMachine } from '../machines/block.machine.js';\nimport schema from '../schemas/config.schema.json' with { type: 'json' };"],
       ['machines/block.machine.ts', "export { x } from '../app/start-server.js';"],
+      ['detector/clock.ts', "import type { Clock } from '../src/kit/clock/clock.js';\nimport { serveManager } from '../src/kit/index.js';"],
       ['sim/rack.ts', "import type { Clock } from '../src/kit/clock/clock.js';\nimport { fitTransfer } from '../src/hv/calibration/plant-fit.js';"],
       ['app/start.ts', "import { SimulatedRack } from '../sim/simulated-rack.js';"],
     ]);
@@ -88,6 +94,7 @@ describe('layers', () => {
       'detector/manager.ts imports machines/block.machine.js (detector may import detector, kit)',
       'detector/manager.ts imports schemas/config.schema.json (detector may import detector, kit)',
       'machines/block.machine.ts imports app/start-server.js (hv may import hv, kit)',
+      'detector/clock.ts imports src/kit/clock/clock.js (the detector takes the kit from src/kit/index.js only)',
     ]);
   });
 });
