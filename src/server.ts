@@ -42,6 +42,7 @@ import { storageAlarm } from './storage/storage-health.js';
 import { SyncCommand } from './storage/sync-command.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { httpRoutes } from './web/http-routes.js';
+import { followBlocks, inspectWhileObserved } from './server-watch.js';
 
 export const TCP_CONNECTOR = 'tcp';
 /** Alarm changes kept for a page opened later (GET /api/alarm-log). */
@@ -357,20 +358,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const supervisor = createActor(machine, {
     id: 'supervisor',
     clock,
-    // The state-chart page follows every machine actor live: their snapshots and the events they take.
-    inspect: (event) => {
-      const id = (event.actorRef as { id?: string }).id ?? '';
-      if (!actorIds.has(id)) return;
-      if (event.type === '@xstate.snapshot' && (id === 'supervisor' || id.startsWith('block-'))) refreshAlarms();
-      if (event.type === '@xstate.snapshot' && id.startsWith('block-')) noteSetpoint((event.snapshot as { context?: BlockContext }).context);
-      if (!hub.hasObservers) return;
-      if (event.type === '@xstate.snapshot') {
-        const snap = event.snapshot as { value?: unknown; status?: string };
-        hub.inspect({ actor: id, kind: 'snapshot', state: snap.value ?? null, status: snap.status ?? null, event: (event.event as { type?: string }).type ?? null, at: clock.now() });
-      } else if (event.type === '@xstate.actor') {
-        hub.inspect({ actor: id, kind: 'started', at: clock.now() });
-      }
-    },
     input: {
       children: specs,
       policy: {
@@ -381,6 +368,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   });
   supervisorRef = supervisor;
+  followBlocks(supervisor, refreshAlarms, noteSetpoint);
+  // The state-chart page follows every machine actor live, while a page observes: their snapshots and starts.
+  inspectWhileObserved(supervisor.system, hub, (event) => {
+    const id = (event.actorRef as { id?: string }).id ?? '';
+    if (!actorIds.has(id)) return;
+    if (event.type === '@xstate.snapshot') {
+      const snap = event.snapshot as { value?: unknown; status?: string };
+      hub.inspect({ actor: id, kind: 'snapshot', state: snap.value ?? null, status: snap.status ?? null, event: (event.event as { type?: string }).type ?? null, at: clock.now() });
+    } else if (event.type === '@xstate.actor') {
+      hub.inspect({ actor: id, kind: 'started', at: clock.now() });
+    }
+  });
   // The supervisor handles every child failure; this catches a fault in the supervisor itself,
   // which would otherwise be thrown at the top level and end the process without a word.
   supervisor.subscribe({ error: (err) => log.fatal({ err: (err as Error).message }, 'supervisor failed; the server must be restarted') });
