@@ -25,8 +25,10 @@ export interface DayOptions {
   seed?: number;
   /** Simulated hours (24). */
   hours?: number;
-  /** Commands to send, one per slot (`hours` × 6 when left out: one every 10 minutes, like a day's scan). */
+  /** Commands to send, one per slot (an Online-like day when left out). */
   commands?: Command[];
+  /** How many commands the Online-like day has (`hours` × 6: one every 10 minutes). */
+  commandCount?: number;
   /** A server config file; the built-in simulated rack when left out. */
   config?: string;
   /** Where the TSV and JSON logs go; a temporary directory removed afterwards when left out. */
@@ -134,7 +136,7 @@ export async function runDay(options: DayOptions = {}): Promise<DayReport> {
   const commands =
     options.commands ??
     onlineDay(
-      Math.round(hours * 6),
+      options.commandCount ?? Math.round(hours * 6),
       seed,
       config.blocks.map((b) => ({ id: b.id, min: b.min_volts, max: b.max_volts })),
     );
