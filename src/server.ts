@@ -17,7 +17,8 @@ import { AccessPolicy } from './access/access-policy.js';
 import { AuditTrail } from './access/audit-trail.js';
 import { AlarmLog } from './alarms/alarm-log.js';
 import { AlarmTable, currentAlarms, type Alarm } from './alarms/alarm-table.js';
-import type { Clock } from './clock/clock.js';
+import { DEADLINE_FLOOR_MS, type Clock } from './clock/clock.js';
+import type { LagSource } from './clock/time-keeping.js';
 import { ConfigError } from './config/load-config.js';
 import { ClientHub } from './connectors/client-hub.js';
 import { httpLimits, startBudget } from './connectors/connection-budget.js';
@@ -43,6 +44,7 @@ import { SyncCommand } from './storage/sync-command.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { httpRoutes } from './web/http-routes.js';
 import { followBlocks, inspectWhileObserved } from './server-watch.js';
+import { keepTime } from './server-time-keeping.js';
 
 export const TCP_CONNECTOR = 'tcp';
 /** Alarm changes kept for a page opened later (GET /api/alarm-log). */
@@ -59,6 +61,8 @@ export interface ServerOptions {
   earlyTcp?: EarlyTcp;
   /** The log file, whose write faults become an alarm like the readings log's. */
   logFile?: LogFile | null;
+  /** Where time keeping measures the event loop on a scaled clock (real timers when left out; tests stub it). */
+  lagSource?: LagSource;
 }
 
 export interface RunningServer {
@@ -112,8 +116,11 @@ function checkSettings(c: ServerConfig['blocks'][number]['checks']): CheckSettin
   };
 }
 
-/** `stepHv`: each block's output step in HV volts (its instrument's resolution at full scale). */
-function childSpecs(config: ServerConfig, stepHv: ReadonlyMap<number, number>): ChildSpec[] {
+/**
+ * `stepHv`: each block's output step in HV volts (its instrument's resolution at full scale).
+ * `timeoutFloorMs`: the least a voltmeter's own time-out may last, in clock ms (a real-time floor at a raised time scale).
+ */
+function childSpecs(config: ServerConfig, stepHv: ReadonlyMap<number, number>, timeoutFloorMs = 0): ChildSpec[] {
   return [
     ...config.voltmeters.map((m): ChildSpec => ({
       id: voltmeterChildId(m.id),
@@ -121,7 +128,7 @@ function childSpecs(config: ServerConfig, stepHv: ReadonlyMap<number, number>): 
       // The machine's own limit is a safety net behind the driver's deadline (twice it, so the
       // driver's clearer reason comes first, also at a raised time scale where the deadline is held
       // to a real-time floor).
-      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: m.reading_timeout_s * 2000, readingPeriodMs: MEASUREMENT_MS },
+      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: Math.max(m.reading_timeout_s * 2000, timeoutFloorMs), readingPeriodMs: MEASUREMENT_MS },
     })),
     ...config.blocks.map((b): ChildSpec => ({
       id: blockChildId(b.id),
@@ -236,6 +243,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     alarms: () => alarms.list(),
     alarmLog: () => alarmLog.list(),
     setpoints: () => setpoints.current(),
+    timeKeeping: () => timeKeeping?.status() ?? null,
     machines: { supervisor: supervisorMachine, block: blockMachine, voltmeter: voltmeterMachine, connector: connectorMachine },
     log: log.child({ component: 'http' }),
     access,
@@ -331,7 +339,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   const outputStepHv = new Map([...channels].map(([id, ch]) => [id, Math.abs(ch.calibration.gain) * (ch.instrument.resolution?.(ch.calibration.max_volts) ?? 0)] as const));
-  const specs = childSpecs(config, outputStepHv);
+  // On a scaled clock: measured before the first reading, said (log, status, alarm) when the scale is too high.
+  const timeKeeping = await keepTime({ clock, sim: config.sim, alarms, log: log.child({ component: 'clock' }), cycleMs: MEASUREMENT_MS, source: options.lagSource });
+  // The voltmeters' own time-outs stay twice the drivers' real-time floor, so a raised scale cannot make them restart forever.
+  const specs = childSpecs(config, outputStepHv, timeKeeping.floorMs(2 * DEADLINE_FLOOR_MS));
   const actorIds = new Set(['supervisor', ...specs.map((c) => c.id)]);
   const instrumentOf = new Map<string, string>([
     ...config.blocks.map((b) => [blockChildId(b.id), b.output.resource] as const),
@@ -405,6 +416,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     [tcp, http] = await Promise.all([connectorAddress(TCP_CONNECTOR), connectorAddress(WS_CONNECTOR)]);
   } catch (err) {
+    timeKeeping.stop();
     supervisor.stop();
     for (const server of servers.values()) await server.close().catch(() => {});
     throw err;
@@ -425,6 +437,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stopping ??= (async () => {
       log.info({ reason }, 'shutting down: no new clients; ending commands in flight');
       sync?.stop();
+      timeKeeping.stop();
       supervisor.send({ type: 'SHUTDOWN' });
       const connectors = [TCP_CONNECTOR, WS_CONNECTOR].map((id) => supervisor.getSnapshot().children[id] as AnyActorRef | undefined);
       await atMost(

@@ -43,6 +43,8 @@ export interface RouteDeps {
   alarmLog: () => AlarmLogEntry[];
   /** Each block's setpoint and tolerance in force. */
   setpoints: () => SetpointChange[];
+  /** Whether a scaled clock keeps up (null on a clock that is not scaled). */
+  timeKeeping?: () => Record<string, unknown> | null;
   machines: Record<string, AnyStateMachine>;
   /** Where a failing request is logged (its client gets a 500). */
   log: Logger;
@@ -105,7 +107,7 @@ export function httpRoutes(deps: RouteDeps) {
     if (req.method === 'GET' && url.pathname === '/api/status') {
       const supervisor = deps.supervisor();
       if (!supervisor) return json(res, 503, { error: 'starting' });
-      const extra = { sim: config.sim, training: control !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone, clients: deps.hub.size, blocks, meters, setpoints: deps.setpoints() };
+      const extra = { sim: config.sim, training: control !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone, clients: deps.hub.size, blocks, meters, setpoints: deps.setpoints(), time_keeping: deps.timeKeeping?.() ?? null };
       return json(res, 200, serverStatus(supervisor, deps.alarms(), extra));
     }
     // Reads like the status, so the access rules' monitor list says who may probe and scrape.
