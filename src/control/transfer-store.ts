@@ -1,6 +1,6 @@
 // Keeps each block's learned transfer in the data directory (transfer/block-N.json), so the first
 // setpoint after a restart lands as close as the last one did. Written at most once every
-// `intervalMs` of the clock (the first change at once, later ones coalesced), on `flush()` and on
+// `intervalMs` of the clock (5 min) (the first change at once, later ones coalesced), on `flush()` and on
 // `close()`; one write at a time, asynchronously, so learning from a reading never waits on the
 // disk. A file that cannot be read is set aside, never trusted.
 //
@@ -21,12 +21,12 @@ export interface TransferStoreOptions {
   /** The program's clock, to retry a refused save while nothing new is learned. */
   clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
   retryMs?: number;
-  /** Shortest time between two rounds of writes on the clock (60 s); without a clock every save is written at once. */
+  /** Shortest time between two rounds of writes on the clock (5 min); without a clock every save is written at once. */
   intervalMs?: number;
 }
 
-/** A learned transfer changes with every reading while a block holds: on disk once a minute is enough. */
-export const DEFAULT_TRANSFER_SAVE_INTERVAL_MS = 60_000;
+/** A learned transfer changes with every reading while a block holds: on disk every five minutes is enough (a restart loses at most that much learning, which the next readings make up). */
+export const DEFAULT_TRANSFER_SAVE_INTERVAL_MS = 300_000;
 
 export class TransferStore {
   private writing: Promise<void> = Promise.resolve();
@@ -38,6 +38,8 @@ export class TransferStore {
   /** Set while a round of writes was started less than `intervalMs` ago: saves wait for it. */
   private spacingTimer: TimerHandle | null = null;
   private faulted = false;
+  /** Whether the directory is known to exist (made once, not at every save). */
+  private dirMade = false;
   private closed = false;
   private readonly health: StorageHealth;
 
@@ -159,12 +161,14 @@ export class TransferStore {
     const path = this.pathFor(block);
     const temp = `${path}.tmp`;
     try {
-      await mkdir(this.dir, { recursive: true });
+      if (!this.dirMade) await mkdir(this.dir, { recursive: true });
+      this.dirMade = true;
       // No fsync: a save is cheap to lose (the next one comes with the next learned reading) and a
       // file cut short by a power failure is set aside at load, never trusted.
       await writeFile(temp, `${JSON.stringify(state)}\n`);
       await rename(temp, path);
     } catch (err) {
+      this.dirMade = false;
       await rm(temp, { force: true }).catch(() => {});
       throw err;
     }
