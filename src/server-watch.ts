@@ -20,9 +20,14 @@ export function followBlocks(supervisor: AnyActorRef, changed: () => void, block
     block(snapshot.context);
     changed();
   };
+  let seen: Children | undefined;
   const look = () => {
     const children = (supervisor.getSnapshot() as { children?: Children }).children ?? {};
-    for (const [id, ref] of Object.entries(children)) {
+    // The supervisor's snapshot changes with every reading it routes; its children seldom.
+    if (children === seen) return changed();
+    seen = children;
+    for (const id in children) {
+      const ref = children[id];
       if (!ref || !id.startsWith('block-') || followed.has(ref)) continue;
       followed.add(ref);
       // An error handler of its own, so a failing block (the supervisor's business) is not also reported as unhandled.

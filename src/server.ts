@@ -212,8 +212,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     backlogRows: config.readings_log.backlog_rows,
     clock,
     health: storageAlarm(alarms, 'readings-log', storageLog),
-    // A clock with no time scale runs as fast as the machine allows (hv-sim day): rows go to the disk a simulated minute at a time.
-    coalesceMs: Number.isFinite(clock.timeScale) ? 0 : 60_000,
+    // A clock with no time scale runs as fast as the machine allows (hv-sim day): rows go to the disk five simulated minutes at a time.
+    coalesceMs: Number.isFinite(clock.timeScale) ? 0 : 300_000,
   });
   const seriesOf = new Map(config.voltmeters.map((m) => [m.id, m.series]));
   const publishedAs = new Map(config.voltmeters.flatMap((m) => (m.publish_as ? [[m.id, m.publish_as] as const] : [])));
