@@ -130,6 +130,11 @@ export async function runDay(options: DayOptions = {}): Promise<DayReport> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hv-sim-day-'));
   const config = loadConfig({ sim: true, tcpPort: 0, httpPort: 0, dataDir, ...(options.config ? { config: options.config } : {}) });
   // The day is simulated whatever the file says: no real instrument, no sync to another machine.
+  const real = [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)].filter((r) => !/^sim::/i.test(r));
+  if (real.length > 0) {
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`the config names real instruments (${real.join(', ')}); a simulated day needs sim:: resources only`);
+  }
   config.sim = true;
   config.readings_log.sync_command = null as unknown as typeof config.readings_log.sync_command;
   seedRack(config, seed);
