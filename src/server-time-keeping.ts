@@ -1,5 +1,6 @@
-// The server's side of time keeping (src/clock/time-keeping.ts): on a scaled clock it measures the
-// event loop at start, before the first reading, and every quarter second after; when the asked
+// The server's side of time keeping (src/clock/time-keeping.ts): on a scaled clock it judges the
+// asked scale at once (on the least a timer takes, before the first reading), then measures the
+// event loop (a burst of timers at start, not holding the start up, and every quarter second); when the asked
 // time scale is more than the machine keeps up with it says so in the log, in /api/status
 // (`time_keeping`) and as the alarm TIME_SCALE_TOO_HIGH (source `clock`, MAJOR, status HIGH, value
 // the scale asked for), cleared once the scale is lowered or the machine catches up. It also holds
@@ -28,12 +29,13 @@ export interface ServerTimeKeeping {
 type FloorClock = Clock & { deadlineFloorMs?: number; setTimeScale?: (k: number) => void };
 
 /** `sim`: only a simulated rack runs scaled (the real one runs in real time, and is not measured). */
-export async function keepTime(options: { clock: Clock; sim: boolean; alarms: AlarmTable; log: Logger; cycleMs: number; source?: LagSource }): Promise<ServerTimeKeeping> {
+export function keepTime(options: { clock: Clock; sim: boolean; alarms: AlarmTable; log: Logger; cycleMs: number; source?: LagSource }): ServerTimeKeeping {
   const clock = options.clock as FloorClock;
   const scaled = options.sim && Number.isFinite(clock.timeScale) && (options.source !== undefined || typeof clock.setTimeScale === 'function');
   const floorMs = (realMs: number) => (Number.isFinite(clock.timeScale) && clock.timeScale > 1 ? realMs * clock.timeScale : 0);
   if (!scaled) return { status: () => null, floorMs, stop: () => {} };
   const { alarms, log } = options;
+  const alarm = (v: TimeKeepingVerdict) => ({ source: CLOCK_ALARM_SOURCE, instrument: null, code: TIME_SCALE_TOO_HIGH, severity: 'MAJOR' as const, status: 'HIGH' as const, message: v.sentence, value: v.timeScale });
   const keeping = new TimeKeeping({
     scale: () => clock.timeScale,
     cycleMs: options.cycleMs,
@@ -44,23 +46,27 @@ export async function keepTime(options: { clock: Clock; sim: boolean; alarms: Al
         alarms.clear(CLOCK_ALARM_SOURCE, TIME_SCALE_TOO_HIGH);
       } else {
         log.warn({ time_keeping: timeKeepingStatus(v) }, v.sentence);
-        alarms.raise({ source: CLOCK_ALARM_SOURCE, instrument: null, code: TIME_SCALE_TOO_HIGH, severity: 'MAJOR', status: 'HIGH', message: v.sentence, value: v.timeScale });
+        alarms.raise(alarm(v));
       }
     },
+    sampled: (v: TimeKeepingVerdict) => {
+      // The alarm's sentence follows the figures (raise() on an active alarm updates it, quietly).
+      if (!v.keepsUp) alarms.raise(alarm(v));
+      if ('deadlineFloorMs' in clock) clock.deadlineFloorMs = Math.max(DEADLINE_FLOOR_MS, keeping.deadlineFloorMs);
+    },
   });
-  const raiseFloor = () => {
-    if ('deadlineFloorMs' in clock) clock.deadlineFloorMs = Math.max(DEADLINE_FLOOR_MS, keeping.deadlineFloorMs);
-  };
-  await keeping.start(options.source ?? realLagSource());
-  raiseFloor();
-  const floorTimer = setInterval(raiseFloor, 1000);
-  floorTimer.unref();
+  // Judged at once on the least a timer takes, then measured without holding up the start.
+  let stopped = false;
+  void keeping.start(options.source ?? realLagSource()).then(
+    () => stopped && keeping.stop(),
+    (err: unknown) => log.error({ err: String(err) }, 'time keeping could not measure the event loop'),
+  );
   return {
     status: () => timeKeepingStatus(keeping.verdict),
     floorMs,
     stop: () => {
+      stopped = true;
       keeping.stop();
-      clearInterval(floorTimer);
     },
   };
 }

@@ -342,7 +342,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const outputStepHv = new Map([...channels].map(([id, ch]) => [id, Math.abs(ch.calibration.gain) * (ch.instrument.resolution?.(ch.calibration.max_volts) ?? 0)] as const));
   // On a scaled clock: measured before the first reading, said (log, status, alarm) when the scale is too high.
-  const timeKeeping = await keepTime({ clock, sim: config.sim, alarms, log: log.child({ component: 'clock' }), cycleMs: MEASUREMENT_MS, source: options.lagSource });
+  const timeKeeping = keepTime({ clock, sim: config.sim, alarms, log: log.child({ component: 'clock' }), cycleMs: MEASUREMENT_MS, source: options.lagSource });
   // The voltmeters' own time-outs stay beyond the drivers' real-time floors (a reading waits on two
   // deadlines, its command and its answer), so a raised scale slows readings down rather than restarting them.
   const specs = childSpecs(config, outputStepHv, timeKeeping.floorMs(4 * DEADLINE_FLOOR_MS));

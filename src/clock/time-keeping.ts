@@ -40,6 +40,8 @@ export interface TimeKeepingOptions {
   window?: number;
   /** Told whenever the verdict changes (and once at start). */
   changed?: (verdict: TimeKeepingVerdict) => void;
+  /** Told of every verdict, changed or not (its figures move with each sample). */
+  sampled?: (verdict: TimeKeepingVerdict) => void;
 }
 
 export interface TimeKeepingVerdict {
@@ -76,10 +78,15 @@ export class TimeKeeping {
 
   constructor(private readonly options: TimeKeepingOptions) {}
 
-  /** Measures at once (a burst of timers), gives the first verdict, then keeps sampling. */
+  /**
+   * Judges at once on the least any timer takes (1 ms: a scale that cannot keep up even so is told
+   * before anything else runs), then measures a burst of timers, judges again, and keeps sampling.
+   * Resolves with the verdict after the burst.
+   */
   async start(source: LagSource, burst = 8): Promise<TimeKeepingVerdict> {
+    this.evaluate(true);
     for (const s of await source.burst(burst)) this.add(s);
-    const first = this.evaluate(true);
+    const first = this.evaluate(false);
     this.stopSampling = source.start((s) => {
       this.add(s);
       this.evaluate(false);
@@ -141,6 +148,7 @@ export class TimeKeeping {
     const flipped = !this.verdictNow || this.verdictNow.keepsUp !== keepsUp || this.verdictNow.timeScale !== k;
     this.verdictNow = verdict;
     if (flipped || always) this.options.changed?.(verdict);
+    this.options.sampled?.(verdict);
     return verdict;
   }
 }
