@@ -7,6 +7,7 @@ import type { ServerConfig } from '../schemas/types.js';
 import { SimulatorControl } from '../sim/control/simulator-control.js';
 import { SimulatedRack } from '../sim/simulated-rack.js';
 import type { Clock } from '../src/kit/clock/clock.js';
+import type { LagSource } from '../src/kit/clock/time-keeping.js';
 import type { EarlyTcp } from '../src/kit/connectors/early-tcp.js';
 import type { LogFile } from '../src/kit/log/log-file.js';
 import type { Logger } from '../src/kit/log/logger.js';
@@ -25,6 +26,8 @@ export interface ServerOptions {
   earlyTcp?: EarlyTcp;
   /** The log file, whose write faults become an alarm like the readings log's. */
   logFile?: LogFile | null;
+  /** Where time keeping measures the event loop on a scaled clock (real timers when left out; tests stub it). */
+  lagSource?: LagSource;
 }
 
 export interface RunningServer extends RunningRack {

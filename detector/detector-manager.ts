@@ -67,6 +67,7 @@ export function detectorManager(options: DetectorOptions): ManagerFactory {
       descriptors: { resources: [], series: [...seriesOf.values()] },
       status: (supervisor, alarms, status) => ({ ...status, modules: modules.map((m) => m.id), ...actorsStatus(supervisor, alarms) }),
       // The state charts are the console: the operator's HV page knows nothing of modules.
+      followedKinds: ['module'],
       pages: { '/': 'debug.html' },
       roles: Object.fromEntries(modules.map((m) => [m.id, `counting module ${m.id}`])),
       summary: { modules: modules.map((m) => m.id) },

@@ -11,6 +11,7 @@ import { replay } from '../../sim/plant/replay.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ScaledClock } from '../../src/kit/clock/clock.js';
 import { ConfigError, loadConfig } from '../../src/hv/config/load-config.js';
+import { addDayCommand } from '../day/day-cli.js';
 
 
 const program = new Command('hv-sim').description('Simulated HV-rack instruments: calibrator, voltmeters, analog output, Prologix adapter.');
@@ -82,6 +83,8 @@ program
     const hours = (readings.at(-1)!.at - readings[0]!.at) / 3600;
     process.stdout.write(`${readings.length} readings over ${hours.toFixed(2)} h of simulated time written to ${opts.out} in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${opts.seed}, day ${opts.day})\n`);
   });
+
+addDayCommand(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`hv-sim: ${(err as Error).message}\n`);

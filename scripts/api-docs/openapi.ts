@@ -106,6 +106,10 @@ export function buildOpenApi(root: string, version: string): Obj {
             training: { type: 'boolean' },
             time: { type: 'number', description: 'ms since the epoch' },
             time_scale: { type: 'number' },
+            time_keeping: {
+              type: ['object', 'null'],
+              description: 'on a scaled clock: whether the machine keeps up with time_scale (keeps_up, highest_scale, timer_ms, readings_fraction, event_loop_busy, sentence); null otherwise',
+            },
             time_zone: { type: 'string' },
             clients: { type: 'integer' },
             // The configured blocks' own fields, as config.schema.json defines them.

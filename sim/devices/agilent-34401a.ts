@@ -73,6 +73,10 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
   private measuring = false;
   /** Counts ABORts, so a measurement knows it was abandoned. */
   private aborted = 0;
+  /** When the present measurement's integration ends (clock ms). */
+  private integrationEnd = 0;
+  /** Told of each reading read out (FETC? or READ? answered with it), with when its integration ended: for counting readings. */
+  onReadOut: ((integrationEndedAt: number) => void) | null = null;
 
   constructor(
     name: string,
@@ -123,11 +127,11 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
     });
     this.on('FETCh?', () => {
       if (!this.measurement) throw new ScpiError(-230, 'Data stale');
-      return this.measurement;
+      return this.readOut(this.measurement);
     });
     this.on('READ?', () => {
       this.measurement = this.measure();
-      return this.measurement;
+      return this.readOut(this.measurement);
     });
     this.on('SYSTem:ERRor?', () => this.nextError());
   }
@@ -168,9 +172,19 @@ export class Agilent34401A extends ScpiDevice implements LineDevice {
     return Math.round(raw * stepsPerVolt) / stepsPerVolt;
   }
 
+  private readOut(measurement: Promise<string>): Promise<string> {
+    if (!this.onReadOut) return measurement;
+    const at = this.integrationEnd;
+    return measurement.then((answer) => {
+      this.onReadOut?.(at);
+      return answer;
+    });
+  }
+
   private async measure(): Promise<string> {
     const startedAt = this.clock.now() + TRIGGER_DELAY_MS;
     const integrationMs = (this.nplc / LINE_HZ) * 1000;
+    this.integrationEnd = startedAt + integrationMs;
     const generation = this.aborted;
     this.measuring = true;
     await this.clock.sleep(this.readingTimeMs);

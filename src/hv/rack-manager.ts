@@ -10,6 +10,7 @@ import type { CheckSettings } from '../../machines/reading-judge.js';
 import { blockChildId, supervisorMachine, voltmeterChildId, type ChildSpec } from '../../machines/supervisor.machine.js';
 import { voltmeterMachine, type VoltmeterContext } from '../../machines/voltmeter.machine.js';
 import type { ServerConfig } from '../../schemas/types.js';
+import { DEADLINE_FLOOR_MS } from '../kit/clock/clock.js';
 import { ConfigError } from '../kit/config/config-error.js';
 import { atMost } from '../kit/connectors/connector-server.js';
 import { throttledLogger } from '../kit/log/log-throttle.js';
@@ -72,8 +73,11 @@ function checkSettings(c: ServerConfig['blocks'][number]['checks']): CheckSettin
   };
 }
 
-/** `stepHv`: each block's output step in HV volts (its instrument's resolution at full scale). */
-function childSpecs(config: ServerConfig, stepHv: ReadonlyMap<number, number>): ChildSpec[] {
+/**
+ * `stepHv`: each block's output step in HV volts (its instrument's resolution at full scale).
+ * `timeoutFloorMs`: the least a voltmeter's own time-out may last, in clock ms (a real-time floor at a raised time scale).
+ */
+function childSpecs(config: ServerConfig, stepHv: ReadonlyMap<number, number>, timeoutFloorMs = 0): ChildSpec[] {
   return [
     ...config.voltmeters.map((m): ChildSpec => ({
       id: voltmeterChildId(m.id),
@@ -81,7 +85,7 @@ function childSpecs(config: ServerConfig, stepHv: ReadonlyMap<number, number>): 
       // The machine's own limit is a safety net behind the driver's deadline (twice it, so the
       // driver's clearer reason comes first, also at a raised time scale where the deadline is held
       // to a real-time floor).
-      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: m.reading_timeout_s * 2000, readingPeriodMs: MEASUREMENT_MS },
+      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: Math.max(m.reading_timeout_s * 2000, timeoutFloorMs), readingPeriodMs: MEASUREMENT_MS },
     })),
     ...config.blocks.map((b): ChildSpec => ({
       id: blockChildId(b.id),
@@ -206,7 +210,9 @@ export function rackManager(options: RackOptions): ManagerFactory {
     return {
       name: 'hv',
       parse: hvCommandParser(new Map(config.blocks.map((b) => [b.id, b]))),
-      supervision: { machine, children: childSpecs(config, outputStepHv) },
+      // The voltmeters' own time-outs stay beyond the drivers' real-time floors (a reading waits on two
+      // deadlines, its command and its answer), so a raised scale slows readings down rather than restarting them.
+      supervision: { machine, children: childSpecs(config, outputStepHv, kit.timeoutFloorMs(4 * DEADLINE_FLOOR_MS)) },
       machines: { supervisor: supervisorMachine, block: blockMachine, voltmeter: voltmeterMachine, connector: connectorMachine },
       alarmSources: rackAlarmSources((spec) => instrumentOf.get(spec.id) ?? null),
       childWaiting: (spec, snapshot) => {
@@ -219,6 +225,7 @@ export function rackManager(options: RackOptions): ManagerFactory {
       pages: RACK_PAGES,
       answerDetail,
       roles: instrumentRoles(config),
+      followedKinds: ['block'],
       childSnapshot: (id, snapshot) => {
         if (id.startsWith('block-')) noteSetpoint((snapshot as { context?: BlockContext }).context);
       },

@@ -37,6 +37,8 @@ export interface ManagerServices {
   readingsLog: ReadingsLog;
   /** A storage fault of `source` as an alarm (STORAGE_FAULT), for the manager's own files. */
   storageHealth(source: string): StorageHealth;
+  /** The least clock ms a time-out of the manager's own may last: `realMs` of real time at the present time scale (0 on an unscaled clock). */
+  timeoutFloorMs(realMs: number): number;
   /** The running supervisor (null until it is created): to send it the manager's own events. */
   supervisor(): AnyActorRef | null;
 }
@@ -71,7 +73,9 @@ export interface HardwareManager {
   answerDetail?(message: Record<string, unknown>): string | null;
   /** Each simulated instrument's role, for the instructor's console. */
   readonly roles?: InstrumentRoles;
-  /** Told each snapshot of its children, to follow them (the rack logs its blocks' setpoints). */
+  /** The kinds of children whose every snapshot the kit follows: those that carry alarms, or that `childSnapshot` wants. */
+  readonly followedKinds: readonly string[];
+  /** Told each snapshot of its followed children (the rack logs its blocks' setpoints). */
   childSnapshot?(id: string, snapshot: unknown): void;
   /** Resolves once no command is in flight (at most `ms`): the connectors wait for it before closing clients. */
   whenQuiet?(supervisor: AnyActorRef, ms: number): Promise<void>;

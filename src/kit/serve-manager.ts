@@ -20,6 +20,8 @@ import { atMost, connectorActors, type ConnectorServices } from './connectors/co
 import type { EarlyTcp } from './connectors/early-tcp.js';
 import { TcpConnector } from './connectors/tcp-connector.js';
 import { WsConnector } from './connectors/ws-connector.js';
+import { keepTime } from './clock/keep-time.js';
+import type { LagSource } from './clock/time-keeping.js';
 import { ClientLogThrottle } from './log/client-log-throttle.js';
 import type { LogFile } from './log/log-file.js';
 import type { Logger } from './log/logger.js';
@@ -30,6 +32,7 @@ import { checkDataDir } from './storage/check-data-dir.js';
 import { ReadingsLog } from './storage/readings-log.js';
 import { storageAlarm } from './storage/storage-health.js';
 import { SyncCommand } from './storage/sync-command.js';
+import { followChildren, inspectWhileObserved } from './supervision-watch.js';
 import { kitRoutes } from './web/kit-routes.js';
 import { KIT_PAGES } from './web/static-files.js';
 
@@ -50,6 +53,10 @@ export interface ServeOptions {
   simulator?: SimulatorBackDoor | null;
   /** The value column's name in the readings files' header (`value` when left out). */
   readingsColumn?: string;
+  /** The period the manager's actors work at, clock ms (the rack's reading cycle): what time keeping judges a time scale by. */
+  workCycleMs?: number;
+  /** Where time keeping measures the event loop on a scaled clock (real timers when left out; tests stub it). */
+  lagSource?: LagSource;
 }
 
 export interface RunningManager {
@@ -101,6 +108,8 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     clock,
     health: storageHealth('readings-log'),
     column: options.readingsColumn,
+    // A clock with no time scale runs as fast as the machine allows (hv-sim day): rows go to the disk five simulated minutes at a time.
+    coalesceMs: Number.isFinite(clock.timeScale) ? 0 : 300_000,
   });
   const alarmLog = new AlarmLog(ALARM_LOG_ENTRIES, () => clock.now());
   alarms.onChange((change, alarm) => {
@@ -108,7 +117,20 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     hub.alarm({ change, alarm, alarms: alarms.list(), at: entry.at });
   });
   let supervisorRef: Actor<AnyStateMachine> | null = null;
-  manager = create({ config, clock, log, hub, answer, alarms, readingsLog, storageHealth, supervisor: () => supervisorRef });
+  // On a scaled clock: measured before the first reading, said (log, status, alarm) when the scale is too high.
+  const timeKeeping = keepTime({ clock, sim: config.sim, alarms, log: log.child({ component: 'clock' }), cycleMs: options.workCycleMs ?? 4000, source: options.lagSource });
+  manager = create({
+    config,
+    clock,
+    log,
+    hub,
+    answer,
+    alarms,
+    readingsLog,
+    storageHealth,
+    timeoutFloorMs: timeKeeping.floorMs,
+    supervisor: () => supervisorRef,
+  });
 
   const whenQuiet = () => (supervisorRef && manager.whenQuiet ? manager.whenQuiet(supervisorRef, 10_000) : Promise.resolve());
   const httpHandler = kitRoutes({
@@ -120,6 +142,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     supervisor: () => supervisorRef,
     alarms: () => alarms.list(),
     alarmLog: () => alarmLog.list(),
+    timeKeeping: () => timeKeeping.status(),
     status: (supervisor, list, kit) => manager.status(supervisor, list, kit),
     childWaiting: manager.childWaiting,
     machines: manager.machines,
@@ -200,22 +223,6 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   const supervisor = createActor(machine, {
     id: 'supervisor',
     clock,
-    // The state-chart page follows every machine actor live: their snapshots and the events they take.
-    inspect: (event) => {
-      const id = (event.actorRef as { id?: string }).id ?? '';
-      if (!actorIds.has(id)) return;
-      if (event.type === '@xstate.snapshot') {
-        refreshAlarms();
-        if (id !== 'supervisor') manager.childSnapshot?.(id, event.snapshot);
-      }
-      if (!hub.hasObservers) return;
-      if (event.type === '@xstate.snapshot') {
-        const snap = event.snapshot as { value?: unknown; status?: string };
-        hub.inspect({ actor: id, kind: 'snapshot', state: snap.value ?? null, status: snap.status ?? null, event: (event.event as { type?: string }).type ?? null, at: clock.now() });
-      } else if (event.type === '@xstate.actor') {
-        hub.inspect({ actor: id, kind: 'started', at: clock.now() });
-      }
-    },
     input: {
       children,
       policy: {
@@ -226,6 +233,19 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     },
   });
   supervisorRef = supervisor;
+  const followed = manager;
+  followChildren(supervisor, new Set(followed.followedKinds), refreshAlarms, (id, snapshot) => followed.childSnapshot?.(id, snapshot));
+  // The state-chart page follows every machine actor live, while a page observes: their snapshots and starts.
+  inspectWhileObserved(supervisor.system, hub, (event) => {
+    const id = (event.actorRef as { id?: string }).id ?? '';
+    if (!actorIds.has(id)) return;
+    if (event.type === '@xstate.snapshot') {
+      const snap = event.snapshot as { value?: unknown; status?: string };
+      hub.inspect({ actor: id, kind: 'snapshot', state: snap.value ?? null, status: snap.status ?? null, event: (event.event as { type?: string }).type ?? null, at: clock.now() });
+    } else if (event.type === '@xstate.actor') {
+      hub.inspect({ actor: id, kind: 'started', at: clock.now() });
+    }
+  });
   // The supervisor handles every child failure; this catches a fault in the supervisor itself,
   // which would otherwise be thrown at the top level and end the process without a word.
   supervisor.subscribe({ error: (err) => log.fatal({ err: (err as Error).message }, 'supervisor failed; the server must be restarted') });
@@ -251,6 +271,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   try {
     [tcp, http] = await Promise.all([connectorAddress(TCP_CONNECTOR), connectorAddress(WS_CONNECTOR)]);
   } catch (err) {
+    timeKeeping.stop();
     supervisor.stop();
     for (const server of servers.values()) await server.close().catch(() => {});
     await manager.stop().catch(() => {});
@@ -272,6 +293,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     stopping ??= (async () => {
       log.info({ reason }, 'shutting down: no new clients; ending commands in flight');
       sync?.stop();
+      timeKeeping.stop();
       supervisor.send({ type: 'SHUTDOWN' });
       const connectors = [TCP_CONNECTOR, WS_CONNECTOR].map((id) => supervisor.getSnapshot().children[id] as AnyActorRef | undefined);
       await atMost(

@@ -17,7 +17,7 @@ describe('loadConfig', () => {
     const c = loadConfig();
     expect(c.sim).toBe(true);
     expect(c.tcp).toEqual({ host: '127.0.0.1', port: 5555, backlog: 1024 });
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080, backlog: 1024 });
     expect(c.limits.max_message_bytes).toBe(1024 * 1024);
     expect(c.limits.tcp).toEqual({ max_connections: 32, max_per_address: 16 });
     expect(c.limits.http).toEqual({ max_connections: 256, max_per_address: 32, headers_timeout_s: 10, request_timeout_s: 30, keep_alive_timeout_s: 5, idle_timeout_s: 30 });

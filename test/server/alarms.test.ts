@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import type { Fluke5502E } from '../../sim/devices/fluke-5502e.js';
 import { checkCommand, setVoltageCommand, type HvConnection } from '../../src/hv/client/hv-connection.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
+import { DEFAULT_TRANSFER_SAVE_INTERVAL_MS } from '../../src/hv/control/transfer-store.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let t: TestServer;
@@ -197,6 +198,8 @@ describe('a restarted block keeps what it knew', () => {
 describe('a voltmeter wrong by less than the eye can see in one reading', () => {
   /** The learned HV at the point nearest `v` output volts, once the store's save (real file I/O) has landed. */
   const learnedAt = async (v: number) => {
+    // The store writes at most once per interval: let one pass (holding), so what was learned is on disk.
+    await t.clock.advance(DEFAULT_TRANSFER_SAVE_INTERVAL_MS);
     const file = join(t.dataDir, 'transfer', 'block-1.json');
     for (let tries = 0; (!existsSync(file) || existsSync(`${file}.tmp`)) && tries < 300; tries++) await new Promise((r) => setTimeout(r, 10));
     const points = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { points: { v: number; hv: number }[] }).points : [];

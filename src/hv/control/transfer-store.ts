@@ -1,13 +1,15 @@
 // Keeps each block's learned transfer in the data directory (transfer/block-N.json), so the first
-// setpoint after a restart lands as close as the last one did. Written after each change, one
-// write at a time; a file that cannot be read is set aside, never trusted.
+// setpoint after a restart lands as close as the last one did. Written at most once every
+// `intervalMs` of the clock (5 min) (the first change at once, later ones coalesced), on `flush()` and on
+// `close()`; one write at a time, asynchronously, so learning from a reading never waits on the
+// disk. A file that cannot be read is set aside, never trusted.
 //
 // Each save goes to a temporary file renamed over the old one, so a crash leaves the old transfer
 // or the new one, never half of one. A save the disk refuses removes its temporary
 // file, keeps the state in memory and is tried again (on the next save, or on the clock).
 
-import { mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, renameSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../kit/clock/clock.js';
 import { unwatchedHealth, writeErrorText, type StorageHealth } from '../../kit/storage/storage-health.js';
@@ -19,7 +21,12 @@ export interface TransferStoreOptions {
   /** The program's clock, to retry a refused save while nothing new is learned. */
   clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
   retryMs?: number;
+  /** Shortest time between two rounds of writes on the clock (5 min); without a clock every save is written at once. */
+  intervalMs?: number;
 }
+
+/** A learned transfer changes with every reading while a block holds: on disk every five minutes is enough (a restart loses at most that much learning, which the next readings make up). */
+export const DEFAULT_TRANSFER_SAVE_INTERVAL_MS = 300_000;
 
 export class TransferStore {
   private writing: Promise<void> = Promise.resolve();
@@ -28,7 +35,11 @@ export class TransferStore {
   /** Saves the disk refused, by block, until one succeeds. */
   private readonly refused = new Map<number, { state: EstimatorState; error: unknown }>();
   private retryTimer: TimerHandle | null = null;
+  /** Set while a round of writes was started less than `intervalMs` ago: saves wait for it. */
+  private spacingTimer: TimerHandle | null = null;
   private faulted = false;
+  /** Whether the directory is known to exist (made once, not at every save). */
+  private dirMade = false;
   private closed = false;
   private readonly health: StorageHealth;
 
@@ -65,22 +76,32 @@ export class TransferStore {
     }
   }
 
-  /** Queues a save; saves of the same block coalesce. */
+  /** Queues a save; saves of the same block coalesce, and are written at most once every `intervalMs`. */
   save(block: number, state: EstimatorState): void {
     this.pending.set(block, state);
     this.retryRefused();
+    if (this.spacingTimer !== null) return; // written when the interval is over
     this.writePending();
   }
 
-  /** Settles once the saves queued so far have been written or refused. */
-  flush(): Promise<void> {
-    return this.writing;
+  /** Writes what is queued now; settles once the saves queued so far have been written or refused. */
+  async flush(): Promise<void> {
+    this.cancelSpacing();
+    if (this.pending.size > 0) this.writePending();
+    await this.writing;
+    // A round that was running may have left saves queued after its last look.
+    if (this.pending.size > 0) {
+      this.writePending();
+      await this.writing;
+    }
   }
 
-  /** Waits for the saves queued so far and stops retrying refused ones. */
+  /** Writes what is queued, waits for it, and stops retrying refused saves. */
   async close(): Promise<void> {
+    await this.flush();
     this.closed = true;
     this.cancelRetry();
+    this.cancelSpacing();
     await this.writing;
   }
 
@@ -92,7 +113,23 @@ export class TransferStore {
   private writePending(): void {
     if (this.busy) return; // the running round takes the new state too
     this.busy = true;
+    this.startSpacing();
     this.writing = this.writeRounds();
+  }
+
+  /** Saves from now on wait `intervalMs` (on the clock; without one, nothing waits). */
+  private startSpacing(): void {
+    const clock = this.options.clock;
+    if (!clock || this.closed || this.spacingTimer !== null) return;
+    this.spacingTimer = clock.setTimeout(() => {
+      this.spacingTimer = null;
+      if (this.pending.size > 0) this.writePending();
+    }, this.options.intervalMs ?? DEFAULT_TRANSFER_SAVE_INTERVAL_MS);
+  }
+
+  private cancelSpacing(): void {
+    if (this.spacingTimer !== null) this.options.clock?.clearTimeout(this.spacingTimer);
+    this.spacingTimer = null;
   }
 
   private async writeRounds(): Promise<void> {
@@ -124,14 +161,14 @@ export class TransferStore {
     const path = this.pathFor(block);
     const temp = `${path}.tmp`;
     try {
-      // Synchronous: the directory is there but for the first save, and a learned point should not
-      // wait an extra turn of the thread pool to reach the disk.
-      mkdirSync(this.dir, { recursive: true });
+      if (!this.dirMade) await mkdir(this.dir, { recursive: true });
+      this.dirMade = true;
       // No fsync: a save is cheap to lose (the next one comes with the next learned reading) and a
       // file cut short by a power failure is set aside at load, never trusted.
       await writeFile(temp, `${JSON.stringify(state)}\n`);
       await rename(temp, path);
     } catch (err) {
+      this.dirMade = false;
       await rm(temp, { force: true }).catch(() => {});
       throw err;
     }

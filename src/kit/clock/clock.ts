@@ -53,6 +53,8 @@ export class ScaledClock implements Clock {
   private realStart = Date.now();
   private virtualStart: number;
   private scale: number;
+  /** The shortest real time a deadline gets; raised when the event loop is seen to lag more (src/clock/time-keeping.ts). */
+  deadlineFloorMs = DEADLINE_FLOOR_MS;
 
   constructor(timeScale = 1, startAt: number = Date.now()) {
     this.scale = ScaledClock.checked(timeScale);
@@ -81,7 +83,7 @@ export class ScaledClock implements Clock {
 
   setDeadline(fn: () => void, ms: number): TimerHandle {
     const real = Math.max(0, ms) / this.scale;
-    return globalThis.setTimeout(fn, Math.max(real, Math.min(Math.max(0, ms), DEADLINE_FLOOR_MS)));
+    return globalThis.setTimeout(fn, Math.max(real, Math.min(Math.max(0, ms), this.deadlineFloorMs)));
   }
 
   clearTimeout(handle: TimerHandle): void {

@@ -30,6 +30,7 @@ export class ClientHub {
   private readonly clients = new Map<string, ClientLink>();
   private observers = 0;
   private readonly taps: HubTap[] = [];
+  private readonly observerWatchers: ((watched: boolean) => void)[] = [];
 
   constructor(private readonly log: Logger) {}
 
@@ -48,13 +49,18 @@ export class ClientHub {
     this.taps.push(listener);
   }
 
+  /** Told `true` when the first observer arrives and `false` when the last one leaves. */
+  onObservers(listener: (watched: boolean) => void): void {
+    this.observerWatchers.push(listener);
+  }
+
   add(client: ClientLink): void {
     this.clients.set(client.id, client);
-    if (client.observer) this.observers++;
+    if (client.observer && ++this.observers === 1) for (const w of this.observerWatchers) w(true);
   }
 
   remove(client: ClientLink): void {
-    if (this.clients.delete(client.id) && client.observer) this.observers--;
+    if (this.clients.delete(client.id) && client.observer && --this.observers === 0) for (const w of this.observerWatchers) w(false);
   }
 
   /** To the client that sent the command only; an answer for a client that left is dropped. */

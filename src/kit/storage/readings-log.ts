@@ -30,6 +30,12 @@ export interface ReadingsLogOptions {
   health?: StorageHealth;
   /** The value column's name in each file's header: `HV` for the rack (what its tools read), `value` when left out. */
   column?: string;
+  /**
+   * Rows wait up to this many clock ms and go to the disk together (0, the default: each row at
+   * once). For a simulated day run as fast as the machine allows, where a write per row would cost
+   * more than the readings themselves; needs `clock`.
+   */
+  coalesceMs?: number;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -86,6 +92,9 @@ export class ReadingsLog {
   private failures = 0;
   private droppedTotal = 0;
   private closed = false;
+  private coalesceTimer: TimerHandle | null = null;
+  /** Settles when the rows waiting for the coalescing timer are written. */
+  private coalesced: { done: Promise<void>; release: () => void } | null = null;
 
   constructor(private readonly options: ReadingsLogOptions) {
     this.header = `timestamp\t${options.column ?? 'value'}\n`;
@@ -131,16 +140,43 @@ export class ReadingsLog {
     if (this.paths.get(series) === path) path = this.paths.get(series)!;
     else this.paths.set(series, path);
     this.backlog.push({ series, path, at, value });
+    const clock = this.options.clock;
+    const wait = this.options.coalesceMs ?? 0;
+    if (wait > 0 && clock) {
+      if (!this.coalesced) {
+        let release!: () => void;
+        const done = new Promise<void>((resolve) => (release = resolve));
+        this.coalesced = { done, release };
+        this.coalesceTimer = clock.setTimeout(() => this.writeCoalesced(), wait);
+      }
+      return this.coalesced.done;
+    }
     return this.writeBacklog();
   }
 
-  /** Settles once the current round of writes has ended (written, or kept in memory). */
-  flush(): Promise<void> {
+  /** Writes the rows that wait for the coalescing timer now. */
+  private writeCoalesced(): void {
+    if (this.coalesceTimer !== null) this.options.clock?.clearTimeout(this.coalesceTimer);
+    this.coalesceTimer = null;
+    const waiting = this.coalesced;
+    this.coalesced = null;
+    if (!waiting) return;
+    void this.writeBacklog().then(waiting.release);
+  }
+
+  /** Settles once the current round of writes has ended (written, or kept in memory), rows waiting to be coalesced included. */
+  async flush(): Promise<void> {
+    const waiting = this.coalesced?.done;
+    this.writeCoalesced();
+    await waiting;
     return this.running;
   }
 
   /** One last try for what waits in memory; what the disk still refuses is lost (see backlogRows). */
   async close(): Promise<void> {
+    const waiting = this.coalesced?.done;
+    this.writeCoalesced();
+    await waiting;
     this.closed = true;
     this.cancelRetry();
     await this.running;

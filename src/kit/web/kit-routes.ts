@@ -35,6 +35,8 @@ export interface KitStatus {
   time_scale: number;
   time_zone: string;
   clients: number;
+  /** Whether a scaled clock keeps up with its scale (null on a clock that is not scaled). */
+  time_keeping: Record<string, unknown> | null;
 }
 
 /** A manager's own route: answers and returns true, or returns false to leave the request to the kit. */
@@ -56,6 +58,8 @@ export interface KitRouteDeps {
   status: (supervisor: AnyActorRef, alarms: Alarm[], kit: KitStatus) => Record<string, unknown>;
   /** What else a child waits for before the server is ready. */
   childWaiting?: ChildWaiting;
+  /** Whether a scaled clock keeps up (null on a clock that is not scaled). */
+  timeKeeping?: () => Record<string, unknown> | null;
   machines: Record<string, AnyStateMachine>;
   pages: Pages;
   route?: ManagerRoute;
@@ -116,7 +120,7 @@ export function kitRoutes(deps: KitRouteDeps) {
     if (req.method === 'GET' && url.pathname === '/api/status') {
       const supervisor = deps.supervisor();
       if (!supervisor) return json(res, 503, { error: 'starting' });
-      const kit: KitStatus = { sim: deps.sim, training: simulator !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone(), clients: deps.hub.size };
+      const kit: KitStatus = { sim: deps.sim, training: simulator !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone(), clients: deps.hub.size, time_keeping: deps.timeKeeping?.() ?? null };
       return json(res, 200, deps.status(supervisor, deps.alarms(), kit));
     }
     // Reads like the status, so the access rules' monitor list says who may probe and scrape.
