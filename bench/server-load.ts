@@ -61,16 +61,42 @@ async function roundTrips(online: HvConnection, count: number): Promise<number[]
   return times.sort((a, b) => a - b);
 }
 
-/** Sequential refused commands (block 99 is not configured: error 9) on one connection; round trips in ms, in order. */
-async function errorRoundTrips(online: HvConnection, count: number): Promise<number[]> {
+/**
+ * Sequential refused commands (block 99 is not configured: error 9) on a fresh connection; round
+ * trips in ms, in order. The request is encoded once and the reply only framed, not decoded, so
+ * the figures are the server's and the socket's, not this client's.
+ */
+async function errorRoundTrips(port: number, count: number): Promise<number[]> {
+  const socket = connect({ host: '127.0.0.1', port });
+  socket.setNoDelay(true);
+  await new Promise((r) => socket.once('connect', r));
+  const request = encodeEnvelope(setVoltageCommand(99, 100));
+  let buffered = Buffer.alloc(0);
+  let replied: (() => void) | null = null;
+  socket.on('data', (chunk: Buffer) => {
+    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+    // 30-byte header: meta length at 14, data length at 22.
+    while (buffered.length >= 30 && buffered.length >= 30 + buffered.readUInt32BE(14) + buffered.readUInt32BE(22)) {
+      const end = 30 + buffered.readUInt32BE(14) + buffered.readUInt32BE(22);
+      const reply = buffered.subarray(30, end).includes('"reply"');
+      buffered = buffered.subarray(end);
+      if (reply && replied) {
+        const done = replied;
+        replied = null;
+        done();
+      }
+    }
+  });
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = performance.now();
-    const answer = online.answer();
-    online.send(setVoltageCommand(99, 100));
-    await answer;
+    await new Promise<void>((resolve) => {
+      replied = resolve;
+      socket.write(request);
+    });
     times.push(performance.now() - start);
   }
+  socket.destroy();
   return times;
 }
 
@@ -174,8 +200,7 @@ async function main(): Promise<void> {
   await sleep(Math.max(0, 5000 - (performance.now() - spawnedAt)));
   report.rss_idle_5s_mib = Math.round(rssMiB(pid) * 10) / 10;
 
-  const online = await HvConnection.open('127.0.0.1', port);
-  const errors = await errorRoundTrips(online, 10_000);
+  const errors = await errorRoundTrips(port, 10_000);
   report.error_round_trip_first_ms = Math.round(errors[0]! * 100) / 100;
   const sortedErrors = [...errors].sort((a, b) => a - b);
   report.error_round_trip_median_ms = Math.round(percentile(sortedErrors, 50) * 1000) / 1000;
@@ -184,6 +209,8 @@ async function main(): Promise<void> {
 
   if (!quick) await sleep(Math.max(0, 60_000 - (performance.now() - spawnedAt)));
   report.rss_idle_mib = await settledRss(pid);
+
+  const online = await HvConnection.open('127.0.0.1', port);
 
   const trips = await roundTrips(online, 500);
   report.set_voltage_round_trip_median_ms = Math.round(percentile(trips, 50) * 100) / 100;

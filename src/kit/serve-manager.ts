@@ -19,6 +19,7 @@ import { httpLimits, startBudget } from './connectors/connection-budget.js';
 import { atMost, connectorActors, type ConnectorServices } from './connectors/connector-server.js';
 import type { EarlyTcp } from './connectors/early-tcp.js';
 import { TcpConnector } from './connectors/tcp-connector.js';
+import { warmUp } from './connectors/warm-up.js';
 import { WsConnector } from './connectors/ws-connector.js';
 import { keepTime } from './clock/keep-time.js';
 import type { LagSource } from './clock/time-keeping.js';
@@ -131,6 +132,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     timeoutFloorMs: timeKeeping.floorMs,
     supervisor: () => supervisorRef,
   });
+  warmUp(manager.parse, clock.now());
 
   const whenQuiet = () => (supervisorRef && manager.whenQuiet ? manager.whenQuiet(supervisorRef, 10_000) : Promise.resolve());
   const httpHandler = kitRoutes({
