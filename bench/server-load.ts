@@ -71,7 +71,7 @@ async function errorRoundTrips(port: number, count: number): Promise<number[]> {
   socket.setNoDelay(true);
   await new Promise((r) => socket.once('connect', r));
   const request = encodeEnvelope(setVoltageCommand(99, 100));
-  let buffered = Buffer.alloc(0);
+  let buffered: Buffer = Buffer.alloc(0);
   let replied: (() => void) | null = null;
   socket.on('data', (chunk: Buffer) => {
     buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
