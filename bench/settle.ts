@@ -137,6 +137,10 @@ async function run(strategy: Strategy, seed: number): Promise<StrategyResult> {
     toWithin['0.03'].push(r003 ? (r003.at - sentAt) / 1000 : Infinity);
     readingCounts['0.1'].push(r01 ? readingsAt(sentAt, r01.at) : Infinity);
     readingCounts['0.03'].push(r003 ? readingsAt(sentAt, r003.at) : Infinity);
+    if (process.env.HV_BENCH_DEBUG && strategy === 'ours') {
+      // The readings after each command: when (s after it) and how far off (mV).
+      process.stderr.write(`seed ${seed} step ${s.volts}: ${after.slice(0, 7).map((r) => `${((r.at - sentAt) / 1000).toFixed(1)}s ${((r.volts - s.volts) * 1000).toFixed(0)}mV`).join(', ')}\n`);
+    }
     if (r01) reached01++;
     if (r003) reached003++;
     if (s.hold) {
