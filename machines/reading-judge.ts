@@ -191,12 +191,25 @@ export interface JudgeOptions {
   settled?: boolean;
   /** While an alarm is active the expectation stays where it was before the fault: nothing re-bases it. */
   frozen?: boolean;
+  /**
+   * The reading measured the output as it was before a change made since (its integration ended
+   * first), and `outputHv` is that earlier output: it is judged, but stays out of the drift history,
+   * which a new setpoint has already set apart.
+   */
+  beforeChange?: boolean;
 }
 
 /**
  * Judges one reading taken while the written output gives `outputHv` volts by the configured
  * transfer. Returns the verdict and the judge's next state.
  */
+/**
+ * How many times the predicted transient a reading still settling may really carry: the first-order
+ * model predicts readings 2 to 4 after a step within 0.02 of the step, so twice the prediction
+ * leaves room for a supply slower than fitted.
+ */
+const TRANSIENT_MARGIN = 2;
+
 export function judgeReading(
   state: JudgeState,
   reading: Reading,
@@ -212,8 +225,10 @@ export function judgeReading(
   // Repeats: a live meter's last digit moves from reading to reading.
   if (state.lastRaw !== null && reading.raw === state.lastRaw) {
     next.repeats = state.repeats + 1;
-    // Unchanged across a change of the output: only a reading that has settled must show it.
-    const moved = quiet ? Math.abs(outputHv - (state.outputAtLastRaw ?? outputHv)) : 0;
+    // Unchanged across a change of the output: a settled reading must show all of it, one still
+    // settling at least what the transient (taken twice over) cannot hide.
+    const change = Math.abs(outputHv - (state.outputAtLastRaw ?? outputHv));
+    const moved = quiet ? change : Math.max(0, change - TRANSIENT_MARGIN * transientV);
     const visible = Math.max(s.outlierSigmas * noiseAt(outputHv, s), s.outlierFloorV);
     if (moved > visible || next.repeats + 1 >= s.staleRepeats) {
       const why =
@@ -246,7 +261,7 @@ export function judgeReading(
     earlier = [...state.historyBefore.map((p) => ({ at: p.at, offset: p.offset + shift })), ...state.history];
     next.historyBefore = null;
   } else if (state.offset === null && plausible && settled && !frozen) next.historyBefore = null;
-  if (quiet && Math.abs(residual) <= s.implausibleV) {
+  if (quiet && !options.beforeChange && Math.abs(residual) <= s.implausibleV) {
     next.history = [...earlier, { at: reading.startedAt, offset: fromOffset }].slice(-s.driftWindow);
     if (next.historyBefore === null && next.history.length >= s.driftWindow) {
       const rate = robustSlopePerMin(next.history);
@@ -298,7 +313,9 @@ export function judgeReading(
   }
   next.suspect = { residual, volts: reading.volts, count: 1 };
   // One reading is an alarm only if no transient could explain it (a reading begun before a step
-  // also carries how far the old level was from its own expectation).
-  const alarm = large(residual) && transientV < s.implausibleV ? mismatch(reading, expected, residual, s, false) : null;
+  // also carries how far the old level was from its own expectation): none is there, or it is
+  // off by more than twice what the transient can leave (a trip, a spike during a ramp).
+  const unexplained = transientV < s.implausibleV || Math.abs(residual) > TRANSIENT_MARGIN * transientV + s.implausibleV;
+  const alarm = large(residual) && unexplained ? mismatch(reading, expected, residual, s, false) : null;
   return { verdict: { kind: 'held', residual, expected, alarm }, state: next };
 }

@@ -94,4 +94,29 @@ describe('reading checks', () => {
     const points = Array.from({ length: 8 }, (_, i) => ({ at: i * 4000, offset: i === 3 ? 5 : 0 }));
     expect(robustSlopePerMin(points)).toBe(0);
   });
+
+  it('raises a reading still settling when it is off by more than twice what the transient can leave', () => {
+    const state = freshJudge(0);
+    // 30 V of a 500 V step still settling: a reading 25 V short is the transient, held without an alarm...
+    const settling = judgeReading(state, reading(18475), 18500, s, { transientV: 30, settled: false });
+    expect(settling.verdict).toMatchObject({ kind: 'plausible' });
+    // ...one at 0 V (a trip) or 50 V above (a spike) no transient explains.
+    const tripped = judgeReading(state, reading(0), 18500, s, { transientV: 30, settled: false });
+    expect(tripped.verdict.kind === 'held' ? tripped.verdict.alarm : null).not.toBeNull();
+    const spike = judgeReading(state, reading(18550), 18500, s, { transientV: 8, settled: false });
+    expect(spike.verdict.kind === 'held' ? spike.verdict.alarm : null).not.toBeNull();
+    // Within twice the transient and the implausible margin: no alarm (the model may be off).
+    const slow = judgeReading(state, reading(18440), 18500, s, { transientV: 30, settled: false });
+    expect(slow.verdict.kind === 'held' ? slow.verdict.alarm : null).toBeNull();
+  });
+
+  it('finds a meter stuck across a change already in a reading still settling, when the change is far more than its transient', () => {
+    const before = run([18000.003], 18000).state;
+    const stuck = { ...reading(18000.003), raw: before.lastRaw! };
+    const out = judgeReading(before, stuck, 18500, s, { transientV: 30, settled: false });
+    expect(out.verdict).toMatchObject({ kind: 'fault', alarm: { code: 'READING_STALE' } });
+    // A change the transient could still hide is not enough.
+    const small = judgeReading(before, { ...reading(18000.003), raw: before.lastRaw! }, 18040, s, { transientV: 30, settled: false });
+    expect(small.verdict.kind).not.toBe('fault');
+  });
 });
