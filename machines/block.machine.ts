@@ -134,6 +134,12 @@ export interface SetpointSent {
    */
   nominalHv?: number;
   /**
+   * The demand the output as produced gives, when the output moves by changes of demand from where
+   * it is (a learned transfer): the one asked for, rounded to the instrument's step. The block's
+   * demand becomes this, so its limits bound the output itself. The demand asked for when left out.
+   */
+  demandHv?: number;
+  /**
    * How big a step the supply saw, when more than the change of demand: the whole output when the
    * instrument dropped out for a moment (a calibrator changing range). Sets the settling time.
    */
@@ -288,9 +294,12 @@ function written(context: BlockContext, sent: SetpointSent): Partial<BlockContex
   // sign and size; unknown through a drop-out, and when there was no output before.
   const before = context.nominal ?? context.demand;
   const deltaV = sent.stepHv === undefined && before !== null ? (sent.nominalHv ?? context.pendingDemand ?? before) - before : null;
+  const demand = sent.demandHv ?? context.pendingDemand;
   return {
     recentSteps: [...context.recentSteps, { at: sent.sentAt, stepV, deltaV }].slice(-STEPS_REMEMBERED),
-    demand: context.pendingDemand,
+    demand,
+    // Holding starts from a command's last correction as the output produces it.
+    holdFrom: context.holdFrom !== null && context.holdFrom === context.pendingDemand ? demand : context.holdFrom,
     nominal: sent.nominalHv ?? context.pendingDemand,
     pendingDemand: null,
   };

@@ -105,15 +105,18 @@ export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChanne
       if (!input.energize && before !== undefined && ch.instrument.keepRange) volts = ch.instrument.keepRange(before, volts, RANGE_MARGIN_V);
       await ch.instrument.setOutput(volts, { energize: input.energize }, signal);
       ch.lastOutputVolts = volts;
-      // Held back at a range boundary: the demand it gives is short of the one asked for by as much.
-      ch.lastDemandHv = input.volts + (volts - wanted) * (ch.estimator?.slopeAt(volts) ?? ch.calibration.gain);
+      // Judged against what the output really produces, in its own steps.
+      const produced = ch.instrument.quantize?.(volts) ?? volts;
+      // The demand the output as produced gives: rounded to the instrument's step, or held back at a
+      // range boundary, it is off the one asked for by as much. Corrections go on from it, so the
+      // output follows the demand without the roundings adding up (holding's limit bounds the HV).
+      const demandHv = input.volts + (produced - wanted) * (ch.estimator?.slopeAt(volts) ?? ch.calibration.gain);
+      ch.lastDemandHv = demandHv;
       if (input.energize) ch.energized = true;
       // Through a drop-out the supply falls towards 0 and comes back: a step of the whole output at least.
       const dropout = before !== undefined && ch.instrument.dropsOutBetween?.(before, volts) === true;
       const stepHv = Math.max(Math.abs(nominalHv(volts, ch) - nominalHv(before ?? volts, ch)), Math.abs(nominalHv(volts, ch)));
-      // Judged against what the output really produces, in its own steps.
-      const produced = ch.instrument.quantize?.(volts) ?? volts;
-      return { sentAt: clock.now(), nominalHv: nominalHv(produced, ch), ...(dropout ? { stepHv } : {}) };
+      return { sentAt: clock.now(), nominalHv: nominalHv(produced, ch), ...(ch.estimator ? { demandHv } : {}), ...(dropout ? { stepHv } : {}) };
     }),
     probeOutput: fromPromise<OutputState, { block: number }>(async ({ input, signal }) => channel(input.block).instrument.outputState(signal)),
   };

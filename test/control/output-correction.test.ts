@@ -56,12 +56,14 @@ describe('output volts for a demand', () => {
     // 10 µV steps: 35 mV of HV. The command's output, 0.6 of a step past a step, is rounded up by the instrument.
     const t = setup(1e-5);
     const step = 1e-5 * GAIN;
-    await t.apply(1 + 3.5 + 0.6 * step, true);
+    const sent = await t.apply(1 + 3.5 + 0.6 * step, true);
     const produced = Math.round(t.written[0]! / 1e-5) * 1e-5;
     expect(produced).toBeCloseTo(0.00101, 12);
-    // 24 mV up, 0.69 of a step: one step up from what is produced. From what was written (0.4 of a
-    // step below it) it would round to the same step, and the HV would not move at all.
-    await t.apply(1 + 3.5 + 0.6 * step + 0.024, false);
+    // The block's demand becomes what the produced output gives: 0.4 of a step above the one asked for.
+    expect(sent.demandHv!).toBeCloseTo(1 + 3.5 + step, 9);
+    // 24 mV up from there, 0.69 of a step: one step up. From what was written (0.4 of a step below
+    // what is produced) it would round to the same step, and the HV would not move at all.
+    await t.apply(sent.demandHv! + 0.024, false);
     expect(Math.round((Math.round(t.written[1]! / 1e-5) * 1e-5 - produced) / 1e-5)).toBe(1);
   });
 });
