@@ -95,6 +95,15 @@ describe('reading checks', () => {
     expect(robustSlopePerMin(points)).toBe(0);
   });
 
+  it('measures a slope robustly: three outliers in eight readings (a simulated day of seed 8) do not make a drift, a real one is exact', () => {
+    // Offsets (mV) of a 24 h no-fault hold, 4 s apart: one high at the start, two low near the end.
+    const seen = [-387, -446.6, -447.8, -453, -446.6, -530.4, -442.5, -521.1];
+    const points = seen.map((mv, i) => ({ at: i * 4020, offset: mv / 1000 }));
+    expect(Math.abs(robustSlopePerMin(points))).toBeLessThan(0.1);
+    const drifting = Array.from({ length: 8 }, (_, i) => ({ at: i * 4020, offset: (i * 4020 * 1) / 60_000 }));
+    expect(robustSlopePerMin(drifting)).toBeCloseTo(1, 9);
+  });
+
   it('raises a reading still settling when it is off by more than twice what the transient can leave', () => {
     const state = freshJudge(0);
     // 30 V of a 500 V step still settling: a reading 25 V short is the transient, held without an alarm...
