@@ -289,11 +289,12 @@ const STEPS_REMEMBERED = 4;
 
 /** After the output was written: when, and by how much it moved. */
 function written(context: BlockContext, sent: SetpointSent): Partial<BlockContext> {
-  const stepV = sent.stepHv ?? Math.abs((context.pendingDemand ?? 0) - (context.demand ?? 0));
   // The signed change of what the output produces (its own steps included), for the transient's
   // sign and size; unknown through a drop-out, and when there was no output before.
   const before = context.nominal ?? context.demand;
   const deltaV = sent.stepHv === undefined && before !== null ? (sent.nominalHv ?? context.pendingDemand ?? before) - before : null;
+  // The step the supply sees: a correction smaller than the output's own step still moves it a whole step.
+  const stepV = sent.stepHv ?? Math.max(Math.abs((context.pendingDemand ?? 0) - (context.demand ?? 0)), Math.abs(deltaV ?? 0));
   const demand = sent.demandHv ?? context.pendingDemand;
   return {
     recentSteps: [...context.recentSteps, { at: sent.sentAt, stepV, deltaV }].slice(-STEPS_REMEMBERED),
