@@ -74,7 +74,7 @@ export interface BlockContext {
    * The last few output changes (clock ms, volts), newest last: the newest sets the freshness rule,
    * and a reading begun before it still carries the ones before it.
    */
-  recentSteps: { at: number; stepV: number }[];
+  recentSteps: { at: number; stepV: number; deltaV: number | null }[];
   /**
    * Until a command comes, the block holds what it found, as measured: the setpoint adopted at
    * start comes from the transfer's estimate, so the first settled reading replaces it rather
@@ -116,8 +116,8 @@ export type BlockEvent =
   | { type: 'ABORT'; reason: string }
   /** The block's voltmeter failed: no readings until it is back. */
   | { type: 'VOLTMETER_LOST'; voltmeter: string; fault: string }
-  /** Internal: a plausible reading within the tolerance answered the check. */
-  | { type: 'CHECK_CONFIRMED' };
+  /** Internal: a plausible reading within the tolerance answered the check; `lastCorrection`: a demand to write as the command's last correction. */
+  | { type: 'CHECK_CONFIRMED'; lastCorrection: number | null };
 
 /** What the output instrument says of itself: operating or in standby, and its output volts. */
 export interface OutputState {
@@ -134,6 +134,12 @@ export interface SetpointSent {
    * the output written for a demand, is not taken for a change of the plant.
    */
   nominalHv?: number;
+  /**
+   * The demand the output as produced gives, when the output moves by changes of demand from where
+   * it is (a learned transfer): the one asked for, rounded to the instrument's step. The block's
+   * demand becomes this, so its limits bound the output itself. The demand asked for when left out.
+   */
+  demandHv?: number;
   /**
    * How big a step the supply saw, when more than the change of demand: the whole output when the
    * instrument dropped out for a moment (a calibrator changing range). Sets the settling time.
@@ -274,15 +280,26 @@ function announcedSettle(context: BlockContext): { block: number; settleMs: numb
   return { block: context.block, settleMs: settleTimeMs(context.recentSteps.at(-1)?.stepV ?? 0, context.correction, context.settleMs, residual) };
 }
 
+/** A transient this small (volts) is no transient: a change of unknown size long settled does not stop the prediction. */
+const NEGLIGIBLE_V = 1e-4;
+
 /** Output changes remembered for the transients they leave in readings. */
 const STEPS_REMEMBERED = 4;
 
 /** After the output was written: when, and by how much it moved. */
 function written(context: BlockContext, sent: SetpointSent): Partial<BlockContext> {
-  const stepV = sent.stepHv ?? Math.abs((context.pendingDemand ?? 0) - (context.demand ?? 0));
+  // The signed change of what the output produces (its own steps included), for the transient's
+  // sign and size; unknown through a drop-out, and when there was no output before.
+  const before = context.nominal ?? context.demand;
+  const deltaV = sent.stepHv === undefined && before !== null ? (sent.nominalHv ?? context.pendingDemand ?? before) - before : null;
+  // The step the supply sees: a correction smaller than the output's own step still moves it a whole step.
+  const stepV = sent.stepHv ?? Math.max(Math.abs((context.pendingDemand ?? 0) - (context.demand ?? 0)), Math.abs(deltaV ?? 0));
+  const demand = sent.demandHv ?? context.pendingDemand;
   return {
-    recentSteps: [...context.recentSteps, { at: sent.sentAt, stepV }].slice(-STEPS_REMEMBERED),
-    demand: context.pendingDemand,
+    recentSteps: [...context.recentSteps, { at: sent.sentAt, stepV, deltaV }].slice(-STEPS_REMEMBERED),
+    demand,
+    // Holding starts from a command's last correction as the output produces it.
+    holdFrom: context.holdFrom !== null && context.holdFrom === context.pendingDemand ? demand : context.holdFrom,
     nominal: sent.nominalHv ?? context.pendingDemand,
     pendingDemand: null,
   };
@@ -301,13 +318,58 @@ export function transientIn(context: BlockContext, reading: Reading): number {
   return left;
 }
 
-/** Judges a reading at the present output; null when there is no output to judge it against. */
-function judged(context: BlockContext, reading: Reading, frozen = false): { verdict: Verdict; state: JudgeState } | null {
+/**
+ * What the recent output changes still leave in a reading, with its sign (volts; negative when the
+ * output is still rising towards a step up): the first-order response's prediction. Null when a
+ * change is of unknown size or was made after the reading began, so no prediction can be taken out.
+ */
+export function signedTransientIn(context: BlockContext, reading: Reading): number | null {
+  const c = context.correction;
+  let left = 0;
+  for (const { at, stepV, deltaV } of context.recentSteps) {
+    if (reading.startedAt < at) return null;
+    const decay = windowFactor(c) * Math.exp(-(reading.startedAt - at) / c.responseTauMs);
+    if (deltaV === null) {
+      if (stepV * decay > NEGLIGIBLE_V) return null;
+      continue;
+    }
+    left -= deltaV * decay;
+  }
+  return left;
+}
+
+/**
+ * A reading's error against `target` with the predicted transient taken out: what a correction
+ * should act on. A reading may count before a change has settled in it (an answer with up to a
+ * quarter of the tolerance left), and correcting on the raw error would overshoot by what is left.
+ */
+function settledError(context: BlockContext, reading: Reading, target: number): number {
+  const error = reading.volts - target;
+  if (context.correction.strategy !== 'ours') return error;
+  return error - (signedTransientIn(context, reading) ?? 0);
+}
+
+/**
+ * The output a reading measured: changes made after its integration ended are not in it, so it is
+ * judged against the output before them (and as carrying only the transients of earlier ones).
+ * Null when such a change is of unknown size.
+ */
+function measuredOutput(context: BlockContext, reading: Reading): { nominal: number; transientV: number; beforeChange: boolean } | null {
   if (context.nominal === null) return null;
-  const transientV = transientIn(context, reading);
+  const later = context.recentSteps.filter((s) => s.at >= reading.endedAt);
+  if (later.length === 0 || later.some((s) => s.deltaV === null)) return { nominal: context.nominal, transientV: transientIn(context, reading), beforeChange: false };
+  const before = { ...context, recentSteps: context.recentSteps.filter((s) => s.at < reading.endedAt) };
+  return { nominal: context.nominal - later.reduce((sum, s) => sum + s.deltaV!, 0), transientV: transientIn(before, reading), beforeChange: true };
+}
+
+/** Judges a reading at the output it measured; null when there is no output to judge it against. */
+function judged(context: BlockContext, reading: Reading, frozen = false): { verdict: Verdict; state: JudgeState } | null {
+  const measured = measuredOutput(context, reading);
+  if (!measured) return null;
+  const { nominal, transientV, beforeChange } = measured;
   // What moves the expectation must be fresh by the block's own rule, its floor included.
   const settled = transientV <= context.checks.outlierFloorV / 2 && isFresh(context, reading);
-  return judgeReading(context.judge, reading, context.nominal, context.checks, { transientV, settled, frozen });
+  return judgeReading(context.judge, reading, nominal, context.checks, { transientV, settled, frozen, beforeChange });
 }
 
 /** The alarm a verdict raises, if any: a fault's, or a held reading's when it is gross. */
@@ -519,7 +581,11 @@ export const blockMachine = setup({
     },
     idle: {
       // From a command, holding starts from its demand; back from an alarm, from where it was.
-      entry: [cancel('commandTimeout'), assign({ holdFrom: ({ context }) => (context.inFlight || context.holdFrom === null ? context.demand : context.holdFrom), inFlight: null })],
+      // A command's last correction, made on the reading that answered it, is still to be written: holding starts from it.
+      entry: [
+        cancel('commandTimeout'),
+        assign({ holdFrom: ({ context }) => (context.inFlight || context.holdFrom === null ? (context.pendingDemand ?? context.demand) : context.holdFrom), inFlight: null }),
+      ],
       initial: 'watching',
       always: { guard: 'hasAlarm', target: 'alarm' },
       on: {
@@ -561,7 +627,7 @@ export const blockMachine = setup({
               return;
             }
             if (context.setpoint === null || !c.hold || c.strategy === 'none' || context.energized === false) return;
-            const error = reading.volts - context.setpoint;
+            const error = settledError(context, reading, context.setpoint);
             if (c.strategy === 'half') {
               enqueue.assign({ pendingDemand: correctedDemand(context, error) });
               return;
@@ -700,19 +766,34 @@ export const blockMachine = setup({
             if (!usable) return;
             // Plausible again: a held spike's alarm is over.
             enqueue.assign({ alarms: clearedBy({ ...context, judge: taken.judge }, taken.judge.plausibleRun) });
+            // Learned only once the change has settled in it (an answer may come with up to a quarter of the tolerance left).
+            const learns = c.strategy === 'ours' && verdict.kind === 'plausible' && isFresh(context, reading);
             if (answers) {
-              if (c.strategy === 'ours' && verdict.kind === 'plausible') enqueue({ type: 'learnTransfer', params: { reading } });
+              if (learns) enqueue({ type: 'learnTransfer', params: { reading } });
               enqueue({ type: 'reply', params: replyTo({ ...context, lastReading: reading }, checkAnswer({ ...context, lastReading: reading }, 'ok')) });
-              enqueue.raise({ type: 'CHECK_CONFIRMED' });
+              // The answer's reading is also the best estimate of where the output landed: an error
+              // the hold would correct is corrected now, as the command's last correction, rather
+              // than a reading later (holding then starts from the corrected demand).
+              const left = settledError(context, reading, command.voltage);
+              let lastCorrection: number | null = null;
+              if (c.strategy === 'ours' && c.hold && Math.abs(left) > c.holdDeadbandV) {
+                const demand = correctedDemand(context, left);
+                if (demand !== null && Math.abs(demand - context.demand!) <= context.holdLimitV) lastCorrection = demand;
+              }
+              enqueue.raise({ type: 'CHECK_CONFIRMED', lastCorrection });
               return;
             }
-            if (c.strategy === 'ours' && verdict.kind === 'plausible' && isFresh(context, reading)) enqueue({ type: 'learnTransfer', params: { reading } });
-            const demand = correctedDemand(context, error);
+            if (learns) enqueue({ type: 'learnTransfer', params: { reading } });
+            const demand = correctedDemand(context, settledError(context, reading, command.voltage));
             if (demand !== null) enqueue.assign({ pendingDemand: demand });
           }),
         },
         // Raised by the reading that answered ok (whichever substate it came in).
-        CHECK_CONFIRMED: { target: '#block.idle', actions: assign({ alarms: ({ context }) => context.alarms.filter((a) => a.code === 'OUTPUT_STANDBY') }) },
+        // Its last correction is written from idle, as holding writes: the command is answered and over.
+        CHECK_CONFIRMED: {
+          target: '#block.idle',
+          actions: assign({ alarms: ({ context }) => context.alarms.filter((a) => a.code === 'OUTPUT_STANDBY'), pendingDemand: ({ event }) => event.lastCorrection }),
+        },
       },
       states: {
         waiting: {

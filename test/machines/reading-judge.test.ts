@@ -94,4 +94,38 @@ describe('reading checks', () => {
     const points = Array.from({ length: 8 }, (_, i) => ({ at: i * 4000, offset: i === 3 ? 5 : 0 }));
     expect(robustSlopePerMin(points)).toBe(0);
   });
+
+  it('measures a slope robustly: three outliers in eight readings (a simulated day of seed 8) do not make a drift, a real one is exact', () => {
+    // Offsets (mV) of a 24 h no-fault hold, 4 s apart: one high at the start, two low near the end.
+    const seen = [-387, -446.6, -447.8, -453, -446.6, -530.4, -442.5, -521.1];
+    const points = seen.map((mv, i) => ({ at: i * 4020, offset: mv / 1000 }));
+    expect(Math.abs(robustSlopePerMin(points))).toBeLessThan(0.1);
+    const drifting = Array.from({ length: 8 }, (_, i) => ({ at: i * 4020, offset: (i * 4020 * 1) / 60_000 }));
+    expect(robustSlopePerMin(drifting)).toBeCloseTo(1, 9);
+  });
+
+  it('raises a reading still settling when it is off by more than twice what the transient can leave', () => {
+    const state = freshJudge(0);
+    // 30 V of a 500 V step still settling: a reading 25 V short is the transient, held without an alarm...
+    const settling = judgeReading(state, reading(18475), 18500, s, { transientV: 30, settled: false });
+    expect(settling.verdict).toMatchObject({ kind: 'plausible' });
+    // ...one at 0 V (a trip) or 50 V above (a spike) no transient explains.
+    const tripped = judgeReading(state, reading(0), 18500, s, { transientV: 30, settled: false });
+    expect(tripped.verdict.kind === 'held' ? tripped.verdict.alarm : null).not.toBeNull();
+    const spike = judgeReading(state, reading(18550), 18500, s, { transientV: 8, settled: false });
+    expect(spike.verdict.kind === 'held' ? spike.verdict.alarm : null).not.toBeNull();
+    // Within twice the transient and the implausible margin: no alarm (the model may be off).
+    const slow = judgeReading(state, reading(18440), 18500, s, { transientV: 30, settled: false });
+    expect(slow.verdict.kind === 'held' ? slow.verdict.alarm : null).toBeNull();
+  });
+
+  it('finds a meter stuck across a change already in a reading still settling, when the change is far more than its transient', () => {
+    const before = run([18000.003], 18000).state;
+    const stuck = { ...reading(18000.003), raw: before.lastRaw! };
+    const out = judgeReading(before, stuck, 18500, s, { transientV: 30, settled: false });
+    expect(out.verdict).toMatchObject({ kind: 'fault', alarm: { code: 'READING_STALE' } });
+    // A change the transient could still hide is not enough.
+    const small = judgeReading(before, { ...reading(18000.003), raw: before.lastRaw! }, 18040, s, { transientV: 30, settled: false });
+    expect(small.verdict.kind).not.toBe('fault');
+  });
 });

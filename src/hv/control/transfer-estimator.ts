@@ -63,6 +63,12 @@ export class TransferEstimator {
     return t.gain * v + t.offset + t.quadratic * v * v;
   }
 
+  /** HV volts per output volt at `v`, by the present estimate. */
+  slopeAt(v: number): number {
+    const t = this.fitted;
+    return t.gain + 2 * t.quadratic * v;
+  }
+
   /** Output volts for `hv`, by the present estimate (Newton's method from the straight line). */
   outputFor(hv: number): number {
     const t = this.fitted;

@@ -23,6 +23,8 @@ export interface OutputChannel {
   learnLimitV: number;
   /** The output volts last written (or found at start). */
   lastOutputVolts?: number;
+  /** The HV demand those volts were written for (or the HV found at start). */
+  lastDemandHv?: number;
   /** A client's command switched the output on (kept across restarts of the block's actor). */
   energized?: boolean;
   /** The readings' offset from the nominal HV the block last trusted, and the output it was at. */
@@ -33,13 +35,24 @@ export function configuredTransfer(c: OutputConfig) {
   return { gain: c.gain, offset: c.offset, quadratic: 0 };
 }
 
-function outputVoltsFor(hv: number, channel: OutputChannel): number {
+/**
+ * Output volts for an HV demand. A client's command goes through the transfer (learned, or as
+ * configured). A correction moves the output from where it is by the change of demand over the
+ * transfer's slope there: the readings that asked for the correction may meanwhile have taught the
+ * transfer the same error, and mapping the whole demand through the new transfer would correct it twice.
+ */
+function outputVoltsFor(hv: number, channel: OutputChannel, energize: boolean): number {
   const c = channel.calibration;
   const configured = (hv - c.offset) / c.gain;
   let volts = configured;
   if (channel.estimator) {
     const limit = channel.learnLimitV / c.gain;
-    volts = Math.min(configured + limit, Math.max(configured - limit, channel.estimator.outputFor(hv)));
+    // From the output as produced, in the instrument's own steps: the change then lands on the step
+    // nearest to where it is meant to go, not one off by what the last write's rounding left.
+    const last = channel.lastOutputVolts === undefined ? undefined : (channel.instrument.quantize?.(channel.lastOutputVolts) ?? channel.lastOutputVolts);
+    const fromLast = !energize && last !== undefined && channel.lastDemandHv !== undefined;
+    const learned = fromLast ? last + (hv - channel.lastDemandHv!) / channel.estimator.slopeAt(last) : channel.estimator.outputFor(hv);
+    volts = Math.min(configured + limit, Math.max(configured - limit, learned));
   }
   return Math.min(c.max_volts, Math.max(c.min_volts, volts));
 }
@@ -73,7 +86,11 @@ export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChanne
       const same = (a: number, b: number) => Math.abs(a - b) <= SAME_OUTPUT_V;
       const unchanged = ch.lastOutputVolts !== undefined && same(volts, ch.lastOutputVolts);
       ch.lastOutputVolts = volts;
-      const found: OutputFound = { hv: hvFor(volts, ch), nominalHv: nominalHv(volts, ch) };
+      // The demand the output was written for, while it is still that output: corrections move the
+      // output from where it is, so the transfer learned since may put it elsewhere (a restart must not change the demand).
+      const hv = unchanged && ch.lastDemandHv !== undefined ? ch.lastDemandHv : hvFor(volts, ch);
+      const found: OutputFound = { hv, nominalHv: nominalHv(volts, ch) };
+      ch.lastDemandHv = hv;
       if (ch.energized) found.energized = true;
       if (unchanged && ch.trusted && same(ch.trusted.outputVolts, volts)) found.offset = ch.trusted.offset;
       return found;
@@ -81,19 +98,25 @@ export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChanne
     applySetpoint: fromPromise<SetpointSent, { block: number; volts: number; energize: boolean }>(async ({ input, signal }) => {
       const ch = channel(input.block);
       const before = ch.lastOutputVolts;
-      let volts = outputVoltsFor(input.volts, ch);
+      const wanted = outputVoltsFor(input.volts, ch, input.energize);
+      let volts = wanted;
       // Holding and correcting stay in the range the command chose while a few steps of the output
       // would do: crossing would make the output drop out (the HV falls by kilovolts for 0.28 s).
       if (!input.energize && before !== undefined && ch.instrument.keepRange) volts = ch.instrument.keepRange(before, volts, RANGE_MARGIN_V);
       await ch.instrument.setOutput(volts, { energize: input.energize }, signal);
       ch.lastOutputVolts = volts;
+      // Judged against what the output really produces, in its own steps.
+      const produced = ch.instrument.quantize?.(volts) ?? volts;
+      // The demand the output as produced gives: rounded to the instrument's step, or held back at a
+      // range boundary, it is off the one asked for by as much. Corrections go on from it, so the
+      // output follows the demand without the roundings adding up (holding's limit bounds the HV).
+      const demandHv = input.volts + (produced - wanted) * (ch.estimator?.slopeAt(volts) ?? ch.calibration.gain);
+      ch.lastDemandHv = demandHv;
       if (input.energize) ch.energized = true;
       // Through a drop-out the supply falls towards 0 and comes back: a step of the whole output at least.
       const dropout = before !== undefined && ch.instrument.dropsOutBetween?.(before, volts) === true;
       const stepHv = Math.max(Math.abs(nominalHv(volts, ch) - nominalHv(before ?? volts, ch)), Math.abs(nominalHv(volts, ch)));
-      // Judged against what the output really produces, in its own steps.
-      const produced = ch.instrument.quantize?.(volts) ?? volts;
-      return { sentAt: clock.now(), nominalHv: nominalHv(produced, ch), ...(dropout ? { stepHv } : {}) };
+      return { sentAt: clock.now(), nominalHv: nominalHv(produced, ch), ...(ch.estimator ? { demandHv } : {}), ...(dropout ? { stepHv } : {}) };
     }),
     probeOutput: fromPromise<OutputState, { block: number }>(async ({ input, signal }) => channel(input.block).instrument.outputState(signal)),
   };
