@@ -32,7 +32,7 @@ interface ChildSnapshot {
 export class ServerMetrics {
   private registry: Promise<Registry> | null = null;
   private readonly commandTypes = new WeakMap<Origin, string>();
-  /** Counts by their labels (as JSON), kept from the start; the counters read them when scraped. */
+  /** Counts by their labels' values, joined, kept from the start; the counters read them when scraped. */
   private readonly commands = new Map<string, number>();
   private readonly errorReplies = new Map<string, number>();
 
@@ -125,24 +125,27 @@ export class ServerMetrics {
         for (const connector of deps.connectors) this.set({ connector }, deps.hub.countOf(connector));
       },
     });
-    const counted = (counts: Map<string, number>) =>
+    const counted = (counts: Map<string, number>, names: readonly string[]) =>
       function (this: { reset(): void; inc(labels: Record<string, string>, n: number): void }) {
         this.reset();
-        for (const [labels, n] of counts) this.inc(JSON.parse(labels) as Record<string, string>, n);
+        for (const [key, n] of counts) {
+          const values = key.split(LABEL_SEPARATOR);
+          this.inc(Object.fromEntries(names.map((name, i) => [name, values[i] ?? ''])), n);
+        }
       };
     new Counter({
       name: 'hv_commands_total',
       help: 'Commands answered, by connector, command type (none: refused before it was a command) and outcome (ok, timeout, error)',
       labelNames: ['connector', 'type', 'outcome'],
       registers,
-      collect: counted(this.commands),
+      collect: counted(this.commands, ['connector', 'type', 'outcome']),
     });
     new Counter({
       name: 'hv_error_replies_total',
       help: "Error replies sent, by connector and Online's error code name",
       labelNames: ['connector', 'code'],
       registers,
-      collect: counted(this.errorReplies),
+      collect: counted(this.errorReplies, ['connector', 'code']),
     });
     return registry;
   }
@@ -157,8 +160,8 @@ export class ServerMetrics {
     const answered = typeof message.answer_type === 'string' && COMMAND_TYPES.has(message.answer_type) ? message.answer_type : undefined;
     const type = this.commandTypes.get(origin) ?? answered ?? 'none';
     const outcome = event === 'reply' ? 'error' : message.status === 'timeout' ? 'timeout' : 'ok';
-    count(this.commands, { connector: origin.connector, type, outcome });
-    if (event === 'reply') count(this.errorReplies, { connector: origin.connector, code: String(message.error_text_code ?? message.error_code ?? 'unknown') });
+    count(this.commands, origin.connector, type, outcome);
+    if (event === 'reply') count(this.errorReplies, origin.connector, String(message.error_text_code ?? message.error_code ?? 'unknown'));
   };
 
   private blockSnapshot(id: number): ChildSnapshot | null {
@@ -178,7 +181,11 @@ export class ServerMetrics {
   }
 }
 
-function count(counts: Map<string, number>, labels: Record<string, string>): void {
-  const key = JSON.stringify(labels);
+/** Between label values in a count's key: no connector id, command type or error code holds it. */
+const LABEL_SEPARATOR = '\u0000';
+
+/** One more of the labels `values`, counted without building an object per reply. */
+function count(counts: Map<string, number>, ...values: string[]): void {
+  const key = values.join(LABEL_SEPARATOR);
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
