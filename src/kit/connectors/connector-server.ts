@@ -9,6 +9,25 @@ import type { Grant } from '../access/access-policy.js';
 import type { ClientLink } from './client-hub.js';
 import type { ForwardCommand, IntakeContext } from './message-intake.js';
 
+/** What every connector is told: where to listen and how many clients, of what size, it serves. */
+export interface ListenerOptions {
+  id: string;
+  host: string;
+  port: number;
+  /** Connections the kernel queues before they are accepted (the same for TCP and the websocket: a burst is not refused). */
+  backlog: number;
+  /** Largest message a client may send. */
+  maxMessageBytes: number;
+  /** Bytes queued for one client before it is dropped as too slow. */
+  sendQueueBytes: number;
+  /** Clients at once. */
+  maxClients: number;
+  /** Clients at once from one remote address. */
+  maxClientsPerAddress: number;
+  /** Resolves when no command is in flight, so clients get their last answers before they are closed. */
+  whenQuiet: () => Promise<void>;
+}
+
 /** A client as its connector keeps it: a hub link it can also cut at once. */
 export interface ConnectorClient extends ClientLink {
   /** What it may do (access-policy.ts); null when its address may not connect at all. */

@@ -12,22 +12,11 @@ import type { Clock } from '../clock/clock.js';
 import type { EarlyTcp } from './early-tcp.js';
 import type { OutgoingMessage } from './outgoing-message.js';
 import { ConnectionGate } from './connection-gate.js';
-import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
+import { ConnectorServer, type ConnectorClient, type ConnectorServices, type ListenerOptions } from './connector-server.js';
 import { HandlerBoundary } from './handler-boundary.js';
 import { handlerFailedReply, parseErrorReply, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
 
-export interface TcpConnectorOptions {
-  id: string;
-  host: string;
-  port: number;
-  backlog: number;
-  maxMessageBytes: number;
-  sendQueueBytes: number;
-  maxClients: number;
-  /** Connections at once from one remote address. */
-  maxClientsPerAddress: number;
-  /** Resolves when no command is in flight, so clients get their last answers before they are closed. */
-  whenQuiet: () => Promise<void>;
+export interface TcpConnectorOptions extends ListenerOptions {
   /** The port already bound at process start, with the clients that connected while the server was starting. */
   early?: EarlyTcp;
 }

@@ -13,7 +13,7 @@ import { showValue } from '../protocol/error-reply.js';
 import { EnvelopeError } from '../protocol/envelope.js';
 import { parseRequestTarget } from '../web/request-target.js';
 import type { OutgoingMessage } from './outgoing-message.js';
-import { ConnectorServer, type ConnectorClient, type ConnectorServices } from './connector-server.js';
+import { ConnectorServer, type ConnectorClient, type ConnectorServices, type ListenerOptions } from './connector-server.js';
 import { HandlerBoundary } from './handler-boundary.js';
 import { createGuardedHttp, type HttpLimits } from './http-guard.js';
 import { handlerFailedReply, parseErrorReply, takeMeta, type IntakeContext } from './message-intake.js';
@@ -22,21 +22,10 @@ export const CHANNEL_PATH = '/channel';
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export interface WsConnectorOptions {
-  id: string;
-  host: string;
-  port: number;
-  /** Connections the kernel queues before they are accepted: as many as the TCP connector's. */
-  backlog: number;
-  maxMessageBytes: number;
-  sendQueueBytes: number;
-  /** Websocket clients at once. */
-  maxClients: number;
-  /** Websocket clients at once from one remote address. */
-  maxClientsPerAddress: number;
+/** `maxClients` and `maxClientsPerAddress` count websockets; the HTTP port's own caps are `httpLimits`. */
+export interface WsConnectorOptions extends ListenerOptions {
   /** Caps and timeouts of the HTTP port's connections, websockets among them. */
   httpLimits: HttpLimits;
-  whenQuiet: () => Promise<void>;
   /** Everything on the HTTP port that is not the websocket. */
   http: HttpHandler;
 }
