@@ -458,7 +458,7 @@ export const blockMachine = setup({
   actors: {
     /** Reads the output instrument and returns the HV it is producing now. */
     readSetpoint: fromPromise<OutputFound, { block: number }>(async () => {
-      throw new Error('readSetpoint is provided by src/devices');
+      throw new Error('readSetpoint is provided by src/hv/devices');
     }),
     /**
      * Writes an HV demand (volts) to the output instrument. Only a client's command may `energize`
@@ -466,11 +466,11 @@ export const blockMachine = setup({
      * rejects with code 'standby' if not.
      */
     applySetpoint: fromPromise<SetpointSent, { block: number; volts: number; energize: boolean }>(async () => {
-      throw new Error('applySetpoint is provided by src/devices');
+      throw new Error('applySetpoint is provided by src/hv/devices');
     }),
     /** Asks the output instrument whether it operates and what it puts out; changes nothing. */
     probeOutput: fromPromise<OutputState, { block: number }>(async () => {
-      throw new Error('probeOutput is provided by src/devices');
+      throw new Error('probeOutput is provided by src/hv/devices');
     }),
   },
   actions: {

@@ -55,11 +55,11 @@ export const voltmeterMachine = setup({
   actors: {
     /** Identifies the instrument and runs its init sequence. */
     initVoltmeter: fromPromise<void, { voltmeter: string }>(async () => {
-      throw new Error('initVoltmeter is provided by src/devices');
+      throw new Error('initVoltmeter is provided by src/hv/devices');
     }),
     /** Takes one reading. */
     takeReading: fromPromise<RawReading, { voltmeter: string }>(async () => {
-      throw new Error('takeReading is provided by src/devices');
+      throw new Error('takeReading is provided by src/hv/devices');
     }),
   },
   delays: {

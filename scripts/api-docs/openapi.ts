@@ -14,7 +14,7 @@ const ref = (name: string): Obj => ({ $ref: `${SCHEMAS}/${name}` });
 const jsonBody = (schema: Obj, description: string): Obj => ({ description, content: { 'application/json': { schema } } });
 const errorAnswer = (description: string): Obj => jsonBody(ref('Error'), description);
 /** Every request passes the access rules first; a refusal says why. */
-const refused = errorAnswer('refused by the access rules (src/access/): the reason is in error');
+const refused = errorAnswer('refused by the access rules (src/kit/access/): the reason is in error');
 const notJson = errorAnswer('the request body was not declared Content-Type: application/json');
 
 const blockParam: Obj = {

@@ -36,15 +36,15 @@ export const connectorMachine = setup({
   actors: {
     /** Binds the listening socket; resolves with the address it is bound to. */
     listen: fromPromise<ListenAddress, { connector: string }>(async () => {
-      throw new Error('listen is provided by src/connectors');
+      throw new Error('listen is provided by src/kit/connectors');
     }),
     /** Accepts clients and decodes their messages into CLIENT_COMMAND events until stopped. */
     serve: fromCallback<ConnectorEvent, { connector: string }>(() => {
-      throw new Error('serve is provided by src/connectors');
+      throw new Error('serve is provided by src/kit/connectors');
     }),
     /** Stops accepting; clients already connected get their last answers, then are closed. */
     close: fromPromise<void, { connector: string }>(async () => {
-      throw new Error('close is provided by src/connectors');
+      throw new Error('close is provided by src/kit/connectors');
     }),
   },
 }).createMachine({
