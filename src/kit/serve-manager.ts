@@ -88,13 +88,14 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   options.logFile?.watch(storageHealth('log-file'));
 
   const hub = new ClientHub(log.child({ component: 'hub' }));
-  let manager: HardwareManager | null = null;
+  // The audit trail is made before the manager (the manager's services use it); it asks the manager once there is one.
+  let describer: HardwareManager | null = null;
   const audit = new AuditTrail(
     config.access.audit_entries,
     () => clock.now(),
     log.child({ component: 'audit' }),
     (entry) => hub.audit(entry),
-    (message) => manager?.answerDetail?.(message) ?? null,
+    (message) => describer?.answerDetail?.(message) ?? null,
   );
   const access = new AccessControl(policy, audit, hub);
   // Every answer and error reply to a command goes out through here, completing its audit entry.
@@ -120,7 +121,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   let supervisorRef: Actor<AnyStateMachine> | null = null;
   // On a scaled clock: measured before the first reading, said (log, status, alarm) when the scale is too high.
   const timeKeeping = keepTime({ clock, sim: config.sim, alarms, log: log.child({ component: 'clock' }), cycleMs: options.workCycleMs ?? 4000, source: options.lagSource });
-  manager = create({
+  const manager = create({
     config,
     clock,
     log,
@@ -132,6 +133,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     timeoutFloorMs: timeKeeping.floorMs,
     supervisor: () => supervisorRef,
   });
+  describer = manager;
   warmUp(manager.parse, clock.now());
 
   const whenQuiet = () => (supervisorRef && manager.whenQuiet ? manager.whenQuiet(supervisorRef, 10_000) : Promise.resolve());
@@ -235,8 +237,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     },
   });
   supervisorRef = supervisor;
-  const followed = manager;
-  followChildren(supervisor, new Set(followed.followedKinds), refreshAlarms, (id, snapshot) => followed.childSnapshot?.(id, snapshot));
+  followChildren(supervisor, new Set(manager.followedKinds), refreshAlarms, (id, snapshot) => manager.childSnapshot?.(id, snapshot));
   // The state-chart page follows every machine actor live, while a page observes: their snapshots and starts.
   inspectWhileObserved(supervisor.system, hub, (event) => {
     const id = (event.actorRef as { id?: string }).id ?? '';
