@@ -11,6 +11,7 @@ import type { LagSource } from '../src/kit/clock/time-keeping.js';
 import type { EarlyTcp } from '../src/kit/connectors/early-tcp.js';
 import type { LogFile } from '../src/kit/log/log-file.js';
 import type { Logger } from '../src/kit/log/logger.js';
+import { isSimulated, rackResources } from '../src/hv/config/check-resources.js';
 import { createInstruments, type Instruments } from '../src/hv/instruments/create-instruments.js';
 import { startRackServer, type RunningRack } from '../src/hv/server.js';
 
@@ -39,7 +40,7 @@ export interface RunningServer extends RunningRack {
 
 /** Whether any instrument of the configuration is simulated in this process (`sim::NAME`). */
 export function usesSimulator(config: Pick<ServerConfig, 'blocks' | 'voltmeters'>): boolean {
-  return [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)].some((r) => /^sim::/i.test(r));
+  return rackResources(config).some(isSimulated);
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {

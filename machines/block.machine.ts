@@ -379,15 +379,26 @@ function alarmOf(verdict: Verdict): BlockAlarm | null {
 }
 
 /**
- * A reading judged, as the block takes it: the judge's new state, an alarm the verdict raises, an
- * offset newly trusted (to keep for a restarted actor); `actable` false when the reading is a fault
- * or held back, so nothing may be corrected, learned or answered on it. Null without an output to judge against.
+ * A reading judged, as the block takes it: `patch`, the judge's new state and the alarm the verdict
+ * raises, to assign; an offset newly trusted (to keep for a restarted actor); `actable` false when
+ * the reading is a fault or held back, so nothing may be corrected, learned or answered on it. Null
+ * without an output to judge against.
  */
-function takeReading(context: BlockContext, reading: Reading): { verdict: Verdict; judge: JudgeState; alarm: BlockAlarm | null; trustedOffset: number | null; actable: boolean } | null {
+function takeReading(
+  context: BlockContext,
+  reading: Reading,
+): { verdict: Verdict; judge: JudgeState; patch: Pick<BlockContext, 'judge'> & Partial<Pick<BlockContext, 'alarms'>>; trustedOffset: number | null; actable: boolean } | null {
   const outcome = judged(context, reading);
   if (!outcome) return null;
   const { verdict, state } = outcome;
-  return { verdict, judge: state, alarm: alarmOf(verdict), trustedOffset: newlyTrusted(context.judge, state), actable: verdict.kind !== 'fault' && verdict.kind !== 'held' };
+  const alarm = alarmOf(verdict);
+  return {
+    verdict,
+    judge: state,
+    patch: alarm ? { judge: state, alarms: withAlarm(context.alarms, alarm) } : { judge: state },
+    trustedOffset: newlyTrusted(context.judge, state),
+    actable: verdict.kind !== 'fault' && verdict.kind !== 'held',
+  };
 }
 
 /** The readings' offset, when it has just become (or moved as) a trusted one: to keep for a restarted actor. */
@@ -614,9 +625,8 @@ export const blockMachine = setup({
             const taken = takeReading(context, reading);
             if (!taken) return;
             const { verdict } = taken;
-            enqueue.assign({ judge: taken.judge });
+            enqueue.assign(taken.patch);
             if (taken.trustedOffset !== null) enqueue({ type: 'rememberOffset', params: { offset: taken.trustedOffset } });
-            if (taken.alarm) enqueue.assign({ alarms: withAlarm(context.alarms, taken.alarm) });
             if (!taken.actable) return;
             // ...but holding waits for settled readings; the half strategy, as the older server, for any begun after the change.
             const settled = c.strategy === 'half' ? beganAfterChange(context, reading) : isFresh(context, reading);
@@ -759,9 +769,8 @@ export const blockMachine = setup({
             const taken = takeReading(context, reading);
             if (!taken) return;
             const { verdict } = taken;
-            enqueue.assign({ judge: taken.judge });
+            enqueue.assign(taken.patch);
             if (taken.trustedOffset !== null) enqueue({ type: 'rememberOffset', params: { offset: taken.trustedOffset } });
-            if (taken.alarm) enqueue.assign({ alarms: withAlarm(context.alarms, taken.alarm) });
             if (!taken.actable) return;
             if (!usable) return;
             // Plausible again: a held spike's alarm is over.

@@ -7,6 +7,7 @@ import { ScaledClock } from '../../src/kit/clock/clock.js';
 import { ConfigError, loadConfig } from '../../src/hv/config/load-config.js';
 import { identifyInstruments } from '../../src/hv/instruments/identify-instruments.js';
 import { SimulatedRack } from '../../sim/simulated-rack.js';
+import { usesSimulator } from '../start-server.js';
 
 export async function checkConfigMain(argv: string[]): Promise<number> {
   const program = new Command('hv-server check-config')
@@ -35,8 +36,7 @@ export async function checkConfigMain(argv: string[]): Promise<number> {
   out(`${file}: valid; ${config.sim ? 'simulation (sim: true)' : 'the real rack (sim: false)'}, ${config.blocks.length} block(s), ${config.voltmeters.length} voltmeter(s)`);
   const clock = new ScaledClock(1);
   // sim:: resources are answered by simulators in this process, as the server would run them.
-  const usesSim = [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)].some((r) => /^\s*sim::/i.test(r));
-  const rack = usesSim ? new SimulatedRack(config.blocks, config.voltmeters, clock) : null;
+  const rack = usesSimulator(config) ? new SimulatedRack(config.blocks, config.voltmeters, clock) : null;
   const results = await identifyInstruments(config, { clock, simEndpoints: rack?.endpoints ?? new Map(), visaLibrary: config.instruments.visa_library });
   const width = Math.max(...results.map((r) => r.key.length));
   for (const r of results) out(`${r.ok ? 'ok    ' : 'FAILED'} ${r.key.padEnd(width)}  ${r.name}: ${r.detail}`);

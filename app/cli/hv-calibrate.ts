@@ -9,6 +9,7 @@ import { loadRuns, loadRun, readingsCsv, type CalibrationRun } from '../../src/h
 import { fitTransfer, plateauHv, polyfit, plateaus, type TransferFit } from '../../src/hv/calibration/plant-fit.js';
 import { SimulatedRack } from '../../sim/simulated-rack.js';
 import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { isSimulated } from '../../src/hv/config/check-resources.js';
 import { ConfigError, loadConfig } from '../../src/hv/config/load-config.js';
 import { createInstruments } from '../../src/hv/instruments/create-instruments.js';
 import { numberArgument } from '../../src/kit/cli/parse-number.js';
@@ -143,7 +144,7 @@ program
       process.exit(2);
     }
     const clock = new ScaledClock(config.time_scale);
-    const rack = [block.output.resource, ...config.voltmeters.map((m) => m.resource)].some((r) => /^sim::/i.test(r))
+    const rack = [block.output.resource, ...config.voltmeters.map((m) => m.resource)].some(isSimulated)
       ? new SimulatedRack(config.blocks, config.voltmeters, clock)
       : null;
     const instruments = createInstruments(config, { clock, simEndpoints: rack?.endpoints ?? new Map(), visaLibrary: config.instruments.visa_library });

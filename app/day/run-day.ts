@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command, ServerConfig } from '../../schemas/types.js';
 import { DiscreteEventClock } from '../../src/kit/clock/discrete-event-clock.js';
+import { isSimulated, rackResources } from '../../src/hv/config/check-resources.js';
 import { loadConfig } from '../../src/hv/config/load-config.js';
 import type { ClientLink } from '../../src/kit/connectors/client-hub.js';
 import type { OutgoingMessage } from '../../src/kit/connectors/outgoing-message.js';
@@ -130,7 +131,7 @@ export async function runDay(options: DayOptions = {}): Promise<DayReport> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hv-sim-day-'));
   const config = loadConfig({ sim: true, tcpPort: 0, httpPort: 0, dataDir, ...(options.config ? { config: options.config } : {}) });
   // The day is simulated whatever the file says: no real instrument, no sync to another machine.
-  const real = [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)].filter((r) => !/^sim::/i.test(r));
+  const real = rackResources(config).filter((r) => !isSimulated(r));
   if (real.length > 0) {
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`the config names real instruments (${real.join(', ')}); a simulated day needs sim:: resources only`);

@@ -1,12 +1,11 @@
 // `hv-server --allow-control` as a user runs it: the addresses given replace the config's list, so
 // Online's host controls and the control PC itself only watches; a bad address or token file
 // stops the server at start with exit code 2 and a sentence naming it.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { root, runToEnd, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { setVoltageCommand } from '../../src/hv/client/hv-connection.js';
 import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
 import { openRaw } from '../helpers/raw-client.js';
@@ -15,19 +14,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'hv-allow-'));
 let server: ServerProcess;
 let tcpPort = 0;
 
-function runServer(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'bin/hv-server.js'), '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, ...args], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runServer = (args: string[]) =>
+  runToEnd(process.execPath, [join(root, 'bin/hv-server.js'), '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, ...args], { ...process.env, NO_COLOR: '1' });
 
 beforeAll(async () => {
   server = await startServerProcess(['--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20', '--allow-control', '127.0.0.2', '--allow-control', '10.0.0.0/8,fd00::/8']);

@@ -1,28 +1,18 @@
 // hv-client as a script or a shell user meets it: usage errors exit 2 with a sentence in every
 // command, a closed pipe ends `watch` quietly, the check progress stays off stdout, a mistyped
 // scenario sends nothing, and --help and the README list the same exit codes.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { root, runToEnd, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hv-client-usage-'));
 const client = join(root, 'bin/hv-client.js');
 let server: ServerProcess;
 let port = '';
 
-function run(args: string[], shell?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = shell ? spawn('bash', ['-o', 'pipefail', '-c', shell], { cwd: root }) : spawn(process.execPath, [client, ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], shell?: string) => (shell ? runToEnd('bash', ['-o', 'pipefail', '-c', shell]) : runToEnd(process.execPath, [client, ...args]));
 
 /** The commands the server has been sent since `mark` (its log names each one). */
 const commandsSince = (mark: number) => server.output().slice(mark).match(/command set_voltage\w*/g) ?? [];

@@ -34,3 +34,21 @@ export async function startServerProcess(args: string[], timeoutMs = 15_000, too
   });
   return { process: child, tcpPort: ports[0], httpPort: ports[1], output: () => output };
 }
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command` with `args` from the project's root to its end: its exit code and what it printed. */
+export function runToEnd(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Finished> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

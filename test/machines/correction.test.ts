@@ -34,7 +34,14 @@ function harness(settings: CorrectionSettings = ours) {
   const actor = createActor(machine, { clock, input: { block: 1, name: 'main', settleMs: 1000, correction: settings, ...blockChecks } });
   actor.start();
   const reading = (volts: number, startedAt = clock.now()): Reading => ({ voltmeter: 'd', volts, raw: volts / -4050.65, startedAt, endedAt: startedAt + 2000 });
-  return { clock, actor, demands, announced, learned, reading };
+  /** A check of 11000 V (±0.1 V) sent, and the clock advanced to when its step has settled. */
+  const checkSettled = async () => {
+    await clock.advance(0);
+    actor.send({ type: 'COMMAND', command: { command_type: 'set_voltage_and_check', block: 1, blockAsSent: 1, voltage: 11000, max_error: 0.1, timeout: 60 }, origin: { connector: 't', client: 'c' } });
+    await clock.advance(0);
+    await clock.advance(announced[0]!);
+  };
+  return { clock, actor, demands, announced, learned, reading, checkSettled };
 }
 
 describe('settling time', () => {
@@ -73,10 +80,7 @@ describe('correction', () => {
 
   it('corrects what the answering reading leaves of the error at once, as the command\'s last correction, and holds from there', async () => {
     const h = harness();
-    await h.clock.advance(0);
-    h.actor.send({ type: 'COMMAND', command: { command_type: 'set_voltage_and_check', block: 1, blockAsSent: 1, voltage: 11000, max_error: 0.1, timeout: 60 }, origin: { connector: 't', client: 'c' } });
-    await h.clock.advance(0);
-    await h.clock.advance(h.announced[0]!);
+    await h.checkSettled();
     // 50 mV short, 25 mV of it the step still settling: 25 mV to correct, past the 20 mV deadband.
     h.actor.send({ type: 'READING', reading: h.reading(10999.95) });
     await h.clock.advance(0);
@@ -91,10 +95,7 @@ describe('correction', () => {
 
   it('leaves an answered error alone once the settling part is taken out and what is left is within the deadband', async () => {
     const h = harness();
-    await h.clock.advance(0);
-    h.actor.send({ type: 'COMMAND', command: { command_type: 'set_voltage_and_check', block: 1, blockAsSent: 1, voltage: 11000, max_error: 0.1, timeout: 60 }, origin: { connector: 't', client: 'c' } });
-    await h.clock.advance(0);
-    await h.clock.advance(h.announced[0]!);
+    await h.checkSettled();
     h.actor.send({ type: 'READING', reading: h.reading(10999.965) });
     await h.clock.advance(0);
     expect(topState(h.actor.getSnapshot().value)).toBe('idle');

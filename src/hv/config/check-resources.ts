@@ -32,6 +32,16 @@ interface Named {
   address: number | undefined;
 }
 
+/** Whether a resource string names an instrument simulated in this process (`sim::NAME`). */
+export function isSimulated(resource: string): boolean {
+  return /^\s*sim::/i.test(resource);
+}
+
+/** Every instrument resource of the rack: each block's output, then each voltmeter. */
+export function rackResources(config: Pick<ServerConfig, 'blocks' | 'voltmeters'>): string[] {
+  return [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)];
+}
+
 /** Whether the (not yet validated) config names any instrument that is not simulated in this process. */
 export function namesRealResource(raw: Record<string, unknown>): boolean {
   const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => !!x && typeof x === 'object') : []);
@@ -39,7 +49,7 @@ export function namesRealResource(raw: Record<string, unknown>): boolean {
     ...list(raw.blocks).map((b) => (b.output && typeof b.output === 'object' ? (b.output as Record<string, unknown>).resource : undefined)),
     ...list(raw.voltmeters).map((m) => m.resource),
   ];
-  return resources.some((r) => typeof r === 'string' && !/^\s*sim::/i.test(r));
+  return resources.some((r) => typeof r === 'string' && !isSimulated(r));
 }
 
 export function checkResources(config: ServerConfig): void {

@@ -3,10 +3,11 @@
 
 import type { ServerConfig } from '../../../schemas/types.js';
 import type { DescriptorUsage } from '../../kit/connectors/connection-budget.js';
+import { rackResources } from './check-resources.js';
 
 export function descriptorUsage(config: Pick<ServerConfig, 'blocks' | 'voltmeters'>): DescriptorUsage {
   return {
-    resources: [...config.blocks.map((b) => b.output.resource), ...config.voltmeters.map((m) => m.resource)],
+    resources: rackResources(config),
     series: config.voltmeters.map((m) => m.series),
   };
 }
