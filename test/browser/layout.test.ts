@@ -154,7 +154,7 @@ describe('streaming', () => {
     const { page, errors } = await h.open('/');
     await page.waitForSelector('[data-block="gun"] canvas');
     // Settled: the history drawn and a few readings in.
-    await page.waitForFunction(() => ((document.querySelector('[data-block="1"] .plot-hv') as unknown as { uplot: { data: number[][] } }).uplot.data[0]!.length ?? 0) > 3);
+    await page.waitForFunction(() => ((document.querySelector('[data-block="1"] .plot-hv') as unknown as { uplot?: { data: number[][] } } | null)?.uplot?.data[0]!.length ?? 0) > 3);
     await page.evaluate(() => {
       const w = window as unknown as { shifts: number; readings: string[] };
       w.shifts = 0;

@@ -161,9 +161,10 @@ describe('operator plots', () => {
     const to300 = history.setpoints.find(([, v]) => v === 300)![0] / 1000;
     const to200 = history.setpoints.find(([, v]) => v === 200)![0] / 1000;
     const { page } = await h.open('/');
+    // The card and its plot are drawn once the status is in: until then there is nothing to ask.
     await page.waitForFunction((t) => {
-      const u = (document.querySelector('[data-block="2"] .plot-hv') as unknown as { uplot: { data: number[][] } }).uplot;
-      return u.data[0]!.some((x) => x > t);
+      const u = (document.querySelector('[data-block="2"] .plot-hv') as unknown as { uplot?: { data: number[][] } } | null)?.uplot;
+      return u?.data[0]!.some((x) => x > t) ?? false;
     }, to200);
     const view = await plot(page, '2', 'hv');
     const setpointAt = (t: number) => view.series[1]![view.xs.findLastIndex((x) => x <= t)];
