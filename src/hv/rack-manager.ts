@@ -4,7 +4,7 @@
 // client sees of it goes through the kit's connectors.
 
 import { join } from 'node:path';
-import { waitFor, type AnyActorRef } from 'xstate';
+import { sendParent, waitFor, type AnyActorRef } from 'xstate';
 import { blockMachine, topState, type BlockContext, type CorrectionSettings } from '../../machines/block.machine.js';
 import type { CheckSettings } from '../../machines/reading-judge.js';
 import { blockChildId, supervisorMachine, voltmeterChildId, type ChildSpec } from '../../machines/supervisor.machine.js';
@@ -161,7 +161,9 @@ export function rackManager(options: RackOptions): ManagerFactory {
               kit.answer(origin, message);
             },
             note: ({ context }, { message, fields }) => deviceLog.info({ block: context.block, ...fields }, `block ${context.block}: ${message}`),
-            outputChanged: (_, { block, settleMs }) => kit.supervisor()?.send({ type: 'OUTPUT_CHANGED', block, settleMs }),
+            // A built-in send, run once the block's step is done: a custom action that sent to the
+            // supervisor itself would run the supervisor's and the voltmeter's steps inside it.
+            outputChanged: sendParent((_, { block, settleMs }: { block: number; settleMs: number }) => ({ type: 'OUTPUT_CHANGED', block, settleMs })),
             rememberOffset: ({ context }, { offset }) => {
               const channel = channels.get(context.block);
               if (channel?.lastOutputVolts !== undefined) channel.trusted = { outputVolts: channel.lastOutputVolts, offset };
