@@ -1,17 +1,35 @@
 // The real executables, as a user runs them: hv-server in its own process at --time-scale 20,
 // driven by hv-client; exit codes, SIGTERM and the readings it leaves behind.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, runToEnd, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { printedBy, root, runToEnd, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hv-cli-'));
 let server: ServerProcess;
 let tcpPort = 0;
 
 const run = (bin: string, args: string[]) => runToEnd(process.execPath, [join(root, 'bin', bin), ...args]);
+
+/** A port nobody listens on: one this process has just had and closed (a fixed one, even 1, may be taken on a shared machine). */
+async function closedPort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+/** The simulators' back door of the server under test. */
+async function training(command: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const r = await fetch(`http://127.0.0.1:${server.httpPort}/api/training`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(command) });
+  return (await r.json()) as Record<string, unknown>;
+}
 
 beforeAll(async () => {
   server = await startServerProcess(['--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20']);
@@ -25,7 +43,8 @@ afterAll(() => {
 
 describe('hv-server and hv-client', () => {
   it('set --check answers ok within max_error and exits 0', async () => {
-    const r = await run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '18600', '--check', '--max-error', '0.1', '--timeout', '60']);
+    // The timeout (server time, ×20) only bounds a check that never comes: ten times what it takes on a busy machine.
+    const r = await run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '18600', '--check', '--max-error', '0.1', '--timeout', '600']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^set_voltage_and_check block 1: ok at 1(8599\.9|8600\.0)\d\d V \(error -?0\.0\d\d V\)\n$/);
     expect(r.code).toBe(0);
@@ -41,23 +60,32 @@ describe('hv-server and hv-client', () => {
   });
 
   it('exits 4 when there is no server, and 2 on bad usage', async () => {
-    expect((await run('hv-client.js', ['--port', '1', 'set', '1', '10'])).code).toBe(4);
+    expect((await run('hv-client.js', ['--port', String(await closedPort()), 'set', '1', '10'])).code).toBe(4);
     expect((await run('hv-client.js', ['set', '1', 'ten'])).code).toBe(2);
   });
 
   it('runs an Online scenario, retrying a busy block after the pause as Online does', async () => {
     const file = join(dataDir, 'scenario.txt');
-    writeFileSync(file, '# warm-up\nSET_VOLTAGE 2 100\nSET_VOLTAGE_AND_CHECK 1 14000 1\nACQUIRE 30\nSET_VOLTAGE_AND_CHECK 2 200 0.5 20\n');
-    // Another client keeps block 1 busy for a while, so the scenario meets code 8 first.
+    // The checks' timeouts (server time, ×20) only bound an answer that never comes: ten times what they take on a busy machine.
+    writeFileSync(file, '# warm-up\nSET_VOLTAGE 2 100\nSET_VOLTAGE_AND_CHECK 1 14000 1 600\nACQUIRE 30\nSET_VOLTAGE_AND_CHECK 2 200 0.5 600\n');
+    // Another client keeps block 1 busy with a check that cannot end by itself (1 µV, 600 s of
+    // server time), so the scenario meets code 8 however long it takes to start.
     const mark = server.output().length;
-    const busy = run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '1000', '--check', '--max-error', '0.000001', '--timeout', '10']);
+    const busy = run('hv-client.js', ['--port', String(tcpPort), 'set', '1', '1000', '--check', '--max-error', '0.000001', '--timeout', '600']);
     // Until the server has taken that command, the scenario would find block 1 free.
-    for (const until = Date.now() + 10_000; !/command set_voltage_and_check block 1 to 1000 V/.test(server.output().slice(mark)); ) {
-      if (Date.now() > until) throw new Error(`the busy command never reached the server:\n${server.output().slice(mark)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const r = await run('hv-client.js', ['--port', String(tcpPort), 'scenario', file, '--busy-retry', '0.2']);
-    await busy;
+    await server.printed(/command set_voltage_and_check block 1 to 1000 V/, mark);
+    const scenario = spawn(process.execPath, [join(root, 'bin/hv-client.js'), '--port', String(tcpPort), 'scenario', file, '--busy-retry', '0.2'], { cwd: root });
+    let stdout = '';
+    scenario.stdout.on('data', (d) => (stdout += d));
+    const ended = once(scenario, 'close') as Promise<[number | null]>;
+    // Once the scenario has met code 8, the calibrator goes to standby, as at the front panel: the
+    // busy check stops with code 6 and block 1 takes the next retry, which switches it on again.
+    await printedBy(scenario, () => stdout, /error 8 SERVER_BUSY_ERROR: block 1 is busy/);
+    expect(await training({ cmd: 'standby', device: 'calibrator' })).toMatchObject({ ok: true });
+    const stopped = await busy;
+    expect(stopped.stdout).toMatch(/error 6 ALGORITM_ERROR: block 1: set_voltage_and_check to 1000 V stopped/);
+    const [code] = await ended;
+    const r = { stdout, code };
     expect(r.stdout).toMatch(/line 2: SET_VOLTAGE 2 100\n.*set_voltage block 2: ok/);
     expect(r.stdout).toMatch(/error 8 SERVER_BUSY_ERROR: block 1 is busy/);
     expect(r.stdout).toMatch(/set_voltage_and_check block 1: ok at 1[34]\d{3}\.\d{3} V \(error -?0\.\d{3} V\)/);
@@ -74,15 +102,7 @@ describe('hv-server and hv-client', () => {
       const watch = spawn(process.execPath, [join(root, 'bin/hv-client.js'), '--port', String(tcpPort), 'watch', ...args], { cwd: root });
       let seen = '';
       watch.stdout.on('data', (d) => (seen += d));
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no reading printed: ${seen}`)), 5000);
-        watch.stdout.on('data', () => {
-          if (pattern.test(seen)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
+      await printedBy(watch, () => seen, pattern);
       const exited = new Promise((r) => watch.on('exit', r));
       watch.kill('SIGINT');
       expect(await exited).toBe(0);

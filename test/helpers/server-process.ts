@@ -13,26 +13,61 @@ export interface ServerProcess {
   httpPort: number;
   /** Everything it printed so far, stdout and stderr together. */
   output(): string;
+  /** Resolves once what it printed from `from` on (a length of output()) matches `pattern`; rejects if it exits first. */
+  printed(pattern: RegExp, from?: number): Promise<RegExpMatchArray>;
 }
 
-/** Starts `bin/<tool>.js` (hv-server unless told) with `args` (the data directory and ports among them) and resolves once it is ready. */
+/**
+ * Resolves once `text()` from `from` on matches `pattern`, looking again each time `child` prints:
+ * a wait on what the process says, never on how fast it says it. Rejects, with what it printed,
+ * if the process ends first.
+ */
+export function printedBy(child: ChildProcess, text: () => string, pattern: RegExp, from = 0): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const look = (): boolean => {
+      const found = text().slice(from).match(pattern);
+      if (!found) return false;
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('close', onClose);
+      resolve(found);
+      return true;
+    };
+    // Listeners added after the caller's own, so text() already holds the chunk that arrived.
+    const onData = () => void look();
+    const onClose = () => {
+      if (!look()) reject(new Error(`the process ended (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${text().slice(from)}`));
+    };
+    if (look()) return;
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('close', onClose);
+  });
+}
+
+/**
+ * Starts `bin/<tool>.js` (hv-server unless told) with `args` (the data directory and ports among them) and resolves once it
+ * prints its "ready:" line. `timeoutMs` only bounds a start that never comes: a server is ready in about a second on a
+ * quiet machine, so the default is over 10 times that.
+ */
 export async function startServerProcess(args: string[], timeoutMs = 15_000, tool = 'hv-server'): Promise<ServerProcess> {
   if (!existsSync(join(root, `dist/app/cli/${tool}.js`))) throw new Error('dist/ is missing: npm test builds it first (npm run build)');
   const child = spawn(process.execPath, [join(root, `bin/${tool}.js`), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const ports = await new Promise<[number, number]>((resolve, reject) => {
-    const timer = setTimeout(() => (clearInterval(poll), reject(new Error(`server did not start:\n${output}`))), timeoutMs);
-    const poll = setInterval(() => {
-      const ready = output.match(/ready: TCP [\d.:a-f]+:(\d+), HTTP http:\/\/[^/]+:(\d+)\//);
-      if (!ready) return;
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve([Number(ready[1]), Number(ready[2])]);
-    }, 20);
-  });
-  return { process: child, tcpPort: ports[0], httpPort: ports[1], output: () => output };
+  const text = () => output;
+  let timer: NodeJS.Timeout | undefined;
+  const ready = await Promise.race([
+    printedBy(child, text, /ready: TCP [\d.:a-f]+:(\d+), HTTP http:\/\/[^/]+:(\d+)\//),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs))),
+  ])
+    .catch((err: unknown) => {
+      child.kill('SIGKILL');
+      throw err;
+    })
+    .finally(() => clearTimeout(timer));
+  return { process: child, tcpPort: Number(ready[1]), httpPort: Number(ready[2]), output: text, printed: (pattern, from) => printedBy(child, text, pattern, from) };
 }
 
 export interface Finished {
