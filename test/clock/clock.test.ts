@@ -36,12 +36,20 @@ describe('ManualClock', () => {
 
 describe('ScaledClock', () => {
   it('runs waits K times faster and keeps now() consistent with them', async () => {
-    const clock = new ScaledClock(100, 0);
-    const realStart = Date.now();
-    await clock.sleep(2000); // 20 ms of real time
-    const real = Date.now() - realStart;
-    expect(real).toBeLessThan(1000);
-    expect(clock.now()).toBeGreaterThanOrEqual(1900);
+    // Real time is the test's (fake timers and Date), so the 20 ms are exactly 20 ms however busy the machine.
+    vi.useFakeTimers();
+    try {
+      const clock = new ScaledClock(100, 0);
+      let slept = false;
+      void clock.sleep(2000).then(() => (slept = true));
+      await vi.advanceTimersByTimeAsync(19);
+      expect(slept).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(slept).toBe(true);
+      expect(clock.now()).toBe(2000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('gives a deadline at least 250 ms of real time at any scale, and scales it like any wait above that', () => {
