@@ -1,7 +1,7 @@
 // The strips across the top of the operator page: "SIMULATED RACK" when the instruments are
 // simulators, and the alarm banner: the most severe active alarm's sentence and how many there
-// are, in its severity's colour; a calm line when there are none. Always there, so nothing below
-// it moves when an alarm comes or goes.
+// are, in its severity's colour; a calm line when there are none. Always there and always one line
+// high, so nothing below it moves when an alarm comes or goes.
 
 import { severityClass } from './alarms.js';
 import { when } from './time-format.js';
@@ -27,8 +27,11 @@ export function renderAlarmBanner(alarms, now) {
   if (!top) {
     set(count, '');
     set(text, 'No active alarms');
+    if (text.title) text.title = '';
     return;
   }
   set(count, alarms.length === 1 ? '1 alarm' : `${alarms.length} alarms`);
   set(text, `${top.severity} ${top.source} ${top.code}: ${top.message} (since ${when(top.since, now)})`);
+  // The banner keeps one line; a sentence longer than that is cut short on screen and whole here.
+  if (text.title !== text.textContent) text.title = text.textContent;
 }

@@ -35,6 +35,8 @@ export interface OpenOptions {
   at?: string;
   viewport?: { width: number; height: number };
   colorScheme?: BrowserContextOptions['colorScheme'];
+  /** Runs on the new page before it loads (an init script of the test's own). */
+  before?: (page: Page) => Promise<unknown>;
 }
 
 export const launchChromium = () =>
@@ -66,7 +68,7 @@ export async function startHarness(options: { timeScale?: number; patch?: (confi
     base: '',
     browser: await launchChromium(),
     cspViolations,
-    async open(path, { at = h.base, viewport = { width: 1280, height: 900 }, colorScheme = 'light' } = {}) {
+    async open(path, { at = h.base, viewport = { width: 1280, height: 900 }, colorScheme = 'light', before } = {}) {
       const page = await h.browser.newPage({ viewport, colorScheme });
       const errors: string[] = [];
       page.on('console', (m) => {
@@ -78,6 +80,7 @@ export async function startHarness(options: { timeScale?: number; patch?: (confi
       await page.addInitScript(() =>
         document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`)),
       );
+      await before?.(page);
       await page.goto(`${at}${path}`);
       return { page, errors };
     },

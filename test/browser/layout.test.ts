@@ -153,8 +153,10 @@ describe('streaming', () => {
   it('moves nothing on the operator page while readings come in', async () => {
     const { page, errors } = await h.open('/');
     await page.waitForSelector('[data-block="gun"] canvas');
-    // Settled: the history drawn and a few readings in.
-    await page.waitForFunction(() => ((document.querySelector('[data-block="1"] .plot-hv') as unknown as { uplot?: { data: number[][] } } | null)?.uplot?.data[0]!.length ?? 0) > 3);
+    // Settled: every card's history drawn and a few readings in (a plot's axes take their width from its first data).
+    await page.waitForFunction(() =>
+      ['1', '2', 'gun'].every((b) => ((document.querySelector(`[data-block="${b}"] .plot-hv`) as unknown as { uplot?: { data: number[][] } } | null)?.uplot?.data[0]!.length ?? 0) > 3),
+    );
     await page.evaluate(() => {
       const w = window as unknown as { shifts: number; readings: string[] };
       w.shifts = 0;
