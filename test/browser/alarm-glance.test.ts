@@ -12,7 +12,7 @@ import { shot, startHarness, type Harness } from './harness.js';
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ timeScale: 5 });
+  h = await startHarness();
 }, 60_000);
 afterAll(async () => {
   await h?.close();

@@ -1,24 +1,25 @@
 /// <reference lib="dom" />
-// What every browser test file shares: a whole server on the simulated rack (×20 unless told),
-// Debian's headless Chromium driven by playwright-core, pages opened under the server's
-// Content-Security-Policy with every violation and console error collected, and screenshots under
-// test-output/browser/.
+// What every browser test file shares: a whole server on the simulated rack (×20 unless told, on
+// discrete-event time paced to real time: a busy machine slows the rack down rather than making its
+// time-outs come early), Debian's headless Chromium driven by playwright-core, pages opened under
+// the server's Content-Security-Policy with every violation and console error collected, and
+// screenshots under test-output/browser/.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { ScaledClock } from '../../src/kit/clock/clock.js';
 import { loadConfig } from '../../src/hv/config/load-config.js';
 import { silentLogger } from '../../src/kit/log/logger.js';
 import { startServer, type RunningServer } from '../../app/start-server.js';
 import type { ServerConfig } from '../../schemas/types.js';
+import { PacedClock } from '../helpers/paced-clock.js';
 
 export const shots = new URL('../../test-output/browser/', import.meta.url).pathname;
 
 export interface Harness {
   server: RunningServer;
-  clock: ScaledClock;
+  clock: PacedClock;
   base: string;
   browser: Browser;
   /** Every Content-Security-Policy violation on any page opened; checked after each test. */
@@ -52,7 +53,7 @@ export async function startHarness(options: { timeScale?: number; patch?: (confi
   const dataDir = mkdtempSync(join(tmpdir(), 'hv-browser-'));
   let httpPort = 0;
   let tcpPort = 0;
-  const clock = new ScaledClock(timeScale);
+  const clock = new PacedClock(timeScale);
   const start = async () => {
     const config = loadConfig({ sim: true, tcpPort, httpPort, dataDir, timeScale });
     options.patch?.(config);
@@ -93,6 +94,7 @@ export async function startHarness(options: { timeScale?: number; patch?: (confi
     async close() {
       await h.browser.close();
       await h.server.stop();
+      await clock.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

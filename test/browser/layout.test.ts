@@ -158,18 +158,33 @@ describe('streaming', () => {
       ['1', '2', 'gun'].every((b) => ((document.querySelector(`[data-block="${b}"] .plot-hv`) as unknown as { uplot?: { data: number[][] } } | null)?.uplot?.data[0]!.length ?? 0) > 3),
     );
     await page.evaluate(() => {
-      const w = window as unknown as { shifts: number; readings: string[] };
+      const w = window as unknown as { shifts: number; moved: string[]; readings: string[] };
       w.shifts = 0;
+      w.moved = [];
       w.readings = [];
+      type Shift = PerformanceEntry & { value: number; hadRecentInput: boolean; sources: { node: Node | null; previousRect: DOMRectReadOnly; currentRect: DOMRectReadOnly }[] };
+      const where = (r: DOMRectReadOnly) => `${Math.round(r.x)},${Math.round(r.y)} ${Math.round(r.width)}×${Math.round(r.height)}`;
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) if (!e.hadRecentInput) w.shifts += e.value;
+        for (const e of list.getEntries() as Shift[]) {
+          if (e.hadRecentInput) continue;
+          w.shifts += e.value;
+          // What moved, for the failure message.
+          for (const s of e.sources) {
+            const el = s.node instanceof Element ? s.node : s.node?.parentElement;
+            w.moved.push(`${el ? `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${Array.from(el.classList).join('.')} "${(el.textContent ?? '').trim().slice(0, 60)}"` : '?'}: ${where(s.previousRect)} → ${where(s.currentRect)}`);
+          }
+        }
       }).observe({ type: 'layout-shift', buffered: false });
       const reading = document.querySelector('[data-block="1"] .reading')!;
       new MutationObserver(() => w.readings.push(reading.textContent ?? '')).observe(reading, { childList: true, characterData: true, subtree: true });
     });
     // Five new readings.
     await page.waitForFunction(() => new Set((window as unknown as { readings: string[] }).readings).size >= 5, undefined, { timeout: 20_000 });
-    expect(await page.evaluate(() => (window as unknown as { shifts: number }).shifts)).toBe(0);
+    const { shifts, moved } = await page.evaluate(() => {
+      const w = window as unknown as { shifts: number; moved: string[] };
+      return { shifts: w.shifts, moved: w.moved };
+    });
+    expect(shifts, moved.join('\n')).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 40_000);

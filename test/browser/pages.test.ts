@@ -2,7 +2,7 @@
 // The operator view and its alarms, who set what, the state-chart visualizer, access by token,
 // the Content-Security-Policy, pages from other origins and a server restart, in a real
 // headless Chromium (Debian's, driven by playwright-core), against a whole server on the simulated
-// rack at ×20; every page under its Content-Security-Policy (a violation fails the test); a page
+// rack at ×20 (paced discrete-event time); every page under its Content-Security-Policy (a violation fails the test); a page
 // from another origin trying to move the high voltage. Each test saves a screenshot under
 // test-output/browser/.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ScaledClock } from '../../src/kit/clock/clock.js';
 import { loadConfig } from '../../src/hv/config/load-config.js';
 import { silentLogger } from '../../src/kit/log/logger.js';
 import { startServer, type RunningServer } from '../../app/start-server.js';
+import { PacedClock } from '../helpers/paced-clock.js';
 import { shot, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -293,17 +293,19 @@ describe('who set what', () => {
 describe('a page without control by its address', () => {
   const TOKEN = 'the-operators-token-0123456789abcdef';
   let monitorOnly: RunningServer;
+  const clock = new PacedClock(20);
   let at = '';
   const dir = mkdtempSync(join(tmpdir(), 'hv-browser-token-'));
 
   beforeAll(async () => {
     const config = loadConfig({ sim: true, tcpPort: 0, httpPort: 0, dataDir: dir, timeScale: 20, allowControl: [] });
     config.access.token = TOKEN;
-    monitorOnly = await startServer({ config, clock: new ScaledClock(20), log: silentLogger() });
+    monitorOnly = await startServer({ config, clock, log: silentLogger() });
     at = `http://127.0.0.1:${monitorOnly.http.port}`;
   }, 30_000);
   afterAll(async () => {
     await monitorOnly?.stop();
+    await clock.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -109,20 +109,31 @@ describe('operator plots', () => {
           const recent = u.data[1]!.filter((mv): mv is number => mv !== null).slice(-3).sort((a, b) => a - b);
           return { lastAt: u.data[0]!.at(-1)!, base: recent[1] ?? recent[0]! };
         });
-      const stepped = (b: { lastAt: number; base: number }) => {
+      // In the page: whether a reading after `b.lastAt` shows the whole step, and how many readings came after it.
+      const afterStep = (b: { lastAt: number; base: number }) => {
         const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev).uplot;
-        return u.data[1]!.some((mv, i) => mv !== null && u.data[0]![i]! > b.lastAt && mv - b.base > 40 && mv - b.base < 60);
+        const after = u.data[1]!.filter((mv, i): mv is number => mv !== null && u.data[0]![i]! > b.lastAt);
+        return { stepped: after.some((mv) => mv - b.base > 40 && mv - b.base < 60), readings: after.length };
       };
       // The hold corrects a meter offset as it would a real change, so the whole step shows in one
-      // reading only when the offset lands between two integrations; a step half-seen is tried again.
+      // reading only when the deviation had settled before it; a step not seen within three readings
+      // of the offset is tried again once three more readings have let the hold settle back.
       let before = await settledBefore();
       for (let attempt = 0; ; attempt++) {
-        expect(await h.post({ cmd: 'offset', device: 'voltmeter-1', volts: 0.05 })).toMatchObject({ ok: true });
-        const seen = await page.waitForFunction(stepped, before, { timeout: 8000 }).then(() => true, () => false);
-        if (seen) break;
+        expect(h.server.control!.apply({ cmd: 'offset', device: 'voltmeter-1', volts: 0.05 })).toMatchObject({ ok: true });
+        await page.waitForFunction((b) => {
+          const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev).uplot;
+          const after = u.data[1]!.filter((mv, i): mv is number => mv !== null && u.data[0]![i]! > b.lastAt);
+          return after.length >= 3 || after.some((mv) => mv - b.base > 40 && mv - b.base < 60);
+        }, before);
+        if ((await page.evaluate(afterStep, before)).stepped) break;
         expect(attempt, 'a whole 50 mV step never reached the plot').toBeLessThan(5);
-        await h.post({ cmd: 'offset', device: 'voltmeter-1', volts: 0 });
-        await new Promise((r) => setTimeout(r, 3000)); // the hold settles back (a few readings at ×5)
+        h.server.control!.apply({ cmd: 'offset', device: 'voltmeter-1', volts: 0 });
+        const reset = await settledBefore();
+        await page.waitForFunction((b) => {
+          const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev).uplot;
+          return u.data[1]!.filter((mv, i) => mv !== null && u.data[0]![i]! > b.lastAt).length >= 3;
+        }, reset);
         before = await settledBefore();
       }
       const scale = await page.evaluate((b) => {
