@@ -71,16 +71,20 @@ describe('instructor console', () => {
   });
 
   it('runs a scenario at once, and holds a delayed one until it is due or cancelled', async () => {
-    const { page, errors } = await h.open('/training');
+    // The page's own timers are the test's: a delayed scenario is due only when the test says, however long its clicks take.
+    const { page, errors } = await h.open('/training', { before: (p) => p.clock.install() });
     await page.waitForSelector('.preset[data-preset="frozen-at-night"]');
     await page.click('.preset[data-preset="frozen-at-night"] button');
     await page.waitForSelector('#active-list li[data-fault="voltmeter-1/frozen"]');
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1);
     await page.click('.preset[data-preset="trip-during-run"] button');
     const due = page.locator('#active-list li[data-fault="scheduled/trip-during-run"]');
     expect(await due.locator('span').textContent()).toMatch(/^to come: block 1 supply trips at \d{2}:\d{2}:\d{2}$/);
     await due.locator('button:text-is("Cancel")').click();
     expect(await due.count()).toBe(0);
+    await page.clock.runFor(60_000);
     expect((await trainingStatus()).supplies['1']).toMatchObject({ tripped: false });
+    await page.clock.resume();
     await page.click('#clear-all');
     await expect.poll(() => page.locator('#active-list li:not(.info)').count()).toBe(0);
     expect(errors).toEqual([]);
