@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
+import { eventually } from '../helpers/eventually.js';
 import { openRaw } from '../helpers/raw-client.js';
 import { startServerProcess } from '../helpers/server-process.js';
 
@@ -17,7 +18,7 @@ describe('hv-detector', () => {
     const server = await startServerProcess(['--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20', '--log-level', 'info'], 15_000, 'hv-detector');
     const online = await openRaw(server.tcpPort);
     online.socket.write(encodeEnvelope({ type: 'command', command_type: 'start_acquisition', module: 'det-1', interval_s: 1 }));
-    for (let i = 0; i < 200 && online.received.filter((m) => m.answer_type === 'count_rate').length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => online.received.filter((m) => m.answer_type === 'count_rate').length >= 3);
     expect(online.received[0]).toMatchObject({ type: 'answer', answer_type: 'start_acquisition', module: 'det-1', status: 'ok' });
     const rates = online.received.filter((m) => m.answer_type === 'count_rate');
     expect(rates.length).toBeGreaterThanOrEqual(3);

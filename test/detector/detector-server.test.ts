@@ -15,6 +15,7 @@ import { ManualClock } from '../../src/kit/clock/clock.js';
 import { createLogger } from '../../src/kit/log/logger.js';
 import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
+import { eventually } from '../helpers/eventually.js';
 import { openRaw, type RawClient } from '../helpers/raw-client.js';
 
 let server: RunningDetector;
@@ -84,7 +85,7 @@ describe('the detector example on the kit', () => {
     const mean = published.reduce((s, m) => s + (m.rate_hz as number), 0) / published.length;
     expect(mean).toBeGreaterThan(1000); // Poisson around 1200 Hz
     expect(mean).toBeLessThan(1400);
-    for (let i = 0; i < 40 && rates({ received: wsReceived }).length < published.length; i++) await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => rates({ received: wsReceived }).length >= published.length);
     expect(rates({ received: wsReceived }).length).toBe(published.length);
 
     // Busy while acquiring: code 8, as Online knows it from the HV server.

@@ -9,6 +9,7 @@ import type { Fluke5502E } from '../../sim/devices/fluke-5502e.js';
 import { checkCommand, setVoltageCommand, type HvConnection } from '../../src/hv/client/hv-connection.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { DEFAULT_TRANSFER_SAVE_INTERVAL_MS } from '../../src/hv/control/transfer-store.js';
+import { eventually } from '../helpers/eventually.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let t: TestServer;
@@ -201,7 +202,7 @@ describe('a voltmeter wrong by less than the eye can see in one reading', () => 
     // The store writes at most once per interval: let one pass (holding), so what was learned is on disk.
     await t.clock.advance(DEFAULT_TRANSFER_SAVE_INTERVAL_MS);
     const file = join(t.dataDir, 'transfer', 'block-1.json');
-    for (let tries = 0; (!existsSync(file) || existsSync(`${file}.tmp`)) && tries < 300; tries++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => existsSync(file) && !existsSync(`${file}.tmp`));
     const points = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { points: { v: number; hv: number }[] }).points : [];
     return points.reduce((best, p) => (Math.abs(p.v - v) < Math.abs(best.v - v) ? p : best), { v: Infinity, hv: NaN }).hv;
   };

@@ -7,6 +7,7 @@ import { EarlyTcp, STARTING_DESCRIPTION } from '../../src/kit/connectors/early-t
 import { EnvelopeDecoder } from '../../src/kit/protocol/envelope-decoder.js';
 import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
+import { eventually as until } from '../helpers/eventually.js';
 import { startTestServer } from '../helpers/test-server.js';
 
 function rawClient(port: number) {
@@ -20,13 +21,6 @@ function rawClient(port: number) {
   return { socket, received, connected };
 }
 
-async function until(predicate: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const command = { type: 'command', command_type: 'set_voltage', block: '2', voltage: 100 };
 
@@ -47,10 +41,10 @@ describe('Online’s port while the server starts', () => {
     expect(t.server.tcp.port).toBe(early.address.port);
     online.socket.write(bytes.subarray(20));
     const answered = () => online.received.some((m) => m.answer_type === 'set_voltage');
-    await t.runUntil(until(answered, 10_000), 60_000, 20);
+    await t.runUntil(until(answered), 60_000, 20);
     expect(online.received.find((m) => m.answer_type === 'set_voltage')).toMatchObject({ status: 'ok', block: '2' });
     // It is a client like any other: readings reach it.
-    await t.runUntil(until(() => online.received.some((m) => m.answer_type === 'get_voltage'), 10_000), 60_000, 20);
+    await t.runUntil(until(() => online.received.some((m) => m.answer_type === 'get_voltage')), 60_000, 20);
     // And new connections go to the server proper.
     const later = await t.connect();
     const reply = later.answer();

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { eventually } from '../helpers/eventually.js';
 import { Adam4024 as AdamDriver } from '../../src/hv/instruments/adam-4024.js';
 import { SerialTransport } from '../../src/kit/transports/serial-transport.js';
 import { TransportError } from '../../src/kit/transports/transport.js';
@@ -21,14 +22,10 @@ let socat: ChildProcess;
 let instrument: SerialInstrumentPort;
 let module: Adam4024;
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
-
 beforeAll(async () => {
   socat = spawn('socat', [`pty,raw,echo=0,link=${hostSide}`, `pty,raw,echo=0,link=${instrumentSide}`]);
-  await until(() => existsSync(hostSide) && existsSync(instrumentSide), 'socat to create the pseudo-terminals');
+  // socat, in a process of its own, creates the pseudo-terminals.
+  await eventually(() => existsSync(hostSide) && existsSync(instrumentSide), 25);
   module = new Adam4024('ao', 1, new SupplyPlant({ gain: 100, offset: 0, tauMs: 100 }, 2.5, clock.now()), clock);
   instrument = new SerialInstrumentPort(module);
   await instrument.open(instrumentSide);
@@ -40,12 +37,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const stream = { timeoutMs: 500, writeTerminator: '\r', readTerminator: '\r' };
+// Real time: an answer crosses socat's process, a few ms; the time-out is over 100 times that (a silent module still meets it).
+const stream = { timeoutMs: 1000, writeTerminator: '\r', readTerminator: '\r' };
 
 describe('serial transport on a pseudo-terminal pair', () => {
   it('carries the ADAM module’s protocol byte for byte', async () => {
     const transport = new SerialTransport(`ASRL${hostSide}::INSTR`, hostSide, 9600, clock, stream);
-    const ao = new AdamDriver('ao', transport, 1, 500);
+    const ao = new AdamDriver('ao', transport, 1, 1000);
     expect(await ao.readOutput()).toBe(2.5);
     await ao.setOutput(7.25, { energize: true });
     expect(await ao.readOutput()).toBe(7.25);

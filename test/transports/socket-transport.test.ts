@@ -33,7 +33,8 @@ async function peer(behaviour: (line: string, socket: Socket) => void): Promise<
 }
 
 const clock = new ScaledClock(1);
-const stream = { timeoutMs: 300, writeTerminator: '\n', readTerminator: '\n' };
+// Real time: the peer answers within 30 ms; the time-out only bounds an answer that never comes, at 100 times that.
+const stream = { timeoutMs: 3000, writeTerminator: '\n', readTerminator: '\n' };
 const transportTo = (port: number) => new SocketTransport(`TCPIP::127.0.0.1::${port}::SOCKET`, '127.0.0.1', port, clock, stream);
 
 async function failure(work: Promise<unknown>): Promise<TransportError> {
