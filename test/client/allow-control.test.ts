@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { root, runToEnd, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { setVoltageCommand } from '../../src/hv/client/hv-connection.js';
 import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
@@ -30,8 +31,7 @@ afterAll(() => {
 async function answerFrom(localAddress: string) {
   const raw = await openRaw(tcpPort, '127.0.0.1', localAddress);
   raw.socket.write(encodeEnvelope(setVoltageCommand(2, 40)));
-  const deadline = Date.now() + 10_000;
-  while (!raw.received.some((m) => m.type === 'reply' || m.answer_type === 'set_voltage') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await eventually(() => raw.received.some((m) => m.type === 'reply' || m.answer_type === 'set_voltage'));
   raw.socket.destroy();
   return raw.received.find((m) => m.type === 'reply' || m.answer_type === 'set_voltage');
 }

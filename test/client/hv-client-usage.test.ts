@@ -87,12 +87,13 @@ describe('hv-client usage', () => {
   });
 
   it('shows the progress of a check on stderr with --progress, leaving stdout as scripts expect', async () => {
-    const r = await run(['--port', port, 'set', '2', '150', '--check', '--max-error', '0.5', '--timeout', '30', '--progress']);
+    // The timeouts (server time, ×20) only bound a check that never comes: over ten times what it takes on a busy machine.
+    const r = await run(['--port', port, 'set', '2', '150', '--check', '--max-error', '0.5', '--timeout', '300', '--progress']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^set_voltage_and_check block 2: ok at 1(49|50)\.\d{3} V \(error -?0\.\d{3} V\)\n$/);
-    expect(r.stderr).toMatch(/^block 2: -?\d+\.\d{3} V, deviation [+-]\d+\.\d{3} V \(max ±0\.5 V\), \d+\.\d s of 30 s$/m);
+    expect(r.stderr).toMatch(/^block 2: -?\d+\.\d{3} V, deviation [+-]\d+\.\d{3} V \(max ±0\.5 V\), \d+\.\d s of 300 s$/m);
     // Without --progress and without a terminal, stderr stays empty.
-    const quiet = await run(['--port', port, 'set', '2', '160', '--check', '--max-error', '0.5', '--timeout', '30']);
+    const quiet = await run(['--port', port, 'set', '2', '160', '--check', '--max-error', '0.5', '--timeout', '300']);
     expect(quiet.stderr).toBe('');
   });
 

@@ -45,10 +45,21 @@ export function printedBy(child: ChildProcess, text: () => string, pattern: RegE
   });
 }
 
+/** Resolves once the server's /readyz answers 200: every actor runs and every voltmeter has read (so the blocks have started). */
+export async function untilReady(httpPort: number): Promise<void> {
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+    await res.body?.cancel();
+    if (res.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /**
  * Starts `bin/<tool>.js` (hv-server unless told) with `args` (the data directory and ports among them) and resolves once it
- * prints its "ready:" line. `timeoutMs` only bounds a start that never comes: a server is ready in about a second on a
- * quiet machine, so the default is over 10 times that.
+ * has printed its "ready:" line and its /readyz says ready, as a client that sends a command at once needs. `timeoutMs`
+ * only bounds a start that never comes: a server is ready in about a second on a quiet machine, so the default is over 10
+ * times that.
  */
 export async function startServerProcess(args: string[], timeoutMs = 15_000, tool = 'hv-server'): Promise<ServerProcess> {
   if (!existsSync(join(root, `dist/app/cli/${tool}.js`))) throw new Error('dist/ is missing: npm test builds it first (npm run build)');
@@ -59,7 +70,10 @@ export async function startServerProcess(args: string[], timeoutMs = 15_000, too
   const text = () => output;
   let timer: NodeJS.Timeout | undefined;
   const ready = await Promise.race([
-    printedBy(child, text, /ready: TCP [\d.:a-f]+:(\d+), HTTP http:\/\/[^/]+:(\d+)\//),
+    printedBy(child, text, /ready: TCP [\d.:a-f]+:(\d+), HTTP http:\/\/[^/]+:(\d+)\//).then(async (found) => {
+      await untilReady(Number(found[2]));
+      return found;
+    }),
     new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs))),
   ])
     .catch((err: unknown) => {

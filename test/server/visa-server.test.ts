@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/hv/config/load-config.js';
 import { silentLogger } from '../../src/kit/log/logger.js';
 import { startServer, type RunningServer } from '../../app/start-server.js';
 import { startLanInstruments, type LanInstruments } from '../../sim/lan-instruments.js';
+import { untilReady } from '../helpers/server-process.js';
 import { buildVisaSimLibrary } from '../helpers/visa-sim-library.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hv-visa-'));
@@ -39,17 +40,17 @@ afterAll(async () => {
 
 describe('hv-server over VISA (examples/visa.yaml)', () => {
   it('answers set_voltage_and_check ok through koffi, the VISA library and GPIB addresses 4 and 20', async () => {
+    // Once every instrument has answered (the blocks have read their outputs, the voltmeters a reading), one command.
+    await untilReady(server.http.port);
     const online = await HvConnection.open(server.tcp.host, server.tcp.port);
-    let answer: Record<string, unknown> = {};
-    for (let i = 0; i < 10 && answer.status !== 'ok'; i++) {
-      const pending = online.answer(10_000);
-      online.send(checkCommand(1, 18600, 0.1, 20));
-      answer = await pending;
-      if (answer.status !== 'ok') await new Promise((r) => setTimeout(r, 200));
-    }
+    // Real time and real sockets: the check takes about 20 s of the rack's time (1 s here); its timeout (600 s, 30 s here)
+    // and the wait for the answer only bound one that never comes, at over 10 times that.
+    const pending = online.answer(30_000);
+    online.send(checkCommand(1, 18600, 0.1, 600));
+    const answer = await pending;
     expect(answer).toMatchObject({ status: 'ok' });
     expect(Math.abs(answer.error as number)).toBeLessThanOrEqual(0.1);
     expect(lan.rack.output(1).received.some((m) => /^OUT 5\.3131\d\d V;OPER;ERR\?$/.test(m))).toBe(true);
     await online.close();
-  });
+  }, 40_000);
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkCommand, HvConnection } from '../../src/hv/client/hv-connection.js';
+import { printedBy, untilReady } from '../helpers/server-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hv-lan-'));
@@ -41,34 +42,23 @@ function start(bin: string, args: string[], ready: RegExp): Promise<{ child: Chi
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${bin} did not start:\n${output}`)), 15_000);
-    const poll = setInterval(() => {
-      const match = output.match(ready);
-      if (match) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve({ child, match, output: () => output });
-      }
-    }, 20);
-  });
+  return printedBy(child, () => output, ready).then((match) => ({ child, match, output: () => output }));
 }
 
 function startSim(base: number) {
   return start('hv-sim.js', ['instruments', '--base-port', String(base), '--prologix-port', String(base + 8), '--control-port', String(base + 9), '--time-scale', '20'], /^(\{.*\})$/m);
 }
 
-async function checkUntilOk(conn: HvConnection, voltage: number, deadlineMs: number): Promise<Record<string, unknown>> {
-  const until = Date.now() + deadlineMs;
-  let last: Record<string, unknown> = {};
-  while (Date.now() < until) {
-    const answer = conn.answer(10_000);
-    conn.send(checkCommand(1, voltage, 0.1, 20));
-    last = await answer;
-    if (last.status === 'ok') return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return last;
+/**
+ * Once the server says every instrument answers (/readyz), one check. Real time and real sockets
+ * between three processes: the check takes about 20 s of the rack's time (1 s here); its timeout
+ * (600 s, 30 s here) and the wait for its answer only bound one that never comes, at over 10 times that.
+ */
+async function checkWhenReady(conn: HvConnection, httpPort: number, voltage: number): Promise<Record<string, unknown>> {
+  await untilReady(httpPort);
+  const answer = conn.answer(40_000);
+  conn.send(checkCommand(1, voltage, 0.1, 600));
+  return answer;
 }
 
 describe.each(['lan-sockets', 'lan-prologix'])('hv-server with examples/%s.yaml and hv-sim in its own process', (example) => {
@@ -85,34 +75,37 @@ describe.each(['lan-sockets', 'lan-prologix'])('hv-server with examples/%s.yaml 
       .replace(/1234/g, String(ports.prologix));
     const configFile = join(dir, `${example}.yaml`);
     writeFileSync(configFile, config);
-    const server = await start('hv-server.js', ['--config', configFile, '--time-scale', '20', '--tcp-port', '0', '--http-port', '0', '--data-dir', join(dir, example)], /ready: TCP [\d.]+:(\d+), HTTP/);
+    const server = await start('hv-server.js', ['--config', configFile, '--time-scale', '20', '--tcp-port', '0', '--http-port', '0', '--data-dir', join(dir, example)], /ready: TCP [\d.]+:(\d+), HTTP http:\/\/[^/]+:(\d+)\//);
+    const httpPort = Number(server.match[2]);
     const online = await HvConnection.open('127.0.0.1', Number(server.match[1]));
 
-    const first = await checkUntilOk(online, 18600, 15_000);
+    const first = await checkWhenReady(online, httpPort, 18600);
     expect(first).toMatchObject({ status: 'ok' });
     expect(Math.abs(first.error as number)).toBeLessThanOrEqual(0.1);
     expect(online.received.some((m) => m.answer_type === 'get_voltage' && m.block === 1)).toBe(true);
 
     sim.child.kill('SIGKILL');
     await new Promise((r) => sim.child.once('exit', r));
-    // While the instruments are gone, commands are refused with code 6 and the reason.
+    // While the instruments are gone, commands are refused with code 6 and the reason: sent again,
+    // as Online does, until the server has found them gone (a check taken just before that ends in
+    // code 6 too, when its write fails).
     let refused: Record<string, unknown> = {};
-    for (let i = 0; i < 50 && refused.error_code !== 6; i++) {
-      const answer = online.answer(10_000);
-      online.send(checkCommand(1, 18000, 0.1, 20));
+    while (refused.error_code !== 6) {
+      const answer = online.answer(40_000);
+      online.send(checkCommand(1, 18000, 0.1, 600));
       refused = await answer;
-      await new Promise((r) => setTimeout(r, 100));
+      if (refused.error_code !== 6) await new Promise((r) => setTimeout(r, 100));
     }
     expect(refused).toMatchObject({ error_code: 6 });
     // Code 6, naming the instrument that went away (refused, closed, or a write that failed: it depends on the moment).
     expect(String(refused.description)).toMatch(/(in error|failed): .*(TCPIP|PRLGX-TCPIP)::127\.0\.0\.1::\d+::(SOCKET|INTFC)/);
 
     await startSim(base);
-    const again = await checkUntilOk(online, 18000, 20_000);
+    const again = await checkWhenReady(online, httpPort, 18000);
     expect(again).toMatchObject({ status: 'ok' });
     expect(server.child.exitCode).toBeNull();
     server.child.kill('SIGTERM');
     expect(await new Promise((r) => server.child.once('exit', r))).toBe(0);
     expect(server.output()).toMatch(/restarted voltmeter-divider-1/);
-  }, 60_000);
+  }, 120_000);
 });
