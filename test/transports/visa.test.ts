@@ -31,7 +31,9 @@ afterAll(async () => {
   await server.close();
 });
 
-const transport = (resource: string, timeoutMs = 2000) => new VisaTransport(resource, () => library, clock, { timeoutMs, terminator: '\n' });
+// Real time at ×10: an answer crosses koffi, the VISA test library and a TCP socket to this very
+// process in a few ms; the default time-out (2 s of real time) is over 100 times that.
+const transport = (resource: string, timeoutMs = 20_000) => new VisaTransport(resource, () => library, clock, { timeoutMs, terminator: '\n' });
 
 async function failure(work: Promise<unknown>): Promise<TransportError> {
   const err = await work.then(() => null, (e: unknown) => e);
@@ -77,7 +79,8 @@ describe('VISA through koffi', () => {
   it('queries a GPIB instrument, and the 34401A driver runs over it unchanged', async () => {
     const t = transport('GPIB0::20::INSTR');
     expect(await t.query('*IDN?')).toBe('HEWLETT-PACKARD,34401A,0,11-5-2');
-    const driver = new Agilent34401A('dvm', t, clock, { readingTimeoutMs: 15_000, queryTimeoutMs: 2000 });
+    // A reading takes 2.1 s of the clock (0.21 s here); its time-out is over 10 times that.
+    const driver = new Agilent34401A('dvm', t, clock, { readingTimeoutMs: 60_000, queryTimeoutMs: 20_000 });
     await driver.init();
     const reading = await driver.read();
     expect(reading.raw * -4050.65).toBeCloseTo(3500.5 * 5 + 1.26, 0);
@@ -113,7 +116,9 @@ describe('VISA through koffi', () => {
   });
 
   it('does not stall the event loop while VISA blocks in a read', async () => {
-    const t = transport('GPIB0::20::INSTR', 3000); // 300 ms of real time at this clock's scale
+    // 2 s of real time at this clock's scale: a loop that runs ticks about 200 times in it, one that
+    // VISA blocks once at most; 15 leaves a busy machine over 10 times the room it needs.
+    const t = transport('GPIB0::20::INSTR', 20_000);
     dmm.faults.timeout = true;
     const pending = t.query('*IDN?').catch(() => 'timed out');
     let ticks = 0;
