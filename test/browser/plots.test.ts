@@ -103,12 +103,15 @@ describe('operator plots', () => {
       await page.waitForFunction(() => document.querySelector('[data-block="1"] .fig-deviation')?.getAttribute('data-band') === 'in', undefined, { timeout: 30_000 });
       // Where the deviation sat before the step, and the time of the last reading before it.
       type Dev = { uplot: { data: (number | null)[][]; scales: { mV: { min: number; max: number } }; valToPos(v: number, scale: string): number; bbox: { height: number } } };
-      const settledBefore = () =>
-        page.evaluate(() => {
+      const settledBefore = async () => {
+        // The plot has its history and readings (the glance's band can show before them).
+        await page.waitForFunction(() => ((document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev | null)?.uplot?.data[1]?.filter((mv) => mv !== null).length ?? 0) >= 3);
+        return page.evaluate(() => {
           const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev).uplot;
           const recent = u.data[1]!.filter((mv): mv is number => mv !== null).slice(-3).sort((a, b) => a - b);
           return { lastAt: u.data[0]!.at(-1)!, base: recent[1] ?? recent[0]! };
         });
+      };
       // In the page: whether a reading after `b.lastAt` shows the whole step, and how many readings came after it.
       const afterStep = (b: { lastAt: number; base: number }) => {
         const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev).uplot;
@@ -121,11 +124,19 @@ describe('operator plots', () => {
       let before = await settledBefore();
       for (let attempt = 0; ; attempt++) {
         expect(h.server.control!.apply({ cmd: 'offset', device: 'voltmeter-1', volts: 0.05 })).toMatchObject({ ok: true });
-        await page.waitForFunction((b) => {
-          const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev).uplot;
-          const after = u.data[1]!.filter((mv, i): mv is number => mv !== null && u.data[0]![i]! > b.lastAt);
-          return after.length >= 3 || after.some((mv) => mv - b.base > 40 && mv - b.base < 60);
-        }, before);
+        await page
+          .waitForFunction((b) => {
+            const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev).uplot;
+            const after = u.data[1]!.filter((mv, i): mv is number => mv !== null && u.data[0]![i]! > b.lastAt);
+            return after.length >= 3 || after.some((mv) => mv - b.base > 40 && mv - b.base < 60);
+          }, before)
+          .catch(async (err: unknown) => {
+            const seen = await page.evaluate(() => {
+              const u = (document.querySelector('[data-block="1"] .plot-dev') as unknown as Dev).uplot;
+              return { xs: u.data[0]!.slice(-8), mv: u.data[1]!.slice(-8) };
+            });
+            throw new Error(`attempt ${attempt}, before ${JSON.stringify(before)}, server at ${h.clock.now() / 1000}, plot ends ${JSON.stringify(seen)}: ${String(err)}`);
+          });
         if ((await page.evaluate(afterStep, before)).stepped) break;
         expect(attempt, 'a whole 50 mV step never reached the plot').toBeLessThan(5);
         h.server.control!.apply({ cmd: 'offset', device: 'voltmeter-1', volts: 0 });
