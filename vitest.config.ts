@@ -1,13 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+/** Test files that replace a module (vi.mock): each runs with a module registry of its own. */
+const OWN_MODULES = ['test/storage/kill-tree.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Server tests bind real ports and spawn processes; two workers suit a 2-core machine.
     maxWorkers: 2,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     globalSetup: ['./test/setup/debian-packages.ts'],
+    projects: [
+      {
+        extends: true,
+        // The files of a worker share its loaded modules: the server's code is imported once per
+        // worker, not once per file (a second or more each). Every test makes its own servers,
+        // clocks and files, and puts back what it changes (fake timers, environment).
+        test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: OWN_MODULES, isolate: false },
+      },
+      { extends: true, test: { name: 'isolated', include: OWN_MODULES } },
+    ],
   },
 });
