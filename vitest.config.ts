@@ -5,8 +5,12 @@ const OWN_MODULES = ['test/storage/kill-tree.test.ts'];
 
 export default defineConfig({
   test: {
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // A bound on a test that hangs, never a race with one that is slow: ten times what the slow ones
+    // (spawning processes, driving Chromium) take on a quiet machine, so a busy one passes them too.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // expect.poll waits for a state (a page redrawn, a count reached): 30 s, not vitest's 1 s, which a busy machine can miss.
+    expect: { poll: { timeout: 30_000 } },
     // Server tests bind real ports and spawn processes; two workers suit a 2-core machine.
     maxWorkers: 2,
     reporters: ['default', './test/helpers/summary-reporter.ts'],

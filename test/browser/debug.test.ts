@@ -12,7 +12,7 @@ harnessForFile((started) => (h = started));
 describe('state charts', () => {
   it('draw every label at 12 px or more on screen', async () => {
     const { page, errors } = await h.open('/debug');
-    await page.waitForFunction(() => document.querySelectorAll('.actor svg').length === 8, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.actor svg').length === 8);
     const sizes = await page.evaluate(() =>
       Array.from(document.querySelectorAll('.actor svg text'), (t) => {
         const text = t as SVGTextElement;
@@ -28,7 +28,7 @@ describe('state charts', () => {
 
   it('keep the context panel in view while the charts scroll, show an actor chosen from the keyboard, and look back over its transitions', async () => {
     const { page, errors } = await h.open('/debug');
-    await page.waitForSelector('[data-actor="block-2"] .state-node.active', { timeout: 20_000 });
+    await page.waitForSelector('[data-actor="block-2"] .state-node.active');
     // From the keyboard: focus block-2's card, Enter.
     await page.focus('[data-actor="block-2"]');
     await page.keyboard.press('Enter');

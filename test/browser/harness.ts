@@ -71,6 +71,9 @@ export async function startHarness(options: { timeScale?: number; patch?: (confi
     cspViolations,
     async open(path, { at = h.base, viewport = { width: 1280, height: 900 }, colorScheme = 'light', before } = {}) {
       const page = await h.browser.newPage({ viewport, colorScheme });
+      // A wait that ends only in failure: ten times what the slowest (a chart page laid out, a
+      // voltmeter restarted) takes on a quiet machine.
+      page.setDefaultTimeout(45_000);
       const errors: string[] = [];
       page.on('console', (m) => {
         if (m.type() === 'error') errors.push(m.text());

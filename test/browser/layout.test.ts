@@ -32,7 +32,7 @@ describe('a phone’s width', () => {
     for (const path of Object.keys(LOADED)) {
       it(`${path} at 390 px (${scheme}): no sideways scrolling`, async () => {
         const { page, errors } = await h.open(path, { viewport: { width: 390, height: 844 }, colorScheme: scheme });
-        await page.waitForSelector(LOADED[path]!, { timeout: 20_000 });
+        await page.waitForSelector(LOADED[path]!);
         const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth, body: document.body.scrollWidth }));
         expect(widths.scroll).toBeLessThanOrEqual(widths.client);
         expect(widths.body).toBeLessThanOrEqual(390);
@@ -179,7 +179,7 @@ describe('streaming', () => {
       new MutationObserver(() => w.readings.push(reading.textContent ?? '')).observe(reading, { childList: true, characterData: true, subtree: true });
     });
     // Five new readings.
-    await page.waitForFunction(() => new Set((window as unknown as { readings: string[] }).readings).size >= 5, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => new Set((window as unknown as { readings: string[] }).readings).size >= 5);
     const { shifts, moved } = await page.evaluate(() => {
       const w = window as unknown as { shifts: number; moved: string[] };
       return { shifts: w.shifts, moved: w.moved };

@@ -100,7 +100,7 @@ describe('operator plots', () => {
     await setVoltage(1, 1000, 0.1);
     const { page, errors } = await h.open('/');
     try {
-      await page.waitForFunction(() => document.querySelector('[data-block="1"] .fig-deviation')?.getAttribute('data-band') === 'in', undefined, { timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelector('[data-block="1"] .fig-deviation')?.getAttribute('data-band') === 'in');
       // Where the deviation sat before the step, and the time of the last reading before it.
       type Dev = { uplot: { data: (number | null)[][]; scales: { mV: { min: number; max: number } }; valToPos(v: number, scale: string): number; bbox: { height: number } } };
       const settledBefore = async () => {
@@ -211,13 +211,13 @@ describe('operator plots', () => {
       return status.actors.find((a) => a.id === 'voltmeter-divider-1')?.supervision?.totalRestarts ?? 0;
     };
     const restartsBefore = await restarts();
-    await expect.poll(restarts, { timeout: 30_000 }).toBeGreaterThanOrEqual(restartsBefore + 2);
+    await expect.poll(restarts).toBeGreaterThanOrEqual(restartsBefore + 2);
     expect(await h.post({ cmd: 'fault', device: 'voltmeter-1', fault: 'timeout', on: false })).toMatchObject({ ok: true });
     // Readings again after the gap.
     await page.waitForFunction((t) => {
       const u = (document.querySelector('[data-block="1"] .plot-hv') as unknown as { uplot: { data: (number | null)[][] } }).uplot;
       return u.data[0]!.some((x, i) => x! > t && typeof u.data[1]![i] === 'number');
-    }, (from + 15_000) / 1000, { timeout: 30_000 });
+    }, (from + 15_000) / 1000);
     const view = await plot(page, '1', 'hv');
     const gaps = view.xs.filter((x, i) => view.series[0]![i] === null && x > from / 1000 - 10);
     expect(gaps.length).toBeGreaterThanOrEqual(1);
