@@ -8,7 +8,8 @@ import { Command, CommanderError } from 'commander';
 import { loadRuns, loadRun, readingsCsv, type CalibrationRun } from '../../src/hv/calibration/calibration-runs.js';
 import { fitTransfer, plateauHv, polyfit, plateaus, type TransferFit } from '../../src/hv/calibration/plant-fit.js';
 import { SimulatedRack } from '../../sim/simulated-rack.js';
-import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { ScaledClock, type Clock } from '../../src/kit/clock/clock.js';
+import { DiscreteEventClock } from '../../src/kit/clock/discrete-event-clock.js';
 import { isSimulated } from '../../src/hv/config/check-resources.js';
 import { ConfigError, loadConfig } from '../../src/hv/config/load-config.js';
 import { createInstruments } from '../../src/hv/instruments/create-instruments.js';
@@ -123,7 +124,8 @@ program
   .requiredOption('--out <dir>', 'where to write voltage_sets.csv and voltage.csv')
   .option('--config <file>', 'the rack (as for hv-server; the simulated rack without one)')
   .option('--time-scale <k>', 'run K times faster (simulated instruments only)', numberArgument('--time-scale'))
-  .action(async (opts: { block: number; from: number; to: number; step: number; dwell: number; out: string; config?: string; timeScale?: number }) => {
+  .option('--discrete-event', 'run as fast as the machine allows, on discrete-event time (simulated instruments only): a plan tried out in seconds')
+  .action(async (opts: { block: number; from: number; to: number; step: number; dwell: number; out: string; config?: string; timeScale?: number; discreteEvent?: boolean }) => {
     let config;
     try {
       config = loadConfig({ ...(opts.config ? { config: opts.config } : {}), ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}) });
@@ -143,10 +145,14 @@ program
       process.stderr.write(`hv-calibrate: steps from ${opts.from} to ${opts.to} by ${opts.step} V ${outside !== undefined ? `reach ${outside} V, outside block ${block.id}'s ${block.min_volts} to ${block.max_volts} V` : 'are empty'}\n`);
       process.exit(2);
     }
-    const clock = new ScaledClock(config.time_scale);
-    const rack = [block.output.resource, ...config.voltmeters.map((m) => m.resource)].some(isSimulated)
-      ? new SimulatedRack(config.blocks, config.voltmeters, clock)
-      : null;
+    const simulated = [block.output.resource, ...config.voltmeters.map((m) => m.resource)].some(isSimulated);
+    if (opts.discreteEvent && !simulated) {
+      process.stderr.write('hv-calibrate: --discrete-event runs simulated instruments only; this config names real ones (they take their own time)\n');
+      process.exit(2);
+    }
+    const events = opts.discreteEvent ? new DiscreteEventClock(Date.now()) : null;
+    const clock: Clock = events ?? new ScaledClock(config.time_scale);
+    const rack = simulated ? new SimulatedRack(config.blocks, config.voltmeters, clock) : null;
     const instruments = createInstruments(config, { clock, simEndpoints: rack?.endpoints ?? new Map(), visaLibrary: config.instruments.visa_library });
     const output = instruments.outputs.get(block.id)!;
     const meter = instruments.voltmeters.get(block.voltmeter)!;
@@ -159,28 +165,32 @@ program
       writeFileSync(join(opts.out, 'voltage_sets.csv'), `${sets.join('\n')}\n`);
       writeFileSync(join(opts.out, 'voltage.csv'), readingsCsv(readings.map((r) => ({ at: r.at / 1000, raw: r.raw }))));
     };
-    await meter.init();
     const total = steps.length * opts.dwell * 1000;
-    const started = clock.now();
-    const progress = (hv: number) => {
-      const done = Math.min(1, (clock.now() - started) / total);
-      const bar = '#'.repeat(Math.round(done * 30)).padEnd(30, '.');
-      const left = Math.max(0, (total - (clock.now() - started)) / 1000 / clock.timeScale).toFixed(0);
-      process.stderr.write(`\r[${bar}] ${(done * 100).toFixed(0).padStart(3)} %  ${hv} V  ${readings.length} readings  ~${left} s left `);
-    };
-    for (const hv of steps) {
-      // As the lab's runs did: calibrator volts = HV / gain, the offset left for the fit to find.
-      const volts = Math.min(block.output.max_volts, Math.max(block.output.min_volts, hv / block.output.gain));
-      await output.setOutput(volts, { energize: true }); // the operator asked hv-calibrate for these steps
-      sets.push(`"${iso(clock.now())}","${hv}","${volts}"`);
-      const until = clock.now() + opts.dwell * 1000;
-      while (clock.now() < until) {
-        const r = await meter.read();
-        readings.push({ at: clock.now(), raw: r.raw });
-        progress(hv);
+    const record = async () => {
+      await meter.init();
+      const started = clock.now();
+      const progress = (hv: number) => {
+        const done = Math.min(1, (clock.now() - started) / total);
+        const bar = '#'.repeat(Math.round(done * 30)).padEnd(30, '.');
+        const left = Math.max(0, (total - (clock.now() - started)) / 1000 / clock.timeScale).toFixed(0);
+        process.stderr.write(`\r[${bar}] ${(done * 100).toFixed(0).padStart(3)} %  ${hv} V  ${readings.length} readings  ~${left} s left `);
+      };
+      for (const hv of steps) {
+        // As the lab's runs did: calibrator volts = HV / gain, the offset left for the fit to find.
+        const volts = Math.min(block.output.max_volts, Math.max(block.output.min_volts, hv / block.output.gain));
+        await output.setOutput(volts, { energize: true }); // the operator asked hv-calibrate for these steps
+        sets.push(`"${iso(clock.now())}","${hv}","${volts}"`);
+        const until = clock.now() + opts.dwell * 1000;
+        while (clock.now() < until) {
+          const r = await meter.read();
+          readings.push({ at: clock.now(), raw: r.raw });
+          progress(hv);
+        }
+        flush();
       }
-      flush();
-    }
+    };
+    // On discrete-event time nothing waits: the clock moves on as soon as the instruments' work is done.
+    await (events ? events.runWhile(record(), 2 * total + 600_000) : record());
     process.stderr.write('\n');
     flush();
     process.stdout.write(`${steps.length} steps, ${readings.length} readings written to ${opts.out}; HV of the last reading ${(readings.at(-1)!.raw * ratio).toFixed(3)} V (the output is left there)\n`);

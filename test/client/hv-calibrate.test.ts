@@ -27,12 +27,18 @@ describe('hv-calibrate', () => {
 
   it('run: steps the simulated calibrator and records both CSVs, which fit reads back', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hv-cal-run-'));
-    const out = calibrate('run', '--block', '1', '--from', '0', '--to', '4000', '--step', '2000', '--dwell', '40', '--time-scale', '20', '--out', dir);
+    const out = calibrate('run', '--block', '1', '--from', '0', '--to', '4000', '--step', '2000', '--dwell', '40', '--discrete-event', '--out', dir);
     expect(out).toMatch(/^3 steps, \d+ readings written to /);
     expect(readFileSync(join(dir, 'voltage_sets.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
     const fit = calibrate('fit', dir);
     const [, gain] = /^\S+ +(3500\.\d+)/m.exec(fit) ?? [];
     expect(Math.abs(Number(gain) - 3500.75)).toBeLessThan(0.5);
+  });
+
+  it('run: refuses discrete-event time on real instruments, opening nothing', () => {
+    const r = spawnSync(process.execPath, [join(root, 'bin/hv-calibrate.js'), 'run', '--config', join(root, 'examples/rack.yaml'), '--block', '1', '--from', '0', '--to', '2000', '--step', '1000', '--dwell', '1', '--discrete-event', '--out', '/tmp/x'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('hv-calibrate: --discrete-event runs simulated instruments only; this config names real ones (they take their own time)\n');
   });
 
   it('run: refuses steps outside the block’s range', () => {
