@@ -1,7 +1,7 @@
-// The reading checks as the config's defaults give them, and an output that always operates,
-// for tests that build block machines by hand.
+// The reading checks as the config's defaults give them, an output that always operates, and a
+// block that never corrects, for tests that build block machines by hand.
 import { fromPromise } from 'xstate';
-import type { OutputState } from '../../machines/block.machine.js';
+import type { CorrectionSettings, OutputState } from '../../machines/block.machine.js';
 import type { CheckSettings } from '../../machines/reading-judge.js';
 
 export const defaultChecks: CheckSettings = {
@@ -22,3 +22,8 @@ export const defaultChecks: CheckSettings = {
 export const blockChecks = { checks: defaultChecks, outputCheckMs: 4000, holdLimitV: 1, demandRange: [-1e6, 1e6] as [number, number] };
 
 export const alwaysOperating = (volts = 0) => fromPromise<OutputState, { block: number }>(async () => ({ operating: true, volts }));
+
+/** No correction and an instant supply: for tests about commands, freshness, timeouts and supervision. */
+export const plainCorrection: CorrectionSettings = {
+  strategy: 'none', maxStepV: 40, maxTotalV: 20, hold: false, holdDeadbandV: 0.01, settleResidualV: 0.003, responseTauMs: 0.001, integrationMs: 2000,
+};

@@ -1,18 +1,14 @@
 // The HV block machine under a manual clock: adoption at start, busy, freshness, timeout, failure.
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
-import { blockMachine, topState, type CorrectionSettings } from '../../machines/block.machine.js';
+import { blockMachine, topState } from '../../machines/block.machine.js';
 import type { Reading, Reply } from '../../machines/types.js';
 import type { Command } from '../../schemas/types.js';
 import { ManualClock } from '../../src/kit/clock/clock.js';
-import { alwaysOperating, blockChecks } from '../helpers/block-checks.js';
+import { alwaysOperating, blockChecks, plainCorrection } from '../helpers/block-checks.js';
 
 const origin = { connector: 'tcp', client: 'a' };
 
-/** No correction and an instant supply: these tests are about commands, freshness and timeouts. */
-export const plainCorrection: CorrectionSettings = {
-  strategy: 'none', maxStepV: 40, maxTotalV: 20, hold: false, holdDeadbandV: 0.01, settleResidualV: 0.003, responseTauMs: 0.001, integrationMs: 2000,
-};
 const other = { connector: 'tcp', client: 'b' };
 
 function harness(options: { presentSetpoint?: number; failApply?: boolean; applyDelayMs?: number } = {}) {

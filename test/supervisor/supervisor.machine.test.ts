@@ -2,12 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import { blockMachine } from '../../machines/block.machine.js';
-import { plainCorrection } from '../machines/block.machine.test.js';
 import { supervisorMachine, type ChildSpec } from '../../machines/supervisor.machine.js';
 import type { Reading, Reply } from '../../machines/types.js';
 import { voltmeterMachine } from '../../machines/voltmeter.machine.js';
 import { ManualClock } from '../../src/kit/clock/clock.js';
-import { alwaysOperating, blockChecks } from '../helpers/block-checks.js';
+import { alwaysOperating, blockChecks, plainCorrection } from '../helpers/block-checks.js';
 
 const origin = { connector: 'tcp', client: 'a' };
 
