@@ -26,7 +26,7 @@ describe('precision', () => {
   it('bench:settle runs and writes a well-formed report', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'hv-bench-')), 'settle.json');
     const root = fileURLToPath(new URL('../../', import.meta.url));
-    const text = execFileSync(process.execPath, [join(root, 'dist/bench/settle.js'), '--json', out, '--seed', '2'], { encoding: 'utf8' });
+    const text = execFileSync(process.execPath, [join(root, 'dist/bench/settle.js'), '--json', out, '--seed', '2'], { encoding: 'utf8', stdio: 'pipe' });
     expect(text).toMatch(/\(c\) ours/);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { seed: number; strategies: Record<string, Record<string, unknown>> };
     expect(report.seed).toBe(2);

@@ -14,7 +14,7 @@ describe('hv-sim replay', () => {
   it('writes as many readings as the real run, at the same voltages, and the same bytes for the same seed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hv-replay-'));
     const run = (out: string, seed: string) =>
-      execFileSync(process.execPath, [join(root, 'bin/hv-sim.js'), 'replay', '--sets', join(day, 'voltage_sets.csv'), '--out', out, '--seed', seed], { encoding: 'utf8' });
+      execFileSync(process.execPath, [join(root, 'bin/hv-sim.js'), 'replay', '--sets', join(day, 'voltage_sets.csv'), '--out', out, '--seed', seed], { encoding: 'utf8', stdio: 'pipe' });
     expect(run(join(dir, 'a.csv'), '5')).toMatch(/^\d+ readings over 3\.\d\d h of simulated time written to .*a\.csv/);
     run(join(dir, 'b.csv'), '5');
     run(join(dir, 'c.csv'), '6');
