@@ -29,6 +29,10 @@ beforeAll(async () => {
     .replace('5026', String(lan.ports.ao));
   writeFileSync(join(dir, 'visa.yaml'), example);
   const config = loadConfig({ config: join(dir, 'visa.yaml'), tcpPort: 0, httpPort: 0, dataDir: dir, timeScale: 20 });
+  // VISA waits in real time, a twentieth of these at ×20 (the 2 s default: 100 ms), for instruments
+  // this very process answers over TCP: a busy machine can take longer. At these, 3 s of real time.
+  config.instruments.query_timeout_s = 60;
+  for (const meter of config.voltmeters) meter.reading_timeout_s = 60;
   server = await startServer({ config, clock, log: silentLogger() });
 });
 
