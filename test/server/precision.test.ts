@@ -23,7 +23,8 @@ describe('precision', () => {
     await t.stop();
   });
 
-  // The whole benchmark: about 10 s of work on a quiet machine; the test's bound (180 s) is over 10 times what a busy one takes.
+  // The whole benchmark: about 10 s of work on a quiet machine, over a minute on a heavily loaded
+  // one; the test's bound (180 s) is 18 times the first.
   it('bench:settle runs and writes a well-formed report', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'hv-bench-')), 'settle.json');
     const root = fileURLToPath(new URL('../../', import.meta.url));
