@@ -69,10 +69,14 @@ describe.each(['lan-sockets', 'lan-prologix'])('hv-server with examples/%s.yaml 
     expect(Object.keys(ports).sort()).toEqual(['ao', 'calibrator', 'control', 'prologix', 'voltmeter-1', 'voltmeter-2', 'voltmeter-gun']);
     expect(ports).toMatchObject({ calibrator: base, ao: base + 1, prologix: base + 8, control: base + 9 });
 
-    const config = readFileSync(join(root, 'examples', `${example}.yaml`), 'utf8')
+    // The instruments answer from another process: at ×20 the default time-outs (a query 2 s, a
+    // reading 7.5 s of the rack's time) are a tenth or a third of a second of real time, which a
+    // busy machine can miss. At these, 3 s of real time.
+    const config = `instruments: { query_timeout_s: 60 }\n${readFileSync(join(root, 'examples', `${example}.yaml`), 'utf8')}`
       .replace(/5025/g, String(ports.calibrator)).replace(/5026/g, String(ports.ao))
       .replace(/5027/g, String(ports['voltmeter-1'])).replace(/5028/g, String(ports['voltmeter-2']))
-      .replace(/1234/g, String(ports.prologix));
+      .replace(/1234/g, String(ports.prologix))
+      .replace(/series: (HV2?) \}/g, 'series: $1, reading_timeout_s: 60 }');
     const configFile = join(dir, `${example}.yaml`);
     writeFileSync(configFile, config);
     const server = await start('hv-server.js', ['--config', configFile, '--time-scale', '20', '--tcp-port', '0', '--http-port', '0', '--data-dir', join(dir, example)], /ready: TCP [\d.]+:(\d+), HTTP http:\/\/[^/]+:(\d+)\//);
