@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printedBy, root, runToEnd, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { patientConfig, printedBy, root, runToEnd, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hv-cli-'));
 let server: ServerProcess;
@@ -32,7 +32,7 @@ async function training(command: Record<string, unknown>): Promise<Record<string
 }
 
 beforeAll(async () => {
-  server = await startServerProcess(['--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20']);
+  server = await startServerProcess(['--sim', '--config', patientConfig(dataDir), '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20']);
   tcpPort = server.tcpPort;
 });
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, runToEnd, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { patientConfig, root, runToEnd, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hv-client-usage-'));
 const client = join(root, 'bin/hv-client.js');
@@ -18,7 +18,7 @@ const run = (args: string[], shell?: string) => (shell ? runToEnd('bash', ['-o',
 const commandsSince = (mark: number) => server.output().slice(mark).match(/command set_voltage\w*/g) ?? [];
 
 beforeAll(async () => {
-  server = await startServerProcess(['--sim', '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20']);
+  server = await startServerProcess(['--sim', '--config', patientConfig(dataDir), '--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20']);
   port = String(server.tcpPort);
 });
 

@@ -2,10 +2,24 @@
 // machine-readable "ready:" line and gives the ports it bound.
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_VOLTMETERS } from '../../src/hv/config/default-config.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * A config file (in `dir`) for the simulated rack whose instruments' time-outs are 60 s of the rack's
+ * time: at ×20, 3 s of real time. The defaults (a query 2 s, a reading 7.5 s) are a tenth or a third
+ * of a second there, and a process that a busy machine leaves waiting longer than that would take its
+ * own simulated instruments for failed. Returns the file's path, for --config.
+ */
+export function patientConfig(dir: string): string {
+  const file = join(dir, 'patient-instruments.json');
+  const voltmeters = DEFAULT_VOLTMETERS.map((meter) => ({ ...meter, reading_timeout_s: 60 }));
+  writeFileSync(file, JSON.stringify({ sim: true, instruments: { query_timeout_s: 60 }, voltmeters }));
+  return file;
+}
 
 export interface ServerProcess {
   process: ChildProcess;
