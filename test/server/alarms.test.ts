@@ -103,6 +103,7 @@ describe('no false alarms in normal operation', () => {
     expect(answers.filter(([v, status]) => v !== 0 && status !== 'ok')).toEqual([]);
   }, 60_000);
 
+  // Two hours of holding: about 5 s of work on a quiet machine, 40 s on a heavily loaded one; the bound is 180 s.
   it('holding right at the calibrator’s range boundary never makes it change range (its output would drop out)', async () => {
     for (const volts of [11_553.0, 11_553.1]) {
       const answer = online.answer();
@@ -115,7 +116,7 @@ describe('no false alarms in normal operation', () => {
       const crossings = outputs.filter((v, i) => i > 0 && (outputs[i - 1]! - 3.3) * (v - 3.3) < 0 && Math.min(v, outputs[i - 1]!) < 3.3);
       expect(crossings).toEqual([]);
     }
-  }, 60_000);
+  }, 180_000);
 
   it('commands a second apart (set_voltage steps of ±0.05 to ±100 V, then a check): no alarm', async () => {
     const raised = raisedAlarms();
