@@ -9,7 +9,10 @@ import { AccessControl } from './access/access-control.js';
 import { AccessPolicy } from './access/access-policy.js';
 import { AuditTrail } from './access/audit-trail.js';
 import type { Origin, Reply } from './actor-types.js';
+import { AlarmBook } from './alarms/alarm-book.js';
 import { AlarmLog } from './alarms/alarm-log.js';
+import { AlarmStore } from './alarms/alarm-store.js';
+import { guidanceFor } from './alarms/guidance.js';
 import { AlarmTable, currentAlarms } from './alarms/alarm-table.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigError } from './config/config-error.js';
@@ -41,6 +44,12 @@ export const TCP_CONNECTOR = 'tcp';
 export const WS_CONNECTOR = 'ws';
 /** Alarm changes kept for a page opened later (GET /api/alarm-log). */
 const ALARM_LOG_ENTRIES = 500;
+/**
+ * Reading cycles after a start within which an alarm that was active before it must be raised
+ * again, or it is taken as cleared while the server was down: a block judges its first reading
+ * within two cycles, a failed instrument's first restart comes within one.
+ */
+const RESTORE_GRACE_CYCLES = 3;
 
 export interface ServeOptions {
   config: KitConfig;
@@ -69,6 +78,8 @@ export interface RunningManager {
   readingsLog: ReadingsLog;
   /** Active alarms of every child and of the kit's services. */
   alarms: AlarmTable;
+  /** The alarms as people handle them: latched until acknowledged, shelved, kept across restarts. */
+  alarmBook: AlarmBook;
   /** Who set what: commands, training actions and refusals. */
   audit: AuditTrail;
   /** Stops accepting, ends commands in flight, closes clients, flushes the readings, runs the sync. */
@@ -85,11 +96,22 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   const alarms = new AlarmTable(log.child({ component: 'alarms' }), () => clock.now());
   const storageLog = log.child({ component: 'storage' });
   const storageHealth = (source: string) => storageAlarm(alarms, source, storageLog);
+  // The book people handle, from what was listed before this start: it hears of every raise from here on.
+  let describer: HardwareManager | null = null;
+  const guidance = (code: string, source: string) => guidanceFor(code, source, { overrides: config.alarms.guidance, manager: describer?.alarmSources.guidance });
+  const alarmStore = new AlarmStore(config.data_dir, clock, storageHealth('alarm-store'));
+  const restored = alarmStore.restore();
+  const alarmBook = new AlarmBook({ clock, guidance, restored: restored.entries, restoreGraceMs: RESTORE_GRACE_CYCLES * (options.workCycleMs ?? 4000) });
+  alarms.onChange((change, alarm) => alarmBook.fromTable(change, alarm));
+  if (restored.problem) {
+    // A one-off finding at start: raised and cleared at once, it stays listed (latched) until someone has seen it.
+    alarms.raise(restored.problem);
+    alarms.clear(restored.problem.source, restored.problem.code);
+  }
   options.logFile?.watch(storageHealth('log-file'));
 
   const hub = new ClientHub(log.child({ component: 'hub' }));
   // The audit trail is made before the manager (the manager's services use it); it asks the manager once there is one.
-  let describer: HardwareManager | null = null;
   const audit = new AuditTrail(
     config.access.audit_entries,
     () => clock.now(),
@@ -115,9 +137,14 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   });
   const alarmLog = new AlarmLog(ALARM_LOG_ENTRIES, () => clock.now());
   alarms.onChange((change, alarm) => {
+    if (change === 'updated') return;
     const entry = alarmLog.add(change, alarm);
     hub.alarm({ change, alarm, alarms: alarms.list(), at: entry.at });
   });
+  alarmBook.onChange((change) => {
+    if (hub.hasObservers) hub.alarms({ change: change.kind, alarm: change.alarm, at: change.at, alarms: alarmBook.list(), unacknowledged: alarmBook.unacknowledgedBySeverity() });
+  });
+  alarmStore.follow(alarmBook);
   let supervisorRef: Actor<AnyStateMachine> | null = null;
   // On a scaled clock: measured before the first reading, said (log, status, alarm) when the scale is too high.
   const timeKeeping = keepTime({ clock, sim: config.sim, alarms, log: log.child({ component: 'clock' }), cycleMs: options.workCycleMs ?? 4000, source: options.lagSource });
@@ -146,6 +173,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     supervisor: () => supervisorRef,
     alarms: () => alarms.list(),
     alarmLog: () => alarmLog.list(),
+    alarmBook: { book: alarmBook, access, now: () => clock.now(), saved: () => alarmStore.save(alarmBook) },
     timeKeeping: () => timeKeeping.status(),
     status: (supervisor, list, kit) => manager.status(supervisor, list, kit),
     childWaiting: manager.childWaiting,
@@ -304,6 +332,8 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
         20_000,
       );
       supervisor.stop();
+      alarmBook.stop();
+      await alarmStore.close(alarmBook);
       await readingsLog.close();
       await manager.stop();
       if (readingsLog.backlogRows > 0) log.error({ lost: readingsLog.backlogRows }, `${readingsLog.backlogRows} readings the disk refused are lost at shutdown`);
@@ -317,5 +347,5 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   };
 
   log.info({ manager: manager.name, sim: config.sim, time_scale: clock.timeScale, ...manager.summary }, 'server started');
-  return { tcp, http, manager, supervisor, hub, readingsLog, alarms, audit, stop };
+  return { tcp, http, manager, supervisor, hub, readingsLog, alarms, alarmBook, audit, stop };
 }

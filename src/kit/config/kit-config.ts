@@ -15,6 +15,12 @@ export interface AccessConfig {
   audit_entries: number;
 }
 
+/** What the alarm list says and who hears of it (src/kit/alarms/, README "Alarms"). */
+export interface AlarmsConfig {
+  /** The lab's own "what to check first" sentences, by alarm code: they replace the built-in ones. */
+  guidance: Record<string, string>;
+}
+
 export interface KitConfig {
   sim: boolean;
   time_scale: number;
@@ -39,4 +45,5 @@ export interface KitConfig {
   readings_log: { sync_command: string | null; sync_interval_s: number; sync_timeout_s: number; backlog_rows: number };
   supervisor: { max_restarts_per_minute: number; backoff_initial_s: number; backoff_max_s: number };
   access: AccessConfig;
+  alarms: AlarmsConfig;
 }

@@ -17,6 +17,7 @@ import type { Logger } from '../log/logger.js';
 import { showValue } from '../protocol/error-reply.js';
 import type { InstrumentRoles, SimulatorBackDoor } from '../simulator-back-door.js';
 import { auditFeed, sessionState, takeToken } from './access-routes.js';
+import { ALARM_PATHS, alarmRoutes, type AlarmRouteDeps } from './alarm-routes.js';
 import { readiness, type ChildWaiting } from './health.js';
 import { json, NOT_FOUND } from './json-response.js';
 import { machineGraph } from './machine-graph.js';
@@ -54,6 +55,8 @@ export interface KitRouteDeps {
   alarms: () => Alarm[];
   /** Alarms raised and cleared lately, oldest first. */
   alarmLog: () => AlarmLogEntry[];
+  /** The alarm list people handle: read, acknowledge, shelve. */
+  alarmBook: AlarmRouteDeps;
   /** The status document: the manager's fields around the kit's. */
   status: (supervisor: AnyActorRef, alarms: Alarm[], kit: KitStatus) => Record<string, unknown>;
   /** What else a child waits for before the server is ready. */
@@ -132,6 +135,7 @@ export function kitRoutes(deps: KitRouteDeps) {
     if (req.method === 'GET' && url.pathname === '/api/machines') return json(res, 200, machineGraphs());
     if (req.method === 'GET' && url.pathname === '/api/audit') return auditFeed(res, access, deps.auditEntries);
     if (req.method === 'GET' && url.pathname === '/api/alarm-log') return json(res, 200, { entries: deps.alarmLog() });
+    if (ALARM_PATHS.has(url.pathname)) return alarmRoutes(req, res, url.pathname, grant, deps.alarmBook);
     if (url.pathname === '/api/note') {
       if (req.method === 'POST') return postNote(req, res, grant, access);
       return json(res, 405, { ok: false, error: 'POST {"text": "…"} to add a note to the audit trail' });
