@@ -7,6 +7,7 @@
 
 import type { AnyActorRef, AnyStateMachine } from 'xstate';
 import type { Origin } from './actor-types.js';
+import type { AlarmBook } from './alarms/alarm-book.js';
 import type { AlarmSources, AlarmTable } from './alarms/alarm-table.js';
 import type { Clock } from './clock/clock.js';
 import type { KitConfig } from './config/kit-config.js';
@@ -33,6 +34,8 @@ export interface ManagerServices {
   answer(origin: Origin, message: Record<string, unknown>): void;
   /** Alarms the manager raises and clears itself (the children's own are read from their snapshots). */
   alarms: AlarmTable;
+  /** The alarms as people handle them (acknowledged, latched, shelved): read it, never act on it from the manager. */
+  alarmBook: AlarmBook;
   /** Time series, one TSV file per series and day, in `data_dir`. */
   readingsLog: ReadingsLog;
   /** A storage fault of `source` as an alarm (STORAGE_FAULT), for the manager's own files. */

@@ -80,6 +80,8 @@ export interface RunningManager {
   alarms: AlarmTable;
   /** The alarms as people handle them: latched until acknowledged, shelved, kept across restarts. */
   alarmBook: AlarmBook;
+  /** The book on disk: `save` resolves once the book as it is now is written. */
+  alarmStore: AlarmStore;
   /** Who set what: commands, training actions and refusals. */
   audit: AuditTrail;
   /** Stops accepting, ends commands in flight, closes clients, flushes the readings, runs the sync. */
@@ -155,6 +157,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     hub,
     answer,
     alarms,
+    alarmBook,
     readingsLog,
     storageHealth,
     timeoutFloorMs: timeKeeping.floorMs,
@@ -347,5 +350,5 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   };
 
   log.info({ manager: manager.name, sim: config.sim, time_scale: clock.timeScale, ...manager.summary }, 'server started');
-  return { tcp, http, manager, supervisor, hub, readingsLog, alarms, alarmBook, audit, stop };
+  return { tcp, http, manager, supervisor, hub, readingsLog, alarms, alarmBook, alarmStore, audit, stop };
 }

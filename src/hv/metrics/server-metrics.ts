@@ -19,6 +19,8 @@ export interface MetricsDeps {
   hub: ClientHub;
   supervisor: () => AnyActorRef | null;
   alarms: () => Alarm[];
+  /** Alarms nobody has acknowledged yet (active or latched, not shelved), by the highest severity each reached. */
+  unacknowledged: () => Record<Alarm['severity'], number>;
 }
 
 /** Command types as labels: only the protocol's own, so a client cannot grow the label set. */
@@ -114,6 +116,16 @@ export class ServerMetrics {
         this.reset();
         const alarms = deps.alarms();
         for (const severity of ['MINOR', 'MAJOR', 'INVALID'] as const) this.set({ severity }, alarms.filter((a) => a.severity === severity).length);
+      },
+    });
+    new Gauge({
+      name: 'hv_alarms_unacknowledged',
+      help: 'Alarms nobody has acknowledged yet, active or latched (cleared), shelved ones left out, by the highest severity each reached',
+      labelNames: ['severity'],
+      registers,
+      collect() {
+        const counts = deps.unacknowledged();
+        for (const severity of ['MINOR', 'MAJOR', 'INVALID'] as const) this.set({ severity }, counts[severity]);
       },
     });
     new Gauge({

@@ -74,8 +74,10 @@ export class AtomicJsonFile {
   save(value: unknown): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.pending = JSON.stringify(value);
+    // Waiting for a retry: the disk refused the last write, and the alarm says so; nobody waits for the disk to have room.
+    if (this.retryTimer !== null) return Promise.resolve();
     const saved = new Promise<void>((resolve) => this.savedWaiters.push(resolve));
-    if (!this.writing && this.retryTimer === null) this.writing = this.writeRounds();
+    this.writing ??= this.writeRounds();
     return saved;
   }
 
@@ -110,7 +112,8 @@ export class AtomicJsonFile {
             null,
           );
           this.scheduleRetry();
-          for (const w of waiters) w();
+          // Everyone waiting hears now, those who asked during this write too: the retry may be long in coming.
+          for (const w of [...waiters, ...this.savedWaiters.splice(0)]) w();
           return;
         }
         for (const w of waiters) w();
