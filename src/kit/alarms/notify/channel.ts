@@ -22,7 +22,9 @@ export function sendErrorText(err: unknown, timeoutMs: number): string {
   if (e?.name === 'AbortError') return 'stopped';
   // fetch fails with "fetch failed" and the socket's error as its cause.
   const inner = e?.cause && typeof e.cause === 'object' ? e.cause : e;
-  const message = String(inner?.message ?? err);
+  // A peer that is not what it should be (an SMTP URL on an HTTP port) may send bytes of any kind: shown printable, and short.
+  let message = String(inner?.message ?? err).replace(/[^\x20-\x7e\u00a0-\uffff]+/g, ' ');
+  if (message.length > 200) message = `${message.slice(0, 200)}…`;
   if (inner?.code && !message.includes(inner.code)) return `${inner.code}: ${message}`;
   return message;
 }

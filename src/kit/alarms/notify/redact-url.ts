@@ -8,7 +8,9 @@ export function redactUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    // Not a URL, but it may still carry a user and password before an @.
+    const shown = text.replace(/\/\/[^/@]*@/, '//…@');
+    return shown.length > 40 ? `${shown.slice(0, 40)}…` : shown;
   }
   const hidden = url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash;
   return `${url.protocol}//${url.host}${hidden ? '/…' : ''}`;
