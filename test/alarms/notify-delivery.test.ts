@@ -103,4 +103,18 @@ describe('built-in notifications: delivery', () => {
     expect(h.alarms.list().map((a) => a.code)).not.toContain(NOTIFY_QUEUE_FULL);
     expect(h.notifications.counters()[0]).toMatchObject({ queued: 5, delivered: 3, overflowed: 2, pending: 0 });
   });
+
+  it('a stop does not wait on a receiver that holds its answer: the attempt is aborted and its notification stays in the outbox', async () => {
+    const receiver = await Receiver.start('hold');
+    receivers.push(receiver);
+    // A time-out longer than the test's own: only the abort can end the attempt in time.
+    const h = startHarness({ webhooks: [{ url: receiver.url, format: 'json' }], notify: { timeout_s: 300 } });
+    h.book.raise('block-1', 'NO_OUTPUT', 'MAJOR');
+    await h.clock.advance(1000);
+    await receiver.request(1);
+    await h.notifications.stop();
+    expect(h.notifications.status().channels[0]).toMatchObject({ pending: 1, delivered: 0 });
+    expect(h.notifications.status().outbox).toMatchObject({ error: null, saved_at: h.clock.now() });
+    expect(h.clock.pendingTimers).toBe(0);
+  });
 });

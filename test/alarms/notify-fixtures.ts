@@ -12,9 +12,9 @@ import { SMTPServer } from 'smtp-server';
 import { alarmKey, type AlarmChange, type AlarmChangeKind, type AlarmEntry } from '../../src/kit/alarms/alarm-entry.js';
 import { AlarmTable, type AlarmSeverity } from '../../src/kit/alarms/alarm-table.js';
 import type { AlarmFeed } from '../../src/kit/alarms/notify/alarm-feed.js';
-import { startAlarmNotifications, type AlarmNotifications, type NotifyEvent } from '../../src/kit/alarms/notify/start-alarm-notifications.js';
+import { startAlarmNotifications, type AlarmNotifications, type NotifyEvent, type NotifySettings } from '../../src/kit/alarms/notify/start-alarm-notifications.js';
 import { ManualClock } from '../../src/kit/clock/clock.js';
-import type { EmailConfig, KitConfig, NotifyConfig, WebhookConfig } from '../../src/kit/config/kit-config.js';
+import type { EmailConfig, NotifyConfig, WebhookConfig } from '../../src/kit/config/kit-config.js';
 import type { AtomicWrite } from '../../src/kit/storage/atomic-write.js';
 import { storageAlarm } from '../../src/kit/storage/storage-health.js';
 
@@ -275,7 +275,7 @@ export function startHarness(options: HarnessOptions = {}) {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hv-notify-'));
   const events: NotifyEvent[] = [];
   let waiters: { match: (e: NotifyEvent) => boolean; resolve: (e: NotifyEvent) => void }[] = [];
-  const config: Pick<KitConfig, 'alarms'> = {
+  const config: NotifySettings = {
     alarms: {
       repeat_minutes: options.repeatMinutes ?? 30,
       notify: {

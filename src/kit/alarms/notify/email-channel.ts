@@ -33,7 +33,6 @@ export function emailChannel(name: string, email: EmailConfig, timeoutMs: number
         subject: mailSubject(notification),
         text: mailText(notification),
         messageId: `<${notification.id}@${domain}>`,
-        date: new Date(notification.created_at),
         signal,
       });
       // Accepted for some recipients: sent, since sending again would reach the others twice.

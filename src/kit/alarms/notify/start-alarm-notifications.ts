@@ -23,9 +23,14 @@ import { webhookChannel } from './webhook-channel.js';
 /** The outbox's place in the data directory. */
 export const OUTBOX_FILE = join('notify', 'outbox.json');
 
+/** The part of the configuration read here (a KitConfig is one). */
+export interface NotifySettings {
+  alarms: Pick<KitConfig['alarms'], 'repeat_minutes' | 'notify'>;
+}
+
 export interface AlarmNotificationsOptions {
-  /** `alarms.repeat_minutes` and `alarms.notify` are read. */
-  config: Pick<KitConfig, 'alarms'>;
+  /** `alarms.repeat_minutes` and `alarms.notify` are read: pass the server's KitConfig. */
+  config: NotifySettings;
   /** Every wait (grouping window, repeat, back-off, the outbox's retry) is on it. */
   clock: Clock;
   log: Logger;
