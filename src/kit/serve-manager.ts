@@ -3,6 +3,7 @@
 // websocket/HTTP connectors as children, and the sync of the data directory; and takes it all
 // apart again in the order that loses nothing.
 
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createActor, waitFor, type Actor, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import { AccessControl } from './access/access-control.js';
@@ -13,6 +14,7 @@ import { AlarmBook } from './alarms/alarm-book.js';
 import { AlarmLog } from './alarms/alarm-log.js';
 import { AlarmStore } from './alarms/alarm-store.js';
 import { guidanceFor } from './alarms/guidance.js';
+import { startAlarmNotifications, type AlarmNotifications } from './alarms/notify/start-alarm-notifications.js';
 import { AlarmTable, currentAlarms } from './alarms/alarm-table.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigError } from './config/config-error.js';
@@ -127,6 +129,8 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     audit.settle(origin, message);
     hub.deliver(origin, message);
   };
+  // Made once the manager names the server; its counters are read only when scraped.
+  let notifications: AlarmNotifications | null = null;
   const readingsLog = new ReadingsLog({
     dataDir: config.data_dir,
     virtual: config.sim,
@@ -158,6 +162,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     answer,
     alarms,
     alarmBook,
+    notifications: () => notifications?.counters() ?? [],
     readingsLog,
     storageHealth,
     timeoutFloorMs: timeKeeping.floorMs,
@@ -165,6 +170,17 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   });
   describer = manager;
   warmUp(manager.parse, clock.now());
+  // Told of the book's changes from here on: alarms raised while the server starts are in the book already, and are sent too.
+  notifications = startAlarmNotifications({
+    config,
+    clock,
+    log,
+    book: alarmBook,
+    alarms,
+    storageHealth: storageHealth('notify-outbox'),
+    dataDir: config.data_dir,
+    serverName: `${manager.name} on ${hostname()}`,
+  });
 
   const whenQuiet = () => (supervisorRef && manager.whenQuiet ? manager.whenQuiet(supervisorRef, 10_000) : Promise.resolve());
   const httpHandler = kitRoutes({
@@ -178,6 +194,7 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     alarmLog: () => alarmLog.list(),
     alarmBook: { book: alarmBook, access, now: () => clock.now(), saved: () => alarmStore.save(alarmBook) },
     timeKeeping: () => timeKeeping.status(),
+    notifications: () => notifications?.status() ?? null,
     status: (supervisor, list, kit) => manager.status(supervisor, list, kit),
     childWaiting: manager.childWaiting,
     machines: manager.machines,
@@ -336,6 +353,8 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
       );
       supervisor.stop();
       alarmBook.stop();
+      // After the book's last change; it never waits on a receiver: what is pending stays in the outbox.
+      await notifications?.stop();
       await alarmStore.close(alarmBook);
       await readingsLog.close();
       await manager.stop();

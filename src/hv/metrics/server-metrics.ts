@@ -11,6 +11,7 @@ import { blockChildId } from '../../../machines/supervisor.machine.js';
 import type { Origin } from '../../../machines/types.js';
 import type { BlockConfig } from '../../../schemas/types.js';
 import type { Alarm } from '../../kit/alarms/alarm-table.js';
+import type { ChannelCounters } from '../../kit/alarms/notify/channel-delivery.js';
 import type { ClientHub, HubTap } from '../../kit/connectors/client-hub.js';
 
 export interface MetricsDeps {
@@ -21,6 +22,8 @@ export interface MetricsDeps {
   alarms: () => Alarm[];
   /** Alarms nobody has acknowledged yet (active or latched, not shelved), by the highest severity each reached. */
   unacknowledged: () => Record<Alarm['severity'], number>;
+  /** Each notification receiver's counts since the start. */
+  notifications: () => ChannelCounters[];
 }
 
 /** Command types as labels: only the protocol's own, so a client cannot grow the label set. */
@@ -158,6 +161,28 @@ export class ServerMetrics {
       labelNames: ['connector', 'code'],
       registers,
       collect: counted(this.errorReplies, ['connector', 'code']),
+    });
+    new Counter({
+      name: 'hv_notifications_total',
+      help: 'Alarm notifications per receiver (webhook-N, email) since the start: queued, delivered (accepted by the receiver), failed attempts, and dropped from a full queue (overflowed)',
+      labelNames: ['channel', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of deps.notifications()) {
+          for (const outcome of ['queued', 'delivered', 'failed_attempts', 'overflowed'] as const) this.inc({ channel: c.channel, outcome }, c[outcome]);
+        }
+      },
+    });
+    new Gauge({
+      name: 'hv_notifications_pending',
+      help: 'Alarm notifications waiting for their receiver (kept in the outbox across restarts)',
+      labelNames: ['channel'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of deps.notifications()) this.set({ channel: c.channel }, c.pending);
+      },
     });
     return registry;
   }

@@ -1,15 +1,13 @@
 // A small JSON document kept in the data directory and replaced whole on every save, so a reader
-// (the next start) finds either the old document or the new one, never half of each: written to a
-// temporary file beside it, flushed to the disk, renamed over it, and the directory flushed so
-// the rename itself survives a power failure. Saves are coalesced: one write is in flight at a
+// (the next start) finds either the old document or the new one, never half of each
+// (atomic-write.ts). Saves are coalesced: one write is in flight at a
 // time, and a save asked for meanwhile writes the newest state once that one is done. A refused
 // write (full disk, read-only, out of handles) is reported through StorageHealth and retried on the
 // clock; the state stays in memory meanwhile, so nothing is lost while the server runs.
 
 import { readFileSync, renameSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Clock, TimerHandle } from '../clock/clock.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { writeErrorText, type StorageHealth } from './storage-health.js';
 
 /** What the file held at start: the document, nothing, or something that is not one (moved aside). */
@@ -131,36 +129,7 @@ export class AtomicJsonFile {
     }, this.options.retryMs ?? DEFAULT_RETRY_MS);
   }
 
-  private async write(text: string): Promise<void> {
-    const { path } = this.options;
-    const temp = `${path}.tmp`;
-    try {
-      await mkdir(dirname(path), { recursive: true });
-      const file = await open(temp, 'w');
-      try {
-        await file.writeFile(`${text}\n`);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temp, path);
-      await syncDirectory(dirname(path));
-    } catch (err) {
-      await rm(temp, { force: true }).catch(() => {});
-      throw err;
-    }
-  }
-}
-
-/** Flushes a directory's entries (the rename); a system that cannot open a directory (Windows) does without. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Windows refuses to open a directory; NTFS journals the rename itself.
-  } finally {
-    await handle?.close();
+  private write(text: string): Promise<void> {
+    return writeFileAtomic(this.options.path, `${text}\n`);
   }
 }

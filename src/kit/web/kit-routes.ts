@@ -9,6 +9,7 @@ import type { AccessControl } from '../access/access-control.js';
 import type { Grant } from '../access/access-policy.js';
 import { declaresJson } from '../access/web-request.js';
 import type { AlarmLogEntry } from '../alarms/alarm-log.js';
+import type { NotifyStatus } from '../alarms/notify/start-alarm-notifications.js';
 import type { Alarm } from '../alarms/alarm-table.js';
 import type { Clock } from '../clock/clock.js';
 import type { ClientHub } from '../connectors/client-hub.js';
@@ -38,6 +39,8 @@ export interface KitStatus {
   clients: number;
   /** Whether a scaled clock keeps up with its scale (null on a clock that is not scaled). */
   time_keeping: Record<string, unknown> | null;
+  /** Each notification receiver's state (delivered, pending, failing since, last error) and the outbox's. */
+  notifications: NotifyStatus | null;
 }
 
 /** A manager's own route: answers and returns true, or returns false to leave the request to the kit. */
@@ -63,6 +66,8 @@ export interface KitRouteDeps {
   childWaiting?: ChildWaiting;
   /** Whether a scaled clock keeps up (null on a clock that is not scaled). */
   timeKeeping?: () => Record<string, unknown> | null;
+  /** The notifications' state, once they run. */
+  notifications?: () => NotifyStatus | null;
   machines: Record<string, AnyStateMachine>;
   pages: Pages;
   route?: ManagerRoute;
@@ -123,7 +128,7 @@ export function kitRoutes(deps: KitRouteDeps) {
     if (req.method === 'GET' && url.pathname === '/api/status') {
       const supervisor = deps.supervisor();
       if (!supervisor) return json(res, 503, { error: 'starting' });
-      const kit: KitStatus = { sim: deps.sim, training: simulator !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone(), clients: deps.hub.size, time_keeping: deps.timeKeeping?.() ?? null };
+      const kit: KitStatus = { sim: deps.sim, training: simulator !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone(), clients: deps.hub.size, time_keeping: deps.timeKeeping?.() ?? null, notifications: deps.notifications?.() ?? null };
       return json(res, 200, deps.status(supervisor, deps.alarms(), kit));
     }
     // Reads like the status, so the access rules' monitor list says who may probe and scrape.
