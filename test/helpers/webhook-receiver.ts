@@ -8,6 +8,8 @@ import { performance } from 'node:perf_hooks';
 export interface Delivery {
   /** performance.now() when the request's body had arrived. */
   at: number;
+  /** Date.now() then, to set against the times in the body. */
+  wallAt: number;
   path: string;
   body: unknown;
 }
@@ -28,6 +30,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const at = performance.now();
+      const wallAt = Date.now();
       const text = Buffer.concat(chunks).toString('utf8');
       let body: unknown;
       try {
@@ -35,7 +38,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       } catch {
         body = { unparsed: text };
       }
-      deliveries.push({ at, path: req.url ?? '', body });
+      deliveries.push({ at, wallAt, path: req.url ?? '', body });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       for (const wake of waiting) wake();
     });

@@ -5,14 +5,16 @@
 // trips at ×1 and the test waits for the delivery itself and prints the time from trip to it;
 // after the supply is back it waits for the "resolved" message. Intervals are the example's
 // shortened (scrape and evaluation 1 s, group_wait 1 s); the rules are the example's as they are.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { parse } from 'yaml';
 import { checkCommand, HvConnection } from '../../src/hv/client/hv-connection.js';
 import { AMTOOL, EXAMPLES, PROMTOOL, startAlertmanager, startPrometheus, type Daemon } from '../helpers/prometheus-stack.js';
+import { metricNames } from '../helpers/promql.js';
 import { root, runToEnd, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -88,6 +90,13 @@ describe('Prometheus → Alertmanager → webhook', () => {
     await online.close();
     expect(await training({ cmd: 'time_scale', value: 1 })).toMatchObject({ ok: true });
 
+    // Every metric the rules query is one Prometheus has scraped from the live server (or its own `up`).
+    const rules = parse(readFileSync(join(EXAMPLES, 'hv-alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+    const queried = new Set(rules.groups.flatMap((g) => g.rules.flatMap((r) => metricNames(r.expr))));
+    expect([...queried].sort()).toEqual(['hv_alarm_active', 'hv_block_reading_timestamp_seconds', 'hv_block_state', 'up']);
+    const scraped = ((await (await fetch(`http://127.0.0.1:${prometheus.port}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data;
+    expect([...queried].filter((name) => name !== 'hv_alarm_active' && !scraped.includes(name))).toEqual([]);
+
     // When the server raised the alarm, from its observer feed: splits the time into the server's and the chain's.
     const observer = new WebSocket(`ws://127.0.0.1:${server.httpPort}/channel?observe=1`);
     let raisedAt: number | null = null;
@@ -98,24 +107,29 @@ describe('Prometheus → Alertmanager → webhook', () => {
     await new Promise((r) => observer.once('open', r));
 
     const isNoOutput = (a: WebhookBody['alerts'][number]) => a.labels.alertname === 'HvAlarm' && a.labels.code === 'NO_OUTPUT' && a.labels.source === 'block-1';
+    // Nothing so far: the rack at rest and Prometheus's start alert no one.
+    expect(receiver.deliveries).toEqual([]);
     const trippedAt = performance.now();
     expect(await training({ cmd: 'trip', block: 1 })).toMatchObject({ ok: true });
     // Generous: at ×1 the server needs two readings (about 9 s), the rule 5 s of `for`, the rest about 3 s.
     const firing = await receiver.next((b) => (b as WebhookBody).alerts?.some((a) => a.status === 'firing' && isNoOutput(a)) ?? false, 90_000);
     const delivered = firing.at;
+    const body = firing.body as WebhookBody;
+    const alert = body.alerts.find(isNoOutput)!;
     const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    // startsAt is when Prometheus's rule fired (its `for` over): splits the chain into Prometheus's part and Alertmanager's.
+    const firedToDelivered = firing.wallAt - Date.parse(alert.startsAt);
     console.log(
       `Prometheus → Alertmanager → webhook, supply trip at ×1: trip → webhook ${fmt(delivered - trippedAt)}` +
-        (raisedAt === null ? '' : ` (trip → NO_OUTPUT raised ${fmt(raisedAt - trippedAt)}, raised → webhook ${fmt(delivered - raisedAt)})`),
+        (raisedAt === null ? '' : ` (trip → NO_OUTPUT raised ${fmt(raisedAt - trippedAt)}, raised → rule fired ${fmt(delivered - raisedAt - firedToDelivered)}, fired → webhook ${fmt(firedToDelivered)})`),
     );
     expect(raisedAt).not.toBeNull();
     expect(delivered).toBeGreaterThan(raisedAt!);
 
-    const body = firing.body as WebhookBody;
     expect(firing.path).toBe('/hv-alerts');
     expect(body).toMatchObject({ version: '4', receiver: 'hv-operators', status: 'firing', groupLabels: { rack: 'precision-hv' } });
     expect(body.groupKey).toContain('job="hv-server"');
-    const alert = body.alerts.find(isNoOutput)!;
+    expect(((await (await fetch(`http://127.0.0.1:${prometheus.port}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data).toContain('hv_alarm_active');
     expect(alert.labels).toEqual({
       alertname: 'HvAlarm',
       code: 'NO_OUTPUT',
