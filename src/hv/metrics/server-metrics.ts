@@ -1,6 +1,7 @@
 // The server in Prometheus's text format (/metrics), for the lab's Prometheus and Grafana: each
-// block's reading, setpoint, deviation, state, active alarms and corrections; each connector's
-// clients, commands by type and outcome, error replies by code; and the process itself.
+// block's reading (value and time), setpoint, deviation, state, active alarms and corrections;
+// each active alarm by source and code; each connector's clients, commands by type and outcome,
+// error replies by code; and the process itself.
 // Block values are read from the actors' snapshots when scraped, so they are what /api/status
 // shows at that moment; the counters are counted as the hub delivers (src/connectors/client-hub.ts).
 
@@ -80,6 +81,11 @@ export class ServerMetrics {
     perBlock('hv_block_deviation_volts', 'Last reading minus setpoint, volts', (s) =>
       s.context.lastReading && s.context.setpoint !== null ? s.context.lastReading.volts - s.context.setpoint : null,
     );
+    // A timestamp, not an age (Prometheus's advice): `changes()` over a window shows readings that
+    // stopped whatever the clock, including a training run's scaled one and a skewed control PC's.
+    perBlock('hv_block_reading_timestamp_seconds', "When the block's last reading ended, Unix seconds on the server's clock", (s) =>
+      s.context.lastReading ? s.context.lastReading.endedAt / 1000 : null,
+    );
     perBlock('hv_block_corrections_applied', 'Corrections the block applied to its output since its actor started', (s) => s.context.corrections);
     new Gauge({
       name: 'hv_block_state',
@@ -119,6 +125,18 @@ export class ServerMetrics {
         this.reset();
         const alarms = deps.alarms();
         for (const severity of ['MINOR', 'MAJOR', 'INVALID'] as const) this.set({ severity }, alarms.filter((a) => a.severity === severity).length);
+      },
+    });
+    // One series per active alarm, so an alert can name its source and code (the counts above
+    // cannot). Bounded: sources are the configured actors, codes a fixed set; no sentence or value.
+    new Gauge({
+      name: 'hv_alarm_active',
+      help: 'Each alarm active now: 1, labelled with its source, code, severity and instrument',
+      labelNames: ['source', 'code', 'severity', 'instrument'],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of deps.alarms()) this.set({ source: a.source, code: a.code, severity: a.severity, instrument: a.instrument ?? '' }, 1);
       },
     });
     new Gauge({
