@@ -93,7 +93,7 @@ describe('Prometheus → Alertmanager → webhook', () => {
     // Every metric the rules query is one Prometheus has scraped from the live server (or its own `up`).
     const rules = parse(readFileSync(join(EXAMPLES, 'hv-alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
     const queried = new Set(rules.groups.flatMap((g) => g.rules.flatMap((r) => metricNames(r.expr))));
-    expect([...queried].sort()).toEqual(['hv_alarm_active', 'hv_block_reading_timestamp_seconds', 'hv_block_state', 'up']);
+    expect([...queried].sort()).toEqual(['hv_alarm_active', 'hv_alarms_unacknowledged', 'hv_block_reading_timestamp_seconds', 'hv_block_state', 'up']);
     const scraped = ((await (await fetch(`http://127.0.0.1:${prometheus.port}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data;
     expect([...queried].filter((name) => name !== 'hv_alarm_active' && !scraped.includes(name))).toEqual([]);
 
