@@ -19,6 +19,8 @@ export const KIT_GUIDANCE: Readonly<Record<string, string>> = {
     'The alarms listed before the restart are not known (the store file was removed, or the data directory changed): look at the activity log for what was raised before, then acknowledge this alarm.',
   NOTIFY_FAILING:
     'A notification receiver (webhook or mail server) does not accept messages: check its address in alarms.notify and that the service is up; undelivered notifications are kept and sent when it answers.',
+  NOTIFY_OUTBOX_UNREADABLE:
+    'The notifications waiting before the restart could not be read (the file was moved aside, see the message): look at the alarm list here for what was raised, and tell the shift by hand if needed.',
   NOTIFY_QUEUE_FULL:
     'Notifications were dropped because a receiver stayed down too long: look at the alarm list here, fix the receiver named in alarms.notify, then acknowledge this alarm.',
 };
