@@ -57,6 +57,22 @@ function setData(el, name, value) {
   if (el.dataset[name] !== value) el.dataset[name] = value;
 }
 
+function setHidden(el, hidden) {
+  if (el.hidden !== hidden) el.hidden = hidden;
+}
+
+function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+/** A button usable, or off with the reason as its tooltip. */
+function setUsable(button, usable, why) {
+  if (button.disabled !== !usable) button.disabled = !usable;
+  if (usable) {
+    if (button.hasAttribute('title')) button.removeAttribute('title');
+  } else setAttr(button, 'title', why);
+}
+
 export function createAlarmPanel({ book, now }) {
   const panel = document.getElementById('alarm-panel');
   const list = document.getElementById('alarm-list');
@@ -147,26 +163,26 @@ export function createAlarmPanel({ book, now }) {
     const was = !alarm.acknowledged && alarm.active && alarm.highest_severity && alarm.highest_severity !== alarm.severity ? ` (it was ${alarm.highest_severity})` : '';
     setText(el.querySelector('.message'), `${String(alarm.message ?? '')}${was}`);
     const guidance = el.querySelector('.guidance');
-    guidance.hidden = !alarm.guidance;
+    setHidden(guidance, !alarm.guidance);
     setText(guidance.querySelector('.text'), String(alarm.guidance ?? ''));
 
     const ack = el.querySelector('.acknowledgement');
     const a = alarm.acknowledgement;
-    ack.hidden = !a;
+    setHidden(ack, !a);
     setText(ack, a ? `Acknowledged by ${a.by} at ${when(a.at, at)}${a.note ? `: “${a.note}”` : ' (no note)'}` : '');
 
     const shelf = el.querySelector('.shelf');
     const s = alarm.shelved;
-    shelf.hidden = !shelved;
+    setHidden(shelf, !shelved);
     setText(shelf.querySelector('.shelf-text'), shelved ? `Shelved by ${s?.by ?? '?'} at ${when(s?.at, at)}${s?.note ? `: “${s.note}”` : ''} — until ${when(alarm.shelved_until, at)},` : '');
     showLeft(row, at);
 
     const ackForm = el.querySelector('.ack-form');
-    ackForm.hidden = alarm.acknowledged;
-    ackForm.note.setAttribute('aria-label', `note for acknowledging ${alarm.code} of ${alarm.source}`);
-    el.querySelector('.shelve').hidden = shelved;
-    el.querySelector('.shelve-form').reason.setAttribute('aria-label', `reason for shelving ${alarm.code} of ${alarm.source}`);
-    el.querySelector('.unshelve').hidden = !shelved;
+    setHidden(ackForm, alarm.acknowledged);
+    setAttr(ackForm.note, 'aria-label', `note for acknowledging ${alarm.code} of ${alarm.source}`);
+    setHidden(el.querySelector('.shelve'), shelved);
+    setAttr(el.querySelector('.shelve-form').reason, 'aria-label', `reason for shelving ${alarm.code} of ${alarm.source}`);
+    setHidden(el.querySelector('.unshelve'), !shelved);
     showControl(el);
   }
 
@@ -182,12 +198,8 @@ export function createAlarmPanel({ book, now }) {
 
   function showControl(el) {
     const ok = allowed();
-    for (const b of el.querySelectorAll('button')) {
-      b.disabled = !ok;
-      if (ok) b.removeAttribute('title');
-      else b.title = refusal();
-    }
-    el.querySelector('.shelve summary').setAttribute('aria-disabled', String(!ok));
+    for (const b of el.querySelectorAll('button')) setUsable(b, ok, refusal());
+    setAttr(el.querySelector('.shelve summary'), 'aria-disabled', String(!ok));
   }
 
   /** Puts `alarms`' rows into `into` in order, moving only those out of place (a moved row loses its focus). */
@@ -226,19 +238,19 @@ export function createAlarmPanel({ book, now }) {
     setData(panel, 'shelved', String(shelved.length));
     setData(panel, 'unacknowledged', String(unacknowledged.length));
     setData(panel, 'severity', listed[0] ? String(shownSeverity(listed[0])) : 'NONE');
-    list.hidden = listed.length === 0;
-    shelvedSection.hidden = shelved.length === 0;
-    none.hidden = listed.length > 0;
+    setHidden(list, listed.length === 0);
+    setHidden(shelvedSection, shelved.length === 0);
+    setHidden(none, listed.length > 0);
     setText(none, shelved.length ? 'No alarms besides the shelved ones' : 'No active alarms');
-    count.hidden = listed.length === 0;
+    setHidden(count, listed.length === 0);
     setText(count, `${listed.length} listed`);
     const countLook = `badge count ${listed.length ? severityClass(shownSeverity(listed[0])) : ''}`;
     if (count.className !== countLook) count.className = countLook;
-    unackCount.hidden = unacknowledged.length === 0;
+    setHidden(unackCount, unacknowledged.length === 0);
     setText(unackCount, `${unacknowledged.length} unacknowledged`);
-    ackAll.hidden = unacknowledged.length === 0;
+    setHidden(ackAll, unacknowledged.length === 0);
     setText(ackAll.querySelector('button'), unacknowledged.length > 1 ? `Acknowledge all (${unacknowledged.length})` : 'Acknowledge all');
-    controlNote.hidden = allowed() || total === 0;
+    setHidden(controlNote, allowed() || total === 0);
     setText(controlNote, allowed() ? '' : refusal());
   }
 
@@ -269,9 +281,7 @@ export function createAlarmPanel({ book, now }) {
       const ok = allowed();
       for (const row of rows.values()) showControl(row.el);
       const button = ackAll.querySelector('button');
-      button.disabled = !ok;
-      if (ok) button.removeAttribute('title');
-      else button.title = refusal();
+      setUsable(button, ok, refusal());
       render();
     },
   };

@@ -28,11 +28,13 @@ export function createAlarmSound({ toggle, note }) {
     set('beeps', String(beeps));
     const label = muted ? 'Alarm sound: off' : 'Alarm sound: on';
     if (toggle.textContent !== label) toggle.textContent = label;
-    toggle.setAttribute('aria-pressed', String(!muted));
+    const aria = `${label}; ${muted ? 'turn it on' : 'mute it'}`;
+    if (toggle.getAttribute('aria-label') !== aria) toggle.setAttribute('aria-label', aria);
     // Nothing to enable while muted: unmuting is a click, and that click enables it. Hidden, the
     // note keeps its place: the click that enables the sound must not move what is under the pointer.
     const needed = String(!muted && context?.state !== 'running');
-    if (note.dataset.needed !== needed) note.dataset.needed = needed;
+    if (note.dataset.needed === needed) return;
+    note.dataset.needed = needed;
     note.setAttribute('aria-hidden', String(needed === 'false'));
   };
 

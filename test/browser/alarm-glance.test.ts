@@ -8,6 +8,7 @@
 import type { Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { acknowledgeAll, settleAlarms } from './alarms-settled.js';
 import { shot, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -84,9 +85,7 @@ describe('a supply trip at a glance', () => {
     const { page, errors } = await open();
     const readings = await watchReadings();
     try {
-      // A busy machine may have raised the clock's TIME_SCALE_TOO_HIGH while the server started: it latches like any alarm.
-      await expect.poll(async () => (await listed()).filter((a) => a.active).length, { timeout: 30_000 }).toBe(0);
-      await acknowledgeAll();
+      await settleAlarms(h.base, page);
       await page.waitForSelector('#alarm-banner[data-severity="NONE"]', { timeout: 15_000 });
       await page.waitForSelector('[data-block="1"][data-state="idle"]', { timeout: 15_000 });
       expect(await page.locator('#sim-banner').isVisible()).toBe(true);
@@ -128,7 +127,7 @@ describe('a supply trip at a glance', () => {
       expect(latched.bannerBackground).not.toBe(normal.bannerBackground);
       expect(latched.bannerText).toMatch(/unacknowledged alarms? \(cleared\)\s*MAJOR block-1 NO_OUTPUT cleared at \d{2}:\d{2}:\d{2}: /);
       await shot(page, 'glance-trip-latched');
-      expect(await acknowledgeAll()).toBe(200);
+      expect(await acknowledgeAll(h.base)).toBe(200);
       await page.waitForSelector('#alarm-banner[data-severity="NONE"]', { timeout: 30_000 });
       const back = await looks(page);
       expect(back).toMatchObject({ card: '', banner: 'NONE', bannerState: 'calm', bannerText: expect.stringContaining('No active alarms') });
@@ -147,7 +146,7 @@ describe('a supply trip at a glance', () => {
     } finally {
       readings.close();
       await h.post({ cmd: 'trip', block: 1, on: false });
-      await acknowledgeAll();
+      await acknowledgeAll(h.base);
       await page.close();
     }
   }, 90_000);
@@ -156,7 +155,3 @@ describe('a supply trip at a glance', () => {
 function open() {
   return h.open('/');
 }
-
-const listed = async () => ((await (await fetch(`${h.base}/api/alarms`)).json()) as { alarms: { active: boolean }[] }).alarms;
-const acknowledgeAll = () =>
-  fetch(`${h.base}/api/alarms/acknowledge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ all: true }) }).then((r) => r.status);
