@@ -26,7 +26,7 @@ import type { EarlyTcp } from './connectors/early-tcp.js';
 import { TcpConnector } from './connectors/tcp-connector.js';
 import { warmUp } from './connectors/warm-up.js';
 import { WsConnector } from './connectors/ws-connector.js';
-import { keepTime } from './clock/keep-time.js';
+import { keepTime, TIME_SCALE_TOO_HIGH } from './clock/keep-time.js';
 import type { LagSource } from './clock/time-keeping.js';
 import { ClientLogThrottle } from './log/client-log-throttle.js';
 import type { LogFile } from './log/log-file.js';
@@ -105,7 +105,14 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   const guidance = (code: string, source: string) => guidanceFor(code, source, { overrides: config.alarms.guidance, manager: describer?.alarmSources.guidance });
   const alarmStore = new AlarmStore(config.data_dir, clock, storageHealth('alarm-store'));
   const restored = alarmStore.restore();
-  const alarmBook = new AlarmBook({ clock, guidance, restored: restored.entries, restoreGraceMs: RESTORE_GRACE_CYCLES * (options.workCycleMs ?? 4000) });
+  const alarmBook = new AlarmBook({
+    clock,
+    guidance,
+    restored: restored.entries,
+    restoreGraceMs: RESTORE_GRACE_CYCLES * (options.workCycleMs ?? 4000),
+    // A training clock the machine cannot keep up with says nothing of the rack: shown while it lasts, not latched.
+    nonLatching: new Set([TIME_SCALE_TOO_HIGH]),
+  });
   alarms.onChange((change, alarm) => alarmBook.fromTable(change, alarm));
   if (restored.problem) {
     // A one-off finding at start: raised and cleared at once, it stays listed (latched) until someone has seen it.

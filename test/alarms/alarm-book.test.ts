@@ -103,6 +103,15 @@ describe('alarm book', () => {
     expect(b.list().map((e) => e.code)).toEqual(['C_INVALID', 'A_MINOR', 'B_MAJOR_LATCHED', 'D_ACKED']);
   });
 
+  it('a non-latching code is listed while active and gone once it clears, acknowledged or not', async () => {
+    const clock = new ManualClock(T0);
+    const b = new AlarmBook({ clock, guidance: () => '', nonLatching: new Set(['TIME_SCALE_TOO_HIGH']) });
+    b.fromTable('raised', alarm('TIME_SCALE_TOO_HIGH', 'MAJOR', 'clock'));
+    expect(b.get('clock', 'TIME_SCALE_TOO_HIGH')).toMatchObject({ active: true, acknowledged: false });
+    b.fromTable('cleared', alarm('TIME_SCALE_TOO_HIGH', 'MAJOR', 'clock'));
+    expect(b.list()).toEqual([]);
+  });
+
   describe('after a restart', () => {
     const before = () => {
       const { book: b, clock } = book();

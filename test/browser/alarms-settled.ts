@@ -1,10 +1,10 @@
 /// <reference lib="dom" />
 // An empty alarm book before a browser test looks at alarms. On a machine busy with other work the
 // server's own clock alarm (TIME_SCALE_TOO_HIGH: the simulated time scale is more than the machine
-// keeps up with) may come and go at any time, and every alarm now stays listed until someone
-// acknowledges it; so the clock's alarm is shelved for the day, as an operator would shelve a known
-// nuisance, whatever else is listed is left to clear and then acknowledged, and the page is waited
-// on until it lists nothing outside the shelf.
+// keeps up with) may come and go at any time (listed while active; it does not latch), and every
+// other alarm stays listed until someone acknowledges it; so the clock's alarm is shelved for the
+// day, as an operator would shelve a known nuisance, whatever else is listed is left to clear and
+// then acknowledged, and the page is waited on until it lists nothing outside the shelf.
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 

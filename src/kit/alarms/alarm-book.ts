@@ -32,6 +32,11 @@ export interface AlarmBookOptions {
   restored?: readonly AlarmEntry[];
   /** Clock ms after the start within which a restored active alarm must be raised again, or it clears. */
   restoreGraceMs?: number;
+  /**
+   * Codes that do not latch: listed while active, gone once cleared (Phoebus's "latching" off). For
+   * conditions that say nothing about the hardware, such as a training clock the machine cannot keep up with.
+   */
+  nonLatching?: ReadonlySet<string>;
 }
 
 /** Which alarms an acknowledgement or a shelving names. */
@@ -243,10 +248,11 @@ export class AlarmBook {
     this.removeIfDone(key, at);
   }
 
-  /** Cleared, acknowledged and not shelved: nothing left for a person to see. */
+  /** Cleared, acknowledged (or not latching) and not shelved: nothing left for a person to see. */
   private removeIfDone(key: string, at: number): void {
     const entry = this.entries.get(key);
-    if (!entry || entry.active || !entry.acknowledged || entry.shelved_until !== null) return;
+    if (!entry || entry.active || entry.shelved_until !== null) return;
+    if (!entry.acknowledged && !this.options.nonLatching?.has(entry.code)) return;
     this.entries.delete(key);
     this.tell('removed', entry, at);
   }
