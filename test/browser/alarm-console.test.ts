@@ -308,7 +308,7 @@ describe('shelving', () => {
       await row.locator('input[name="reason"]').fill('divider being cleaned');
       await row.locator('.shelve-form button').click();
       await page.waitForSelector(`#shelved-list li${NO_OUTPUT}`, { timeout: 10_000 });
-      expect(await row.locator('.shelf .left').textContent()).toMatch(/^(59|60) min \d{1,2} s left$/);
+      expect(await row.locator('.shelf .left').textContent()).toMatch(/^(59 min \d{1,2} s|1 h 0 min) left$/); // an hour on the page's estimate of the rack's clock, which may be a moment behind
       await row.locator('button.unshelve').click();
       await page.waitForSelector(`#alarm-list li${NO_OUTPUT}[data-shelved="false"]`, { timeout: 10_000 });
       expect(await row.locator('.shelf').isVisible()).toBe(false);
