@@ -1,4 +1,4 @@
-// `hv-server check-config` on the lab's own config (examples/rack.yaml), run as the engineer runs
+// `hv-server check-config` on the lab's own config (examples/rack-linux.yaml), run as the engineer runs
 // it, against simulated instruments: the GPIB ones behind the VISA test library, the ADAM module
 // on its LAN port (the serial line is the one thing swapped). Every instrument is identified, and
 // the simulators prove that nothing but identification was asked: no output can have changed.
@@ -29,7 +29,7 @@ beforeAll(async () => {
     HV_VISA_SIM_GPIB_21: `127.0.0.1:${lan.ports['voltmeter-2']}`,
     HV_VISA_SIM_GPIB_22: `127.0.0.1:${lan.ports['voltmeter-gun']}`,
   };
-  const rack = readFileSync(join(root, 'examples', 'rack.yaml'), 'utf8')
+  const rack = readFileSync(join(root, 'examples', 'rack-linux.yaml'), 'utf8')
     .replace('visa_library: null', `visa_library: ${buildVisaSimLibrary()}`)
     .replace('"ASRL/dev/ttyUSB0::INSTR"', `"TCPIP::127.0.0.1::${lan.ports.ao}::SOCKET"`);
   expect(rack).toContain(`::${lan.ports.ao}::SOCKET`);
@@ -49,7 +49,7 @@ const checkConfig = (file: string) =>
   );
 
 describe('hv-server check-config', () => {
-  it('identifies every instrument of examples/rack.yaml and changes no output', async () => {
+  it('identifies every instrument of examples/rack-linux.yaml and changes no output', async () => {
     const drives = () => [1, 2].map((block) => lan.rack.plants.get(block)!.drive);
     const before = drives();
     const { code, stdout } = await checkConfig(join(dir, 'rack.yaml'));
