@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand, HvConnection, setVoltageCommand } from '../../src/hv/client/hv-connection.js';
-import { loadConfig } from '../../src/hv/config/load-config.js';
-import { ScaledClock } from '../../src/kit/clock/clock.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { SerialInstrumentPort } from '../../sim/adapters/serial-instrument-port.js';
-import { startLanInstruments, type LanInstruments } from '../../sim/lan-instruments.js';
+import type { LanInstruments } from '../../sim/lan-instruments.js';
+import { serverFlags, startSimulatedRack } from './helpers/simulated-gpib.js';
 import { cDrive, launchServer, projectRoot, until, windowsKit, type LaunchedServer } from './helpers/windows-kit.js';
 
 // Five times real time: node.exe and koffi under Wine initialise a 34401A within its 20 s budget
@@ -29,9 +28,8 @@ let server: LaunchedServer;
 let online: HvConnection;
 
 beforeAll(async () => {
-  const clock = new ScaledClock(TIME_SCALE);
-  const defaults = loadConfig(); // the simulated rack with the lab's instruments and coefficients
-  lan = await startLanInstruments({ host: '127.0.0.1', basePort: 0, prologixPort: 0, controlPort: 0, clock, blocks: defaults.blocks, voltmeters: defaults.voltmeters });
+  const rack = await startSimulatedRack(TIME_SCALE);
+  lan = rack.lan;
   // COM3: one end of a pseudo-terminal pair in the prefix's dosdevices, the ADAM module on the other.
   const hostSide = join(ttyDir, 'com3');
   const moduleSide = join(ttyDir, 'adam');
@@ -39,7 +37,7 @@ beforeAll(async () => {
   await until(() => existsSync(hostSide) && existsSync(moduleSide), 'socat to create the pseudo-terminals', 10_000);
   rmSync(join(kit.prefix, 'dosdevices/com3'), { force: true });
   symlinkSync(hostSide, join(kit.prefix, 'dosdevices/com3'));
-  adamPort = new SerialInstrumentPort(lan.rack.output(2), { clock, latencyMs: 2 });
+  adamPort = new SerialInstrumentPort(lan.rack.output(2), { clock: rack.clock, latencyMs: 2 });
   await adamPort.open(moduleSide);
 
   // examples/rack.yaml as it ships: only the addresses the simulators listen on are set.
@@ -47,12 +45,7 @@ beforeAll(async () => {
   mkdirSync(join(config.linux, '..'), { recursive: true });
   writeFileSync(config.linux, readFileSync(join(projectRoot, 'examples/rack.yaml')));
   const data = cDrive(kit, 'hv data тест');
-  const gpib = { 4: 'calibrator', 20: 'voltmeter-1', 21: 'voltmeter-2', 22: 'voltmeter-gun' } as const;
-  server = await launchServer(
-    kit,
-    ['--config', config.windows, '--data-dir', data.windows, '--sim', '--time-scale', String(TIME_SCALE), '--tcp-host', '127.0.0.1', '--tcp-port', '0', '--http-host', '127.0.0.1', '--http-port', '0'],
-    { stopTimeoutMs: 40_000, extraEnv: Object.fromEntries(Object.entries(gpib).map(([address, name]) => [`HV_VISA_SIM_GPIB_${address}`, `127.0.0.1:${lan.ports[name]}`])) },
-  );
+  server = await launchServer(kit, serverFlags(config.windows, data.windows, TIME_SCALE), { stopTimeoutMs: 40_000, extraEnv: rack.gpibEnv });
   online = await HvConnection.open('127.0.0.1', server.tcpPort);
 });
 

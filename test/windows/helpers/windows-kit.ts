@@ -115,6 +115,8 @@ export interface LaunchedServer {
   pid: number;
   tcpPort: number;
   httpPort: number;
+  /** From starting the launcher to the server's ready line. */
+  readyAfterMs: number;
   /** What the server printed, as WinSW's *.out.log would hold it. */
   console(): string;
   /** Asks the launcher to stop it: 'ctrl-c' as WinSW, or 'wait' while console-event.exe sends an event. */
@@ -129,6 +131,7 @@ export interface LaunchedServer {
  * the launcher waits after a stop request before it ends the process (WinSW's stoptimeout).
  */
 export async function launchServer(kit: WindowsKit, args: string[], options: { extraEnv?: NodeJS.ProcessEnv; stopTimeoutMs: number; startTimeoutMs?: number }): Promise<LaunchedServer> {
+  const startedAt = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'hv-wine-service-'));
   const consoleLog = join(dir, 'hv-server.out.log');
   const child: ChildProcess = spawn(
@@ -153,6 +156,7 @@ export async function launchServer(kit: WindowsKit, args: string[], options: { e
     pid,
     tcpPort: Number(ready[1]),
     httpPort: Number(ready[2]),
+    readyAfterMs: Date.now() - startedAt,
     console: readConsole,
     stop: async (how) => {
       child.stdin!.end(`${how}\n`);
