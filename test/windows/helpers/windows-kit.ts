@@ -142,7 +142,9 @@ export async function launchServer(kit: WindowsKit, args: string[], options: { e
   let reports = '';
   child.stdout!.on('data', (d) => (reports += d));
   child.stderr!.on('data', (d) => (reports += d));
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  // 'exit', not 'close': processes the server started and left running (a sync's tree under
+  // Wine 8) inherit wine64's stdout and would keep 'close' from ever coming.
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const readConsole = () => (existsSync(consoleLog) ? readFileSync(consoleLog, 'utf8') : '');
   const detail = () => `launcher: ${reports}\nconsole:\n${readConsole()}`;
   const pid = Number((await until(() => /started (\d+)/.exec(reports), 'the launcher to start node.exe', 30_000, detail))[1]);
@@ -160,9 +162,10 @@ export async function launchServer(kit: WindowsKit, args: string[], options: { e
     console: readConsole,
     stop: async (how) => {
       child.stdin!.end(`${how}\n`);
-      await exited;
-      const end = /exited (\d+) (\d+) (\d+)/.exec(reports);
-      if (!end) throw new Error(`the launcher did not report the end:\n${detail()}`);
+      // The launcher itself ends the program after the stop timeout; 20 s more is its own margin.
+      const launcherGone = await Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), options.stopTimeoutMs + 20_000))]);
+      if (!launcherGone) throw new Error(`the launcher did not end within ${options.stopTimeoutMs + 20_000} ms of the stop request:\n${detail()}`);
+      const end = await until(() => /exited (\d+) (\d+) (\d+)/.exec(reports), 'the launcher’s last report', 5000, detail);
       return { code: Number(end[1]), ms: Number(end[2]), tick: Number(end[3]), killed: /killed \d+/.test(reports) };
     },
     kill: () => {
