@@ -35,6 +35,7 @@ beforeAll(async () => {
   expect(rack).toContain(`::${lan.ports.ao}::SOCKET`);
   writeFileSync(join(dir, 'rack.yaml'), rack);
   writeFileSync(join(dir, 'bad.yaml'), rack.replace('"GPIB0::21::INSTR"', '"GPIB0::21"'));
+  writeFileSync(join(dir, 'absent.yaml'), rack.replace('"GPIB0::22::INSTR"', '"GPIB0::23::INSTR"').replace(`"TCPIP::127.0.0.1::${lan.ports.ao}::SOCKET"`, '"ASRL/dev/ttyNOPE9::INSTR"'));
 });
 
 afterAll(async () => {
@@ -64,6 +65,16 @@ describe('hv-server check-config', () => {
     expect(lan.rack.output(2).received).toEqual(['$01M']);
     for (const id of ['divider-1', 'divider-2', 'gun']) expect(lan.rack.voltmeter(id).received).toEqual(['*IDN?']);
     expect(drives()).toEqual(before);
+  });
+
+  it('exit 1 for instruments that are not there, with where this system lists its serial ports and VISA resources', async () => {
+    const { code, stdout } = await checkConfig(join(dir, 'absent.yaml'));
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^FAILED +blocks\[1\]\.output .*ASRL\/dev\/ttyNOPE9::INSTR/m);
+    expect(stdout).toMatch(/^FAILED +voltmeters\[2\] .*GPIB0::23::INSTR/m);
+    expect(stdout).toMatch(/3 of 5 instruments identified/);
+    expect(stdout).toMatch(/^hint: serial ports on this PC: ls -l \/dev\/serial\/by-id\//m);
+    expect(stdout).toMatch(/^hint: VISA resources on this PC: /m);
   });
 
   it('refuses a bad resource with exit 2 and one sentence naming the key, the value and the choices, opening nothing', async () => {
