@@ -14,7 +14,7 @@ import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { SerialInstrumentPort } from '../../sim/adapters/serial-instrument-port.js';
 import type { LanInstruments } from '../../sim/lan-instruments.js';
 import { serverFlags, startSimulatedRack } from './helpers/simulated-gpib.js';
-import { cDrive, launchServer, projectRoot, until, windowsKit, type LaunchedServer } from './helpers/windows-kit.js';
+import { cDrive, launchServer, projectRoot, runNodeExe, until, windowsKit, type LaunchedServer, type WindowsRun } from './helpers/windows-kit.js';
 
 // Five times real time: node.exe and koffi under Wine initialise a 34401A within its 20 s budget
 // (at 20 times, 1 s of real time, they did not).
@@ -26,6 +26,7 @@ let adamPort: SerialInstrumentPort;
 let lan: LanInstruments;
 let server: LaunchedServer;
 let online: HvConnection;
+let checked: WindowsRun;
 
 beforeAll(async () => {
   const rack = await startSimulatedRack(TIME_SCALE);
@@ -45,6 +46,11 @@ beforeAll(async () => {
   mkdirSync(join(config.linux, '..'), { recursive: true });
   writeFileSync(config.linux, readFileSync(join(projectRoot, 'examples/rack.yaml')));
   const data = cDrive(kit, 'hv data тест');
+  // check-config first, as install-service.ps1 runs it, with the gun's voltmeter moved to an
+  // address where nothing answers: COM3 is free until the server opens it.
+  const absentGun = cDrive(kit, 'hv config тест/rack-absent-gun.yaml');
+  writeFileSync(absentGun.linux, readFileSync(config.linux, 'utf8').replace('"GPIB0::22::INSTR"', '"GPIB0::23::INSTR"'));
+  checked = await runNodeExe(kit, 'hv-server', ['check-config', absentGun.windows], rack.gpibEnv);
   server = await launchServer(kit, serverFlags(config.windows, data.windows, TIME_SCALE), { stopTimeoutMs: 40_000, extraEnv: rack.gpibEnv });
   online = await HvConnection.open('127.0.0.1', server.tcpPort);
 });
@@ -74,6 +80,17 @@ const calibrator = () => lan.rack.output(1).received;
 const adam = () => lan.rack.output(2).received;
 
 describe('the Windows rack under Wine: node.exe, koffi, visa64.dll, COM3', () => {
+  it('check-config identifies the instruments through visa64.dll and COM3, and says where Windows lists VISA resources for the one absent', () => {
+    const out = checked.output;
+    expect(out).toMatch(/^ok +blocks\[0\]\.output .*GPIB0::4::INSTR: FLUKE,5502E,/m);
+    expect(out).toMatch(/^ok +blocks\[1\]\.output .*ASRL3::INSTR: !014024/m);
+    expect(out).toMatch(/^ok +voltmeters\[0\] .*GPIB0::20::INSTR: HEWLETT-PACKARD,34401A/m);
+    expect(out).toMatch(/^FAILED +voltmeters\[2\] .*GPIB0::23::INSTR: .*VI_ERROR_RSRC_NFOUND/m);
+    expect(out).toMatch(/4 of 5 instruments identified/);
+    expect(out).toMatch(/^hint: VISA resources on this PC: Keysight Connection Expert or NI MAX/m);
+    expect(checked.code).toBe(1);
+  });
+
   it('answers set_voltage_and_check ok through visa64.dll at GPIB0::4 (calibrator) and GPIB0::20 (voltmeter)', async () => {
     const answer = await command(checkCommand(1, 18600, 0.1, 40));
     expect(answer).toMatchObject({ status: 'ok' });
@@ -108,7 +125,7 @@ describe('the Windows rack under Wine: node.exe, koffi, visa64.dll, COM3', () =>
     let refused: Meta = {};
     for (let i = 0; i < 20 && refused.error_code !== 6; i++) refused = await command(checkCommand(1, 17000, 0.5, 20));
     expect(refused).toMatchObject({ error_code: 6 });
-    expect(String(refused.description)).toMatch(/voltmeter divider-1 is in error: .*GPIB0::20::INSTR: .*VI_ERROR_(CONN_LOST|RSRC_NFOUND)/);
+    expect(String(refused.description)).toMatch(/divider-1 .*GPIB0::20::INSTR: .*VI_ERROR_(CONN_LOST|RSRC_NFOUND)/);
     expect(lan.control.apply({ cmd: 'fault', device: 'voltmeter-1', fault: 'offline', on: false })).toMatchObject({ ok: true });
     await online.next((m) => m.answer_type === 'get_voltage' && m.block === 1, 120_000);
     expect(await command(checkCommand(1, 17000, 0.5, 40), 120_000)).toMatchObject({ status: 'ok' });
