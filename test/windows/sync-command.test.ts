@@ -4,22 +4,56 @@
 // answers "Unknown or invalid command line option"): there the server ends the shell and the run,
 // and what cmd.exe started is left running, which this test reports; with a taskkill that knows
 // /T (Windows, newer Wine) the whole tree must be gone.
+// No window may appear while it runs: the server's Wine has a display of its own here (Xvfb), and
+// xev records every window mapped on it; a console program given a console of its own (cmd's
+// `start`) maps one, which shows the record would see it. This test has a prefix of its own, so no
+// program of the other tests shares its display.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { cDrive, launchServer, projectFile, runWindows, until, windowsKit, zPath, type LaunchedServer } from './helpers/windows-kit.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cDrive, createPrefix, endPrefix, launchServer, projectFile, runWindows, until, windowsKit, zPath, type LaunchedServer } from './helpers/windows-kit.js';
 
-const kit = windowsKit();
 const work = mkdtempSync(join(tmpdir(), 'hv-wine-sync-'));
+const kit = { ...windowsKit(), prefix: join(work, 'prefix') };
+let display = '';
+let xvfb: ChildProcess | null = null;
+let xev: ChildProcess | null = null;
+let windowEvents = '';
 const marker = `hv-sync-tree-${process.pid}-${Date.now()}`;
 // Real seconds the sync may take. The tree (two node.exe under Wine) is up within about 2 s here;
 // up-child proves it was, before the time-out.
 const SYNC_TIMEOUT_S = 15;
 let server: LaunchedServer | null = null;
 
+/** A display number nobody uses. */
+function freeDisplay(): number {
+  for (let n = 90; n < 200; n++) if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) return n;
+  throw new Error('no free X display number between :90 and :199');
+}
+
+beforeAll(async () => {
+  createPrefix(kit.prefix);
+  // Wine's desktop process started headless with the prefix; the next one starts on the display.
+  endPrefix(kit.prefix);
+  const n = freeDisplay();
+  display = `:${n}`;
+  xvfb = spawn('Xvfb', [display, '-nolisten', 'tcp'], { stdio: 'ignore' });
+  await until(() => existsSync(`/tmp/.X11-unix/X${n}`), `Xvfb to open display ${display}`, 10_000);
+  // Line-buffered, so each window event is read as it happens.
+  xev = spawn('stdbuf', ['-oL', 'xev', '-display', display, '-root', '-event', 'substructure'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  xev.stdout!.on('data', (d) => (windowEvents += d));
+  await until(() => windowEvents.length > 0 || xev!.pid, 'xev to start', 5000);
+});
+
+const mapped = () => windowEvents.split('\n').filter((line) => line.startsWith('MapNotify')).length;
+
 afterAll(() => {
   server?.kill();
+  xev?.kill();
+  xvfb?.kill();
+  endPrefix(kit.prefix);
   for (const line of treeProcesses()) process.kill(Number(line.split(':')[0]), 'SIGKILL');
   rmSync(work, { recursive: true, force: true });
 });
@@ -45,7 +79,7 @@ async function taskkillKnowsTree(): Promise<boolean> {
 }
 
 describe('the sync command under Wine', () => {
-  it('a sync past its time-out is ended with its whole tree (taskkill /T), and the server carries on', async () => {
+  it('a sync past its time-out is ended (its whole tree where taskkill knows /T), maps no window, and the server carries on', async () => {
     const config = cDrive(kit, 'hv config тест/sync.yaml');
     mkdirSync(join(config.linux, '..'), { recursive: true });
     const command = `"${zPath(kit.nodeExe)}" "${projectFile('test/windows/fixtures/sync-tree.cjs')}" "${zPath(work)}" ${marker}`;
@@ -54,7 +88,7 @@ describe('the sync command under Wine', () => {
       ['sim: true', 'time_scale: 60', 'readings_log:', `  sync_command: '${command}'`, '  sync_interval_s: 600', `  sync_timeout_s: ${SYNC_TIMEOUT_S}`, ''].join('\n'),
     );
     const data = cDrive(kit, 'hv data тест/sync');
-    server = await launchServer(kit, ['--config', config.windows, '--data-dir', data.windows, '--tcp-port', '0', '--http-port', '0'], { stopTimeoutMs: 40_000 });
+    server = await launchServer(kit, ['--config', config.windows, '--data-dir', data.windows, '--tcp-port', '0', '--http-port', '0'], { stopTimeoutMs: 40_000, extraEnv: { DISPLAY: display } });
     const running = server;
     // The periodic sync (600 simulated seconds: 10 s, so the next is well after this one's
     // time-out) starts the tree: cmd.exe, node.exe, node.exe.
@@ -79,5 +113,10 @@ describe('the sync command under Wine', () => {
     server = null;
     expect(ended.code, running.console()).toBe(0);
     expect(running.console()).toMatch(/sync finished/);
+    // Two syncs ran (one ended at its time-out), and not one window was mapped on the display.
+    expect(mapped(), windowEvents).toBe(0);
+    // A console program with a console of its own maps one: the record would have seen it.
+    await runWindows(kit, 'cmd', ['/c', 'start', 'cmd', '/c', 'ping -n 2 127.0.0.1'], { DISPLAY: display });
+    await until(() => mapped() > 0, 'the window of a console started with its own console', 20_000, () => windowEvents);
   }, 240_000);
 });

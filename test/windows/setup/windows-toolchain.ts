@@ -19,9 +19,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, c
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { projectRoot, WINE, WINESERVER, type WindowsKit } from '../helpers/windows-kit.js';
+import { createPrefix, endPrefix, projectRoot, WINE, type WindowsKit } from '../helpers/windows-kit.js';
 
-const PACKAGES: Record<string, string> = { [WINE]: 'wine64', 'x86_64-w64-mingw32-gcc': 'gcc-mingw-w64-x86-64', socat: 'socat' };
+// Xvfb and xev: the sync test looks for windows on a display of its own.
+const PACKAGES: Record<string, string> = { [WINE]: 'wine64', 'x86_64-w64-mingw32-gcc': 'gcc-mingw-w64-x86-64', socat: 'socat', Xvfb: 'xvfb', xev: 'x11-utils' };
 
 function has(command: string): boolean {
   try {
@@ -75,13 +76,6 @@ function crossCompile(cache: string, source: string, output: string, flags: stri
   return target;
 }
 
-function wineEnv(prefix: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
-  delete env.DISPLAY;
-  delete env.WAYLAND_DISPLAY;
-  return env;
-}
-
 export default function setup(project: TestProject): () => void {
   const started = Date.now();
   installMissing();
@@ -93,20 +87,14 @@ export default function setup(project: TestProject): () => void {
   const consoleEvent = crossCompile(cache, join(projectRoot, 'test/windows/tools/console-event.c'), 'console-event.exe', []);
 
   const prefix = mkdtempSync(join(tmpdir(), 'hv-wine-'));
-  const env = wineEnv(prefix);
-  // The first program creates the prefix (about 8 s); reg sets the version node.exe insists on.
-  execFileSync(WINE, ['reg', 'add', 'HKCU\\Software\\Wine', '/v', 'Version', '/t', 'REG_SZ', '/d', 'win10', '/f'], { env, stdio: 'ignore' });
+  createPrefix(prefix);
   copyFileSync(visaDll, join(prefix, 'drive_c/windows/system32/visa64.dll'));
   process.stdout.write(`Windows test kit ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Wine prefix ${prefix})\n`);
 
   const kit: WindowsKit = { prefix, nodeExe, launcher, consoleEvent, visaDll };
   project.provide('windows', kit);
   return () => {
-    try {
-      execFileSync(WINESERVER, ['-k'], { env, stdio: 'ignore' });
-    } catch {
-      /* no wineserver left running */
-    }
+    endPrefix(prefix);
     rmSync(prefix, { recursive: true, force: true });
   };
 }
