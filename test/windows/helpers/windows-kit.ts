@@ -4,7 +4,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 
@@ -197,9 +197,4 @@ export async function sendConsoleEvent(kit: WindowsKit, pid: number, event: 'c' 
   const sent = /sent \w+ to \d+ at (\d+)/.exec(run.output);
   if (run.code !== 0 || !sent) throw new Error(`console-event.exe ${pid} ${event} failed (${run.code}): ${run.output}`);
   return Number(sent[1]);
-}
-
-/** Where a project path is, relative to the root (for messages). */
-export function fromRoot(path: string): string {
-  return relative(projectRoot, path);
 }

@@ -1,7 +1,8 @@
 /*
  * Starts a console program and stops it the way WinSW stops a service, for the Windows tests
- * under Wine (test/windows/). It stands in for WinSW, which needs the .NET Framework that a Wine
- * prefix without Wine Mono does not have; the real PC runs WinSW itself.
+ * under Wine (test/windows/). It stands in for WinSW: the one that could be had here (node-windows's
+ * winsw.exe, WinSW 1.17) is a .NET Framework program, and Wine without Wine Mono (which Debian does
+ * not package) cannot run it. The real PC runs WinSW itself.
  *
  *   service-launcher.exe <console-log> <stop-timeout-ms> -- <program> [arguments...]
  *
