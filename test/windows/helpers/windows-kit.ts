@@ -162,15 +162,29 @@ export async function launchServer(kit: WindowsKit, args: string[], options: { e
   // 'exit', not 'close': processes the server started and left running (a sync's tree under
   // Wine 8) inherit wine64's stdout and would keep 'close' from ever coming.
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const readConsole = () => (existsSync(consoleLog) ? readFileSync(consoleLog, 'utf8') : '');
+  // Kept once the launcher has ended and its folder is removed.
+  let finalConsole: string | null = null;
+  const readConsole = () => finalConsole ?? (existsSync(consoleLog) ? readFileSync(consoleLog, 'utf8') : '');
+  const cleanUp = () => {
+    finalConsole = readConsole();
+    rmSync(dir, { recursive: true, force: true });
+  };
   const detail = () => `launcher: ${reports}\nconsole:\n${readConsole()}`;
-  const pid = Number((await until(() => /started (\d+)/.exec(reports), 'the launcher to start node.exe', 30_000, detail))[1]);
-  const ready = await until(
-    () => /ready: TCP [\d.:a-f]+:(\d+), HTTP http:\/\/[^/]+:(\d+)\//.exec(readConsole()),
-    'the server under Wine to print its ready line',
-    options.startTimeoutMs ?? 60_000,
-    detail,
-  );
+  let pid: number;
+  let ready: RegExpExecArray;
+  try {
+    pid = Number((await until(() => /started (\d+)/.exec(reports), 'the launcher to start node.exe', 30_000, detail))[1]);
+    ready = await until(
+      () => /ready: TCP [\d.:a-f]+:(\d+), HTTP http:\/\/[^/]+:(\d+)\//.exec(readConsole()),
+      'the server under Wine to print its ready line',
+      options.startTimeoutMs ?? 60_000,
+      detail,
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    cleanUp();
+    throw err;
+  }
   return {
     pid,
     tcpPort: Number(ready[1]),
@@ -183,10 +197,12 @@ export async function launchServer(kit: WindowsKit, args: string[], options: { e
       const launcherGone = await Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), options.stopTimeoutMs + 20_000))]);
       if (!launcherGone) throw new Error(`the launcher did not end within ${options.stopTimeoutMs + 20_000} ms of the stop request:\n${detail()}`);
       const end = await until(() => /exited (\d+) (\d+) (\d+)/.exec(reports), 'the launcher’s last report', 5000, detail);
+      cleanUp();
       return { code: Number(end[1]), ms: Number(end[2]), tick: Number(end[3]), killed: /killed \d+/.test(reports) };
     },
     kill: () => {
       child.kill('SIGKILL');
+      cleanUp();
     },
   };
 }
