@@ -88,7 +88,9 @@ export function runWindows(kit: WindowsKit, exe: string, args: string[], extraEn
     const child = spawn(WINE, [exe, ...args], { cwd: projectRoot, env: wineEnv(kit, extraEnv), stdio: ['ignore', fd, fd] });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${exe} ${args.join(' ')} did not end within ${timeoutMs} ms:\n${readFileSync(file, 'utf8')}`));
+      const output = readFileSync(file, 'utf8');
+      rmSync(dir, { recursive: true, force: true });
+      reject(new Error(`${exe} ${args.join(' ')} did not end within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
