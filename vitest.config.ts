@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Under Wine, with their own setup: npm run test:windows (vitest.windows.config.ts).
+    exclude: ['test/windows/**', '**/node_modules/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Server tests bind real ports and spawn processes; two workers suit a 2-core machine.
