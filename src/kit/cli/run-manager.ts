@@ -186,10 +186,11 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
     exit(err instanceof ConfigError ? 2 : 1);
     return;
   }
+  // The supervisor first, so whoever reads the line below and then kills the server finds it restarted.
+  held.ready();
   // One machine-readable line for scripts and tests that start the server on port 0 (the pid: the
   // server's own process, not the supervisor's).
   logging.logger.info({ tcp: server.tcp, http: server.http, server_pid: process.pid }, `ready: TCP ${server.tcp.host}:${server.tcp.port}, HTTP http://${server.http.host}:${server.http.port}/`);
-  held.ready();
   if (stopRequested) void server.stop(stopRequested).then(() => exit(0));
 }
 

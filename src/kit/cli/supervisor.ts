@@ -21,6 +21,9 @@ import { afterWorkerEnd, DEFAULT_RESTART_POLICY, endWords, type RestartPolicy } 
 import { stopSignals } from './stop-signals.js';
 import { SUPERVISOR_ENV, supervisorMessageKind, type SocketMessage, type ToWorker } from './supervisor-messages.js';
 
+/** How long after a worker's exit its channel may stay open (it closes with the process; nothing it starts inherits it). */
+const CHANNEL_CLOSE_MS = 2000;
+
 export interface SuperviseOptions {
   /** The executable's name, first word of its console lines. */
   name: string;
@@ -78,6 +81,16 @@ class Supervisor {
       ended = true;
       this.onWorkerEnd(worker, code, signal);
     };
+    // 'exit' can come before the worker's last messages are read (its 'ready' just before a
+    // crash): its end is judged once the channel is closed too, so every message counts.
+    const exited = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (!worker.connected) return end(code, signal);
+      const guard = this.clock.setTimeout(() => end(code, signal), CHANNEL_CLOSE_MS);
+      worker.once('disconnect', () => {
+        this.clock.clearTimeout(guard);
+        end(code, signal);
+      });
+    };
     worker.on('message', (message: unknown, handle?: RawHandle) => this.onMessage(worker, message, handle));
     // A send to a worker that has just died fails; its end is handled by 'exit'. A worker that
     // could not be started at all (no pid) has no 'exit' to wait for.
@@ -87,7 +100,7 @@ class Supervisor {
         end(1, null);
       }
     });
-    worker.on('exit', end);
+    worker.on('exit', exited);
   }
 
   private onMessage(worker: ChildProcess, message: unknown, handle: RawHandle | undefined): void {
