@@ -21,7 +21,7 @@ function newestSource(root) {
 
 /**
  * Runs `tool`. With `supervised`, a small supervising process holds Online's port and runs the
- * server in a worker process that it starts again after a crash (dist/src/kit/cli/supervisor.js),
+ * server in a worker process that it starts again after a crash (dist/src/kit/cli/process-supervisor.js),
  * unless `--no-supervise` is given or systemd holds the port.
  */
 export async function runBuilt(tool, { supervised = false } = {}) {
@@ -36,7 +36,7 @@ export async function runBuilt(tool, { supervised = false } = {}) {
   if (supervised) {
     const { supervisionWanted } = await import(new URL('../dist/src/kit/cli/supervision-wanted.js', import.meta.url).href);
     if (supervisionWanted(process.argv.slice(2), process.env, process.pid)) {
-      const { supervise } = await import(new URL('../dist/src/kit/cli/supervisor.js', import.meta.url).href);
+      const { supervise } = await import(new URL('../dist/src/kit/cli/process-supervisor.js', import.meta.url).href);
       supervise({ name: tool, entry: fileURLToPath(entry), argv: process.argv.slice(2) });
       return;
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // hv-server: the HV rack's control server. Simulated instruments unless a config file says otherwise.
 // The process around it (command line, early port, log, signals) is the kit's (run-manager.ts);
-// bin/hv-server.js runs it under the kit's port-holding supervisor (supervisor.ts).
+// bin/hv-server.js runs it under the kit's port-holding supervisor (process-supervisor.ts).
 
 import { loadConfig } from '../../src/hv/config/load-config.js';
 import { runManagerProcess } from '../../src/kit/cli/run-manager.js';

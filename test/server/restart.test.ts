@@ -129,7 +129,7 @@ describe('a crash under Online', () => {
     expect(hv.servers()[1]).not.toBe(crashed);
     expect(hv.process.exitCode, 'the supervisor runs on').toBeNull();
     expect(hv.output()).toMatch(new RegExp(`hv-server: the server \\(process ${crashed}\\) ended \\(killed by SIGKILL\\); starting it again now \\(restart 1 of at most 5 within 10 min\\); Online's port stays open\\n`));
-    expect(hv.output()).toMatch(new RegExp(`started again by the supervisor: the server before \\(process ${crashed}\\) ended \\(killed by SIGKILL\\); restart 1`));
+    expect(hv.output()).toMatch(new RegExp(`started again by the supervising process: the server before \\(process ${crashed}\\) ended \\(killed by SIGKILL\\); restart 1`));
 
     // Commands work on the restarted server; readings flow. A server still starting answers 8,
     // and Online sends the command again 5 s later.

@@ -1,12 +1,12 @@
 // Who holds Online's port across a restart of the server, seen from the server's process: the
-// supervisor that started it (supervisor.ts), systemd (socket activation), or nobody (the server
+// supervisor that started it (process-supervisor.ts), systemd (socket activation), or nobody (the server
 // binds the port itself and it closes when the process ends). Online reconnects once, about a
 // second after it loses the server; while the port is held, that reconnect waits in the socket's
 // backlog and is served once the next server is up, however long it takes to start.
 
 import type { Server } from 'node:net';
 import type { ListeningSocket } from '../connectors/early-tcp.js';
-import { supervisorMessageKind, SUPERVISOR_ENV, type SocketMessage, type ToSupervisor, type ToWorker } from './supervisor-messages.js';
+import { supervisorMessageKind, SUPERVISOR_ENV, type SocketMessage, type ToSupervisor, type ToWorker } from './process-supervisor-messages.js';
 import { forgetSystemdSockets, systemdSockets } from './systemd-socket.js';
 
 export interface HeldPort {
@@ -65,7 +65,7 @@ function supervised(supervisorPid: number, events: SupervisorEvents): HeldPort {
   send({ hvSupervisor: 'attach' });
   let restart: SocketMessage['restart'] = null;
   return {
-    holder: `the supervisor (process ${supervisorPid})`,
+    holder: `the supervising process (pid ${supervisorPid})`,
     get restart() {
       return restart;
     },

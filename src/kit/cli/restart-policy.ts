@@ -1,4 +1,4 @@
-// What the port-holding supervisor (supervisor.ts) does when its server worker ends: start another
+// What the port-holding supervisor (process-supervisor.ts) does when its server worker ends: start another
 // at once, after a back-off, or end itself with the worker's exit code. Pure, so every case is
 // tested without a process.
 //

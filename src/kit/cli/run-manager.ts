@@ -34,7 +34,7 @@ export interface ManagerProcess<C extends KitConfig> {
   version: string;
   /** More help after the options (subcommands, examples). */
   helpAfter?: string;
-  /** Its executable runs it under the port-holding supervisor (supervisor.ts), which `--no-supervise` turns off. */
+  /** Its executable runs it under the port-holding supervisor (process-supervisor.ts), which `--no-supervise` turns off. */
   supervised?: boolean;
   /** Handles a subcommand in `argv` (after the executable) and resolves with its exit code, or null when there is none. */
   subcommand?(argv: string[]): Promise<number | null>;
@@ -65,7 +65,7 @@ function kitProgram(manager: Pick<ManagerProcess<KitConfig>, 'name' | 'descripti
     .showHelpAfterError();
   // Read by the executable before this process exists (bin/run-built.js); here only so it is accepted and listed.
   if (manager.supervised) {
-    program.option(NO_SUPERVISE_FLAG, 'run the server in this process alone: no supervising process holds Online’s port across a restart (as under systemd’s hv-server.socket)');
+    program.option(NO_SUPERVISE_FLAG, 'run the server in this process alone, with no supervising process to hold Online’s port across a crash (under systemd, hv-server.socket holds it)');
   }
   if (manager.helpAfter) program.addHelpText('after', manager.helpAfter);
   return program;
@@ -203,5 +203,5 @@ function describeHeldPort(log: Logger, held: HeldPort, address: { host: string; 
     log.warn({ tcp: address, config_port: configPort }, `Online's port is ${address.port}, as held by ${held.holder}; the configured port ${configPort} is not used (restart the holder to move it)`);
   }
   const restart = held.restart;
-  if (restart) log.warn({ restart }, `started again by the supervisor: the server before (process ${restart.previousPid}) ended (${restart.previous}); restart ${restart.count}`);
+  if (restart) log.warn({ restart }, `started again by the supervising process: the server before (process ${restart.previousPid}) ended (${restart.previous}); restart ${restart.count}`);
 }

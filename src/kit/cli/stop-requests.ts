@@ -1,5 +1,5 @@
 // Counting the requests to stop when a stop can reach the server twice: directly, as a signal to
-// its own process, and as the supervisor's copy of the signal it got (supervisor.ts). Ctrl+C in a
+// its own process, and as the supervisor's copy of the signal it got (process-supervisor.ts). Ctrl+C in a
 // terminal, a Windows console event, or systemd stopping every process of the service reach both
 // the supervisor and the worker; `kill` of the supervisor's pid, the supervisor alone. Each action
 // of a person reaches the worker once by either way, or once by each, so the number of actions is

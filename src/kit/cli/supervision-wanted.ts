@@ -1,8 +1,8 @@
 // Whether an executable started by a person or a service manager runs its server under the
-// port-holding supervisor (supervisor.ts) or in its own process alone. Decided before anything is
+// port-holding supervisor (process-supervisor.ts) or in its own process alone. Decided before anything is
 // loaded, from the command line and the environment only.
 
-import { SUPERVISOR_ENV } from './supervisor-messages.js';
+import { SUPERVISOR_ENV } from './process-supervisor-messages.js';
 import { systemdSockets } from './systemd-socket.js';
 
 /** Runs the server in the executable's own process: nothing holds Online's port across a restart but what the service manager provides. */

@@ -19,7 +19,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { ScaledClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { afterWorkerEnd, DEFAULT_RESTART_POLICY, endWords, type RestartPolicy } from './restart-policy.js';
 import { stopSignals } from './stop-signals.js';
-import { SUPERVISOR_ENV, supervisorMessageKind, type SocketMessage, type ToWorker } from './supervisor-messages.js';
+import { SUPERVISOR_ENV, supervisorMessageKind, type SocketMessage, type ToWorker } from './process-supervisor-messages.js';
 
 /** How long after a worker's exit its channel may stay open (it closes with the process; nothing it starts inherits it). */
 const CHANNEL_CLOSE_MS = 2000;

@@ -1,4 +1,4 @@
-// The messages between the port-holding supervisor (supervisor.ts) and its server worker
+// The messages between the port-holding supervisor (process-supervisor.ts) and its server worker
 // (held-port.ts), over the IPC channel of child_process.fork. Listening sockets travel beside them
 // as raw handles (Node's "net.Native"), which the receiving process holds without accepting on.
 
