@@ -165,6 +165,23 @@ describe('a crash under Online', () => {
     expect(rows.length - (secondAt + secondSeen.length)).toBeLessThanOrEqual(1);
   }, 300_000);
 
+  it('starts a server that keeps crashing again after a growing wait, the port open throughout', async () => {
+    const port = await freePort();
+    const hv = startHvServer(hvArgs(port, freshDataDir()));
+    await waitFor(() => hv.servers().length === 1, START_MS, hv.output);
+    const probe = new PortProbe(port);
+    for (const [n, when] of [[1, 'now'], [2, 'in 1 s'], [3, 'in 2 s']] as const) {
+      const crashed = hv.servers()[n - 1]!;
+      process.kill(crashed, 'SIGKILL');
+      await waitFor(() => hv.servers().length === n + 1, START_MS, hv.output);
+      expect(hv.output()).toMatch(new RegExp(`the server \\(process ${crashed}\\) ended \\(killed by SIGKILL\\); starting it again ${when} \\(restart ${n} of at most 5 within 10 min\\)`));
+    }
+    const probed = await probe.stop();
+    expect(probed.refused, `${probed.refused} of ${probed.attempts} connection attempts refused`).toBe(0);
+    hv.process.kill('SIGTERM');
+    expect(await hv.exited).toBe(0);
+  }, 300_000);
+
   it('does not start a server again whose configuration is now refused (exit 2): it would be refused again', async () => {
     const port = await freePort();
     const dir = freshDataDir();
