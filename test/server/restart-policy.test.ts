@@ -1,4 +1,4 @@
-// The port-holding supervisor's decisions, each case without a process: when a worker is started
+// The supervising process's decisions (src/kit/cli/process-supervisor.ts), each case without a process: when a worker is started
 // again and after what wait, when the supervisor gives up, how a stop that reaches the server twice
 // counts once, whose systemd sockets are whose, and when the executable supervises at all.
 import { describe, expect, it } from 'vitest';
