@@ -1,6 +1,7 @@
-// The supervising process's decisions (src/kit/cli/process-supervisor.ts), each case without a process: when a worker is started
-// again and after what wait, when the supervisor gives up, how a stop that reaches the server twice
-// counts once, whose systemd sockets are whose, and when the executable supervises at all.
+// The supervising process's decisions (src/kit/cli/process-supervisor.ts), each case without a
+// process: when a worker is started again and after what wait, when it gives up, how a stop that
+// reaches the server twice counts once, whose systemd sockets are whose, and when the executable
+// supervises at all.
 import { describe, expect, it } from 'vitest';
 import { afterWorkerEnd, DEFAULT_RESTART_POLICY, type WorkerEnd } from '../../src/kit/cli/restart-policy.js';
 import { StopRequests } from '../../src/kit/cli/stop-requests.js';
