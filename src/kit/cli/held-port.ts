@@ -38,7 +38,8 @@ export function heldPort(events: SupervisorEvents, env: NodeJS.ProcessEnv = proc
   const systemd = systemdSockets(env, pid);
   forgetSystemdSockets(env);
   if (systemd) {
-    return { ...unheld, holder: `systemd (socket activation, descriptor ${systemd.fd}${systemd.count > 1 ? ` of ${systemd.count}; the others are not used` : ''})`, socket: async () => ({ fd: systemd.fd }) };
+    const others = systemd.count > 1 ? ` of ${systemd.count}; the others are not used` : '';
+    return { ...unheld, holder: `systemd (socket activation, descriptor ${systemd.fd}${others})`, socket: async () => ({ fd: systemd.fd }) };
   }
   const supervisor = env[SUPERVISOR_ENV];
   delete env[SUPERVISOR_ENV];
