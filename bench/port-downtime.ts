@@ -137,6 +137,8 @@ async function round(way: Way, port: number): Promise<Round> {
   const next = await way.crash(server, port, dataDir);
   const served = await until(() => online.gaveUp || online.readings(1, 1).length > 0, SERVED_WITHIN_MS);
   const servedAt = Date.now();
+  // The port's downtime lasts until the next server listens, whether or not Online was still there to see it.
+  await ready(next, next === server ? 2 : 1);
   const probed = await probe.stop();
   online.close();
   next.process.kill('SIGTERM');

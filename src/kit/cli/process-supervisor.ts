@@ -7,9 +7,11 @@
 // in its backlog until the new worker takes them.
 //
 // Node's cluster module cannot do this: its primary closes the shared socket when its last worker
-// exits (round-robin and shared-handle scheduling alike), and with round-robin it accepts every
-// connection itself. Under systemd, hv-server.socket holds the port instead and this process is
-// not started (supervision-wanted.ts).
+// exits (round-robin and shared-handle scheduling alike), and with round-robin, the default except
+// on Windows, it accepts every connection itself. What is done here is what cluster's shared-handle
+// scheduling does (on Windows through libuv's WSADuplicateSocket), with a holder that never closes
+// the socket. Under systemd, hv-server.socket holds the port instead and this process is not
+// started (supervision-wanted.ts).
 //
 // It loads nothing but Node's child_process and the small pure modules here, and does nothing but
 // wait: start a worker, pass on stop signals, restart a worker that crashed (restart-policy.ts),
