@@ -222,6 +222,8 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
         {
           id: TCP_CONNECTOR,
           ...config.tcp,
+          // A socket systemd bound is where its ListenStream= says, whatever the config's host.
+          host: options.earlyTcp?.address.host ?? config.tcp.host,
           maxMessageBytes: limits.max_message_bytes,
           sendQueueBytes: limits.client_send_queue_bytes,
           maxClients: budget.tcp.maxConnections,
