@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Under systemd-nspawn, as root: `npm run test:systemd` (vitest.systemd.config.ts).
+    exclude: [...configDefaults.exclude, 'test/systemd/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Server tests bind real ports and spawn processes; two workers suit a 2-core machine.
