@@ -51,8 +51,9 @@ export interface BuiltRoot {
 }
 
 /**
- * The cached root for this recipe, built with debootstrap when absent (about a minute and 360 MB).
- * A half-built root never counts: the build goes to a temporary directory renamed when complete.
+ * The cached root for this recipe, built with debootstrap when absent (about two minutes here, 240 MB).
+ * A half-built root never counts: the build goes to a temporary directory renamed when complete
+ * (one left by an interrupted build is removed by hand: /var/cache/hv-server-nspawn/*.tmp).
  */
 export function nspawnRoot(): BuiltRoot {
   const mirror = hostMirror();
@@ -61,13 +62,19 @@ export function nspawnRoot(): BuiltRoot {
   const path = join(CACHE, `${SUITE}-${key}`);
   if (existsSync(join(path, 'sbin/init'))) return { path, buildMs: 0 };
   mkdirSync(CACHE, { recursive: true });
-  const building = `${path}.tmp`;
+  // Per process, so two runs building at once do not share a half-built tree; the first to finish is kept.
+  const building = `${path}.${process.pid}.tmp`;
   rmSync(building, { recursive: true, force: true });
   const started = performance.now();
   execFileSync('debootstrap', ['--variant=minbase', `--include=${INCLUDE.join(',')}`, SUITE, building, mirror], { stdio: ['ignore', 'ignore', 'inherit'] });
-  // An empty machine-id: systemd makes one at each boot (debootstrap leaves the host's build's).
+  // An empty machine-id: each boot gets one of its own, not the one made while building.
   writeFileSync(join(building, 'etc/machine-id'), '');
   writeFileSync(join(building, 'etc/hv-nspawn-recipe.json'), recipe + '\n');
-  renameSync(building, path);
+  try {
+    renameSync(building, path);
+  } catch (error) {
+    if (!existsSync(join(path, 'sbin/init'))) throw error;
+    rmSync(building, { recursive: true, force: true });
+  }
   return { path, buildMs: Math.round(performance.now() - started) };
 }
