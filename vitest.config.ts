@@ -1,7 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Test files that replace a module (vi.mock): each runs with a module registry of its own. */
 const OWN_MODULES = ['test/storage/kill-tree.test.ts'];
+// Under Wine: npm run test:windows (vitest.windows.config.ts); under systemd-nspawn, as root:
+// npm run test:systemd (vitest.systemd.config.ts). Each has its own setup.
+const ELSEWHERE = [...configDefaults.exclude, 'test/windows/**', 'test/systemd/**'];
 
 export default defineConfig({
   test: {
@@ -21,9 +24,9 @@ export default defineConfig({
         // The files of a worker share its loaded modules: the server's code is imported once per
         // worker, not once per file (a second or more each). Every test makes its own servers,
         // clocks and files, and puts back what it changes (fake timers, environment).
-        test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: OWN_MODULES, isolate: false },
+        test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: [...ELSEWHERE, ...OWN_MODULES], isolate: false },
       },
-      { extends: true, test: { name: 'isolated', include: OWN_MODULES } },
+      { extends: true, test: { name: 'isolated', include: OWN_MODULES, exclude: ELSEWHERE } },
     ],
   },
 });

@@ -195,7 +195,8 @@ async function main(): Promise<void> {
   report.start_to_online_port_ms = await firstAccept(tcpPort, spawnedAt);
   const port = await readyPort(() => out);
   report.start_to_ready_ms = Math.round(readyAt - spawnedAt);
-  const pid = server.pid!;
+  // The server's own process: hv-server runs it in a worker under its supervising process.
+  const pid = Number(/"server_pid":(\d+)/.exec(out)?.[1] ?? server.pid);
 
   await sleep(Math.max(0, 5000 - (performance.now() - spawnedAt)));
   report.rss_idle_5s_mib = Math.round(rssMiB(pid) * 10) / 10;

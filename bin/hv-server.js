@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 import { runBuilt } from './run-built.js';
-await runBuilt('hv-server');
+await runBuilt('hv-server', { supervised: true });

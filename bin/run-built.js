@@ -19,7 +19,12 @@ function newestSource(root) {
   return newest;
 }
 
-export async function runBuilt(tool) {
+/**
+ * Runs `tool`. With `supervised`, a small supervising process holds Online's port and runs the
+ * server in a worker process that it starts again after a crash (dist/src/kit/cli/process-supervisor.js),
+ * unless `--no-supervise` is given or systemd holds the port.
+ */
+export async function runBuilt(tool, { supervised = false } = {}) {
   const entry = new URL(`../dist/app/cli/${tool}.js`, import.meta.url);
   if (!existsSync(fileURLToPath(entry))) {
     process.stderr.write(`${tool}: not built yet; run \`npm run build\` in the project directory first\n`);
@@ -27,6 +32,14 @@ export async function runBuilt(tool) {
   }
   if (newestSource(import.meta.url) > statSync(fileURLToPath(entry)).mtimeMs) {
     process.stderr.write(`${tool}: the sources are newer than the compiled code in dist/; running the compiled code (\`npm run build\` compiles them)\n`);
+  }
+  if (supervised) {
+    const { supervisionWanted } = await import(new URL('../dist/src/kit/cli/supervision-wanted.js', import.meta.url).href);
+    if (supervisionWanted(process.argv.slice(2), process.env, process.pid)) {
+      const { supervise } = await import(new URL('../dist/src/kit/cli/process-supervisor.js', import.meta.url).href);
+      supervise({ name: tool, entry: fileURLToPath(entry), argv: process.argv.slice(2) });
+      return;
+    }
   }
   await import(entry.href);
 }

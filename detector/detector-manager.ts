@@ -6,6 +6,7 @@
 import { fromPromise } from 'xstate';
 import { actorsStatus, connectorMachine, type HardwareManager, type ManagerFactory, type Reply } from '../src/kit/index.js';
 import type { DetectorConfig } from './detector-config.js';
+import { detectorGuidance } from './detector-guidance.js';
 import { detectorSupervisor, moduleChildId, type DetectorChildSpec } from './detector-supervisor.js';
 import { moduleMachine, type CountRate, type ModuleContext } from './module.machine.js';
 import { detectorCommandParser } from './parse-command.js';
@@ -63,6 +64,7 @@ export function detectorManager(options: DetectorOptions): ManagerFactory {
         instrumentOf: (spec) => (spec.kind === 'module' ? `sim::${(spec.input as { module: string }).module}` : null),
         childAlarms: (spec, snapshot) =>
           spec.kind === 'module' ? ((snapshot as { context?: ModuleContext }).context?.alarms ?? []).map((a) => ({ ...a, status: 'HIGH' as const })) : [],
+        guidance: detectorGuidance,
       },
       descriptors: { resources: [], series: [...seriesOf.values()] },
       status: (supervisor, alarms, status) => ({ ...status, modules: modules.map((m) => m.id), ...actorsStatus(supervisor, alarms) }),

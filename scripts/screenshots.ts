@@ -4,8 +4,9 @@
 //
 // The rack is run fast (×60) through a short scripted shift so the plots have history: block 1
 // set to 18.6 kV, then stepped down 50 V; block 2 to 300 V; a 50 mV voltmeter offset that the
-// block corrects; a note. Then back to real time for the pictures. Chromium: $CHROMIUM or
-// /usr/bin/chromium.
+// block corrects; a note. Then back to real time, and a supply trip on block 2 that recovers by
+// itself, so the pictures show an alarm latched until someone acknowledges it (whatever else the
+// fast shift raised is acknowledged first). Chromium: $CHROMIUM or /usr/bin/chromium.
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,43 @@ async function shift(server: RunningServer, base: string): Promise<void> {
   await fetch(`${base}/api/note`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Scan 42 started: 18.6 kV, then 18.55 kV' }) });
   await rackTime(10 * 60);
   server.control!.apply({ cmd: 'time_scale', value: 1 });
+  await latchedTrip(server, base);
+}
+
+interface Listed {
+  source: string;
+  code: string;
+  active: boolean;
+  acknowledged: boolean;
+}
+
+const alarms = async (base: string) => ((await (await fetch(`${base}/api/alarms`)).json()) as { alarms: Listed[] }).alarms;
+
+async function acknowledge(base: string, body: Record<string, unknown>): Promise<void> {
+  await fetch(`${base}/api/alarms/acknowledge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** Resolves once `test` holds for the alarm book, looked at every half second of real time (the rack is at ×1 here). */
+async function until(base: string, test: (listed: Listed[]) => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    if (test(await alarms(base))) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`the alarm book never showed ${what} within 60 s`);
+}
+
+/** Block 2's supply trips and comes back: NO_OUTPUT stays listed, latched, for the pictures. */
+async function latchedTrip(server: RunningServer, base: string): Promise<void> {
+  await until(base, (listed) => listed.every((a) => !a.active), 'no active alarm');
+  await acknowledge(base, { all: true, note: 'the fast shift before the pictures' });
+  server.control!.apply({ cmd: 'trip', block: 2, on: true });
+  const tripped = (a: Listed) => a.source === 'block-2' && a.code === 'NO_OUTPUT';
+  await until(base, (listed) => listed.some((a) => tripped(a) && a.active), 'block 2 tripped');
+  server.control!.apply({ cmd: 'trip', block: 2, on: false });
+  await until(base, (listed) => listed.some((a) => tripped(a) && !a.active), 'block 2 back');
+  // The outlier the trip began with: acknowledged, so the pictures show the one that matters.
+  for (const a of await alarms(base)) if (!a.acknowledged && !tripped(a)) await acknowledge(base, { source: a.source, code: a.code, note: 'the first reading of the trip' });
+  console.log('  block 2 tripped and recovered: NO_OUTPUT latched');
 }
 
 async function take(browser: Browser, base: string): Promise<void> {

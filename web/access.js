@@ -1,10 +1,10 @@
 // What this page may do (GET /api/session), with the control token form when its address alone
 // does not give control. Every server string goes in with textContent.
 
-/** Shows the page's rights, and the token form when a token would give it more. */
+/** Shows the page's rights, and the token form when a token would give it more; answers the session (null when the server did not). */
 export async function showAccess() {
   const res = await fetch('/api/session');
-  if (!res.ok) return;
+  if (!res.ok) return null;
   const s = await res.json();
   const how = s.via === 'token' ? `by token${s.label ? ` (${s.label})` : ''}` : `by address ${s.address}`;
   const state = document.getElementById('access-state');
@@ -14,6 +14,7 @@ export async function showAccess() {
   form.hidden = !s.tokens || (s.control && s.via !== 'token');
   form.querySelector('.take').hidden = s.control;
   form.querySelector('.drop').hidden = s.via !== 'token';
+  return s;
 }
 
 /** Wires the token form; `changed` runs after the page's rights changed (the channel must reconnect to get them). */

@@ -1,8 +1,11 @@
 // The state-chart page: every actor the supervisor runs, its present state highlighted live from
 // the XState inspection stream, a timeline of events and transitions, and, for the actor selected
 // (click, or Enter on its card), its whole context in a panel that stays in view, with a slider
-// over its last transitions to see the chart as it was at each.
+// over its last transitions to see the chart as it was at each. The tab's title and icon carry the
+// number of unacknowledged alarms, as the operator page's do (on the detector this is the console).
 
+import { createAlarmBook, shownSeverity } from './alarm-book.js';
+import { showAlarmCount } from './alarm-title.js';
 import { openChannel, serverClock, setConnectionBadge } from './channel.js';
 import { activeIds, drawChart, eventLabel } from './state-chart.js';
 import { clockTime, setTimeZone } from './time-format.js';
@@ -21,6 +24,11 @@ let graphs = {};
 let selected = null;
 /** The index in the selected actor's history being looked at, or null for live. */
 let travelling = null;
+const book = createAlarmBook();
+book.onChange(() => {
+  const unacknowledged = book.unacknowledged();
+  showAlarmCount(unacknowledged.length, unacknowledged[0] ? shownSeverity(unacknowledged[0]) : null);
+});
 
 function chartFor(actorId, kind) {
   if (!drawing.has(actorId)) drawing.set(actorId, draw(actorId, kind));
@@ -152,6 +160,7 @@ function isOutputProbe(state, before) {
 }
 
 function onMessage(m) {
+  if (m.type === 'event' && m.event_type === 'alarms') book.onEvent(m);
   if (m.type !== 'event' || m.event_type !== 'inspect') return;
   if (m.kind === 'started') {
     addTimeline(m.at, `${m.actor} started`);
@@ -184,7 +193,9 @@ async function start() {
     onMessage,
     onState: (state) => {
       setConnectionBadge(state);
-      if (state === 'online') refresh().catch(() => {});
+      if (state !== 'online') return;
+      refresh().catch(() => {});
+      book.load().catch(() => {});
     },
   });
   await refresh();

@@ -1,10 +1,15 @@
-// The operator's view, put together: the banners (simulated rack, alarms), the alarm list, a card
-// per block and per read-only voltmeter with their plots, the plots' range, and the activity feed.
-// Fed by /api/status (polled, and on every reconnect), /api/history, and the observer channel.
+// The operator's view, put together: the banners (simulated rack, alarms), the alarm panel with its
+// sound and the tab's count, a card per block and per read-only voltmeter with their plots, the
+// plots' range, and the activity feed. Fed by /api/status and /api/alarms (polled, and on every
+// reconnect), /api/history, and the observer channel.
 
 import { addAlarmChange, loadAlarmLog, loadAudit, note, onAuditEvent, wireActivity, wireNoteForm } from './activity.js';
 import { showAccess, wireTokenForm } from './access.js';
-import { renderAlarmPanel, sortAlarms } from './alarms.js';
+import { createAlarmBook, shownSeverity } from './alarm-book.js';
+import { createAlarmPanel } from './alarm-panel.js';
+import { createAlarmSound } from './alarm-sound.js';
+import { showAlarmCount } from './alarm-title.js';
+import { sortAlarms } from './alarms.js';
 import { renderAlarmBanner, showSimulated } from './banner.js';
 import { BlockCard } from './block-card.js';
 import { openChannel, serverClock, setConnectionBadge } from './channel.js';
@@ -18,8 +23,20 @@ const cards = new Map(); // block id (number, or 'gun') → BlockCard
 const blocksEl = document.getElementById('blocks');
 let channel;
 let range = { live: 3600_000 };
-/** The active alarms, most severe first: from /api/status, then kept by the channel's alarm events. */
+/** The active alarms, most severe first, for the cards: from /api/status, then kept by the channel's alarm events. */
 let alarms = [];
+/** The alarms a person handles (latched, acknowledged, shelved): the panel, the banner, the sound and the title. */
+const book = createAlarmBook();
+const alarmPanel = createAlarmPanel({ book, now: () => clock.now() });
+const sound = createAlarmSound({ toggle: document.getElementById('sound-toggle'), note: document.getElementById('sound-note') });
+book.onChange(() => {
+  const now = clock.now();
+  alarmPanel.render();
+  renderAlarmBanner(book, now);
+  sound.setAlerting(book.wantsSound());
+  const unacknowledged = book.unacknowledged();
+  showAlarmCount(unacknowledged.length, unacknowledged[0] ? shownSeverity(unacknowledged[0]) : null);
+});
 /** Alarm events received so far: a status fetched before the latest one is not newer than it. */
 let alarmEvents = 0;
 /** The last /api/status. */
@@ -38,8 +55,6 @@ const actions = {
 
 function showAlarms(list) {
   alarms = sortAlarms(Array.isArray(list) ? list : []);
-  renderAlarmPanel(alarms);
-  renderAlarmBanner(alarms, clock.now());
   for (const c of cards.values()) c.showAlarms(alarms);
 }
 
@@ -124,6 +139,7 @@ function onMessage(m) {
       c.addSetpoint(m.at, m.setpoint, m.tolerance);
       redrawSoon(c);
     } else if (m.event_type === 'alarm') onAlarmEvent(m);
+    else if (m.event_type === 'alarms') book.onEvent(m);
     else if (m.event_type === 'audit') onAuditEvent(m.entry);
     else if (m.event_type === 'inspect' && m.kind === 'snapshot') {
       const match = /^block-(\d+)$/.exec(m.actor ?? '');
@@ -151,7 +167,8 @@ let slidAt = 0;
 function tick() {
   const now = clock.now();
   document.getElementById('rack-clock').textContent = clockTime(now);
-  renderAlarmBanner(alarms, now);
+  renderAlarmBanner(book, now);
+  alarmPanel.tick(now);
   const slide = range.live && Date.now() - slidAt >= 1000;
   if (slide) slidAt = Date.now();
   for (const c of cards.values()) {
@@ -185,7 +202,10 @@ async function start() {
         .catch(() => {});
       loadAudit().catch(() => {});
       loadAlarmLog().catch(() => {});
-      showAccess().catch(() => {});
+      book.load().catch(() => {});
+      showAccess()
+        .then((session) => session && alarmPanel.setControl(session))
+        .catch(() => {});
     },
   });
   wireTokenForm(() => channel.reconnect());
@@ -195,7 +215,10 @@ async function start() {
   } catch {
     setConnectionBadge('offline');
   }
-  setInterval(() => refreshStatus().catch(() => setConnectionBadge('offline')), 2000);
+  setInterval(() => {
+    refreshStatus().catch(() => setConnectionBadge('offline'));
+    book.load().catch(() => {});
+  }, 2000);
   setInterval(() => refreshDays().catch(() => {}), 60_000);
   // The ages and the clock tick with the rack's seconds (faster in a sped-up simulation), at most 5 times a second.
   const every = () => Math.max(200, 1000 / (lastStatus?.time_scale || 1));

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../../src/hv/config/load-config.js';
 import { identifyInstruments } from '../../src/hv/instruments/identify-instruments.js';
 import { SimulatedRack } from '../../sim/simulated-rack.js';
 import { usesSimulator } from '../start-server.js';
+import { hintsForFailures } from './resource-hints.js';
 
 export async function checkConfigMain(argv: string[]): Promise<number> {
   const program = new Command('hv-server check-config')
@@ -42,5 +43,6 @@ export async function checkConfigMain(argv: string[]): Promise<number> {
   for (const r of results) out(`${r.ok ? 'ok    ' : 'FAILED'} ${r.key.padEnd(width)}  ${r.name}: ${r.detail}`);
   const identified = results.filter((r) => r.ok).length;
   out(`${identified} of ${results.length} instruments identified; no output, range or setting was changed`);
+  for (const hint of hintsForFailures(results.filter((r) => !r.ok))) out(`hint: ${hint}`);
   return identified === results.length ? 0 : 1;
 }

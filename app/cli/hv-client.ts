@@ -9,6 +9,7 @@ import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { parseScenario, type ScenarioStep } from './scenario.js';
 import { whenStdoutCloses } from './closed-stdout.js';
 import { showCheckProgress } from './check-progress.js';
+import { acknowledgeAlarms, alarmLine, AlarmRequestError, listAlarms, type AlarmServer } from '../../src/kit/client/alarm-requests.js';
 
 export const EXIT = {
   ok: 0,
@@ -30,8 +31,9 @@ Exit codes:
   2  bad usage: unknown command or option, a value that is not a number, --max-error,
      --timeout or --progress without --check, a scenario file that cannot be read or
      has a line that looks like an HV command but does not parse (nothing is sent then)
-  3  the server answered an error reply (its code and reason are printed)
-  4  no connection to the server, or it was lost
+  3  the server answered an error reply, or refused an alarm action (its code and
+     reason are printed)
+  4  no connection to the server (for alarms and ack: to its web port), or it was lost
   5  an unexpected fault in hv-client itself (please report it)`;
 
 /** Ends with a usage error (exit 2): one sentence, then the command's help, as commander does. */
@@ -102,6 +104,8 @@ const program = new Command('hv-client')
   .description('Sends HV commands to hv-server over TCP, as Online does, and prints what comes back.')
   .option('--host <host>', 'server address', '127.0.0.1')
   .option('--port <port>', 'server TCP port', numberArgument('--port'), 5555)
+  .option('--http <url>', "the server's web port, for alarms and ack", 'http://127.0.0.1:8080')
+  .option('--token <token>', 'a control token for ack, when the server asks for one (or HV_CONTROL_TOKEN)')
   // 'afterAll': `hv-client set --help` lists them too, where a script's author looks.
   .addHelpText('afterAll', EXIT_HELP)
   .showHelpAfterError()
@@ -206,6 +210,48 @@ program
     }
     await conn.close();
     process.exit(worst);
+  });
+
+/** The web port and token from the options, or the usage error that names the bad URL. */
+function alarmServer(cmd: Command): AlarmServer {
+  const { http, token } = program.opts<{ http: string; token?: string }>();
+  if (!URL.canParse(http) || !/^https?:$/.test(new URL(http).protocol)) usageError(cmd, `--http is ${JSON.stringify(http)}; expected the server's web address, e.g. http://127.0.0.1:8080`);
+  return { url: http, token: token ?? process.env.HV_CONTROL_TOKEN };
+}
+
+/** Exit code for a failed alarm request: 4 when the server was not reached, 3 when it refused. */
+function alarmFailure(err: unknown): never {
+  if (!(err instanceof AlarmRequestError)) throw err;
+  process.stderr.write(`hv-client: ${err.message}\n`);
+  process.exit(err.status === null ? EXIT.connection : EXIT.errorReply);
+}
+
+const clockTime = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
+
+program
+  .command('alarms')
+  .description('lists the alarms: active, latched (cleared but not acknowledged) and shelved, unacknowledged first')
+  .option('--json', 'print the list as JSON, as GET /api/alarms gives it')
+  .action(async (opts: { json?: boolean }, cmd: Command) => {
+    const alarms = await listAlarms(alarmServer(cmd)).catch(alarmFailure);
+    if (opts.json) process.stdout.write(`${JSON.stringify(alarms, null, 2)}\n`);
+    else if (alarms.length === 0) process.stdout.write('no alarms listed\n');
+    else for (const a of alarms) process.stdout.write(`${alarmLine(a, clockTime)}\n    what to check: ${a.guidance}\n`);
+    process.exit(EXIT.ok);
+  });
+
+program
+  .command('ack')
+  .description('acknowledges one alarm (SOURCE CODE, as `alarms` lists them) or, with --all, every unacknowledged one')
+  .argument('[source]', 'the alarm\'s source, e.g. block-1')
+  .argument('[code]', 'the alarm\'s code, e.g. NO_OUTPUT')
+  .option('--all', 'acknowledge every unacknowledged alarm')
+  .option('--note <text>', 'a note kept with the acknowledgement and in the audit trail')
+  .action(async (source: string | undefined, code: string | undefined, opts: { all?: boolean; note?: string }, cmd: Command) => {
+    if (opts.all ? source !== undefined : source === undefined || code === undefined) usageError(cmd, 'name one alarm as SOURCE CODE (e.g. block-1 NO_OUTPUT), or give --all alone');
+    const done = await acknowledgeAlarms(alarmServer(cmd), opts.all ? { all: true } : { source: source!, code: code! }, opts.note).catch(alarmFailure);
+    process.stdout.write(done.length === 0 ? 'nothing to acknowledge: already acknowledged\n' : done.map((a) => `acknowledged ${a.source} ${a.code}\n`).join(''));
+    process.exit(EXIT.ok);
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // hv-server: the HV rack's control server. Simulated instruments unless a config file says otherwise.
-// The process around it (command line, early port, log, signals) is the kit's (run-manager.ts).
+// The process around it (command line, early port, log, signals) is the kit's (run-manager.ts);
+// bin/hv-server.js runs it under the kit's port-holding supervisor (process-supervisor.ts).
 
 import { loadConfig } from '../../src/hv/config/load-config.js';
 import { runManagerProcess } from '../../src/kit/cli/run-manager.js';
@@ -10,6 +11,7 @@ void runManagerProcess({
   name: 'hv-server',
   description: 'Control server for the precision HV rack: Online over TCP (Envelope), websocket /channel over HTTP.',
   version: packageVersion(),
+  supervised: true,
   helpAfter: '\nAlso: hv-server check-config FILE   validate FILE, identify each instrument it names (*IDN?), change nothing',
   subcommand: async (argv) => {
     if (argv[0] !== 'check-config') return null;

@@ -10,7 +10,7 @@ const SCHEMAS = '#/components/schemas';
 const ref = (pointer: string): Obj => ({ $ref: pointer });
 
 /** The observer events as client-hub.ts sends them: `{"type": "event", "event_type": …, …}`. */
-const EVENT_TYPES = ['command', 'answer', 'reply', 'inspect', 'alarm', 'audit', 'reading', 'setpoint'];
+const EVENT_TYPES = ['command', 'answer', 'reply', 'inspect', 'alarm', 'alarms', 'audit', 'reading', 'setpoint'];
 
 export function buildAsyncApi(root: string, version: string): Obj {
   return {

@@ -73,6 +73,31 @@ export function buildOpenApi(root: string, version: string): Obj {
       '/api/machines': get('Each state machine as a graph, for the state-chart page', jsonBody({ type: 'array', items: { type: 'object' } }, 'the graphs')),
       '/api/audit': get('The audit trail: who asked for what, and what came of it', jsonBody({ type: 'object', required: ['capacity', 'entries'], properties: { capacity: { type: 'integer' }, entries: { type: 'array', items: { type: 'object' } } } }, 'the latest entries')),
       '/api/alarm-log': get('Alarms raised and cleared lately, oldest first', jsonBody({ type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: { type: 'object' } } } }, 'the entries')),
+      '/api/alarms': get('The alarms people handle: active, latched (cleared, not acknowledged) and shelved, unacknowledged first', jsonBody({ type: 'object', required: ['alarms', 'unacknowledged'], properties: { alarms: { type: 'array', items: ref('AlarmEntry') }, unacknowledged: ref('SeverityCounts') } }, 'the list, and the unacknowledged alarms by severity (shelved ones left out)')),
+      '/api/alarms/acknowledge': {
+        post: post(
+          'Acknowledge one alarm, or every unacknowledged one, with an optional note (needs control; audited)',
+          { type: 'object', properties: { source: { type: 'string' }, code: { type: 'string' }, all: { const: true }, note: { type: 'string', maxLength: 500 } } },
+          jsonBody({ type: 'object', required: ['ok', 'acknowledged'], properties: { ok: { const: true }, acknowledged: { type: 'array', items: { type: 'object', required: ['source', 'code'], properties: { source: { type: 'string' }, code: { type: 'string' } } } } } }, 'the alarms acknowledged (none when already acknowledged)'),
+          { '404': errorAnswer('no such alarm is listed') },
+        ),
+      },
+      '/api/alarms/shelve': {
+        post: post(
+          'Shelve one alarm: no banner and no notifications for a number of minutes (at most a day), with a reason (needs control; audited)',
+          { type: 'object', required: ['source', 'code', 'minutes', 'reason'], properties: { source: { type: 'string' }, code: { type: 'string' }, minutes: { type: 'number', exclusiveMinimum: 0, maximum: 1440 }, reason: { type: 'string', minLength: 1, maxLength: 500 } } },
+          jsonBody({ type: 'object', required: ['ok', 'alarm'], properties: { ok: { const: true }, alarm: ref('AlarmEntry') } }, 'the alarm, shelved'),
+          { '404': errorAnswer('no such alarm is listed') },
+        ),
+      },
+      '/api/alarms/unshelve': {
+        post: post(
+          'End a shelving early (needs control; audited)',
+          { type: 'object', required: ['source', 'code'], properties: { source: { type: 'string' }, code: { type: 'string' } } },
+          jsonBody({ type: 'object', required: ['ok', 'alarm'], properties: { ok: { const: true }, alarm: ref('AlarmEntry') } }, 'the alarm, no longer shelved'),
+          { '404': errorAnswer('no such alarm is shelved') },
+        ),
+      },
       '/api/session': {
         get: readOp('What this client may do, and why', jsonBody(ref('Session'), 'the session')),
         post: post('Take control with a token (kept in an HttpOnly cookie), or give it up with {"token": null}', { type: 'object', required: ['token'], properties: { token: { type: ['string', 'null'] } } }, jsonBody(ref('Session'), 'the session now')),
@@ -92,6 +117,32 @@ export function buildOpenApi(root: string, version: string): Obj {
     components: {
       schemas: {
         Error: { type: 'object', required: ['error'], properties: { ok: { const: false }, error: { type: 'string' } } },
+        SeverityCounts: { type: 'object', required: ['MINOR', 'MAJOR', 'INVALID'], properties: { MINOR: { type: 'integer' }, MAJOR: { type: 'integer' }, INVALID: { type: 'integer' } } },
+        AlarmAction: { type: ['object', 'null'], required: ['by', 'at', 'note'], properties: { by: { type: 'string' }, at: { type: 'number' }, note: { type: ['string', 'null'] } } },
+        AlarmEntry: {
+          type: 'object',
+          description: 'src/kit/alarms/alarm-entry.ts',
+          required: ['source', 'code', 'severity', 'highest_severity', 'status', 'message', 'value', 'since', 'active', 'acknowledged', 'cleared_at', 'shelved_until', 'shelved', 'acknowledgement', 'guidance', 'raised_count'],
+          properties: {
+            source: { type: 'string' },
+            instrument: { type: ['string', 'null'] },
+            code: { type: 'string' },
+            severity: { enum: ['MINOR', 'MAJOR', 'INVALID'] },
+            highest_severity: { enum: ['MINOR', 'MAJOR', 'INVALID'], description: 'the highest severity since the last acknowledgement' },
+            status: { type: 'string', description: 'EPICS alarm status' },
+            message: { type: 'string' },
+            value: { type: ['number', 'null'] },
+            since: { type: 'number', description: 'ms since the epoch, when last raised' },
+            active: { type: 'boolean' },
+            acknowledged: { type: 'boolean' },
+            cleared_at: { type: ['number', 'null'] },
+            shelved_until: { type: ['number', 'null'] },
+            shelved: ref('AlarmAction'),
+            acknowledgement: ref('AlarmAction'),
+            guidance: { type: 'string', description: 'what to check first' },
+            raised_count: { type: 'integer' },
+          },
+        },
         Readiness: { type: 'object', required: ['ready', 'waiting'], properties: { ready: { type: 'boolean' }, waiting: { type: 'array', items: { type: 'string' } } } },
         Session: {
           type: 'object',

@@ -7,20 +7,53 @@
  *   GPIB0::N::INSTR             connects to the address in the environment variable
  *                               HV_VISA_SIM_GPIB_N ("host:port"), e.g. an hv-sim instrument port
  *
+ * One source for both systems: POSIX sockets on Linux, Winsock on Windows (the visa64.dll that
+ * test/windows/ loads under Wine in place of the vendor's).
+ *
  * Build: cc -shared -fPIC -O2 -o libvisa-sim.so visa-sim.c -lpthread
+ *        x86_64-w64-mingw32-gcc -shared -O2 -o visa64.dll visa-sim.c -lws2_32
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+typedef SOCKET socket_t;
+#define NO_SOCKET INVALID_SOCKET
+#define close_socket closesocket
+#define poll_sockets WSAPoll
+#define strncasecmp _strnicmp
+#define strcasecmp _stricmp
+#define VISA_EXPORT __declspec(dllexport)
+typedef SRWLOCK lock_t;
+#define LOCK_INIT SRWLOCK_INIT
+#define lock(l) AcquireSRWLockExclusive(l)
+#define unlock(l) ReleaseSRWLockExclusive(l)
+#else
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
+typedef int socket_t;
+#define NO_SOCKET (-1)
+#define close_socket close
+#define poll_sockets poll
+#define VISA_EXPORT
+typedef pthread_mutex_t lock_t;
+#define LOCK_INIT PTHREAD_MUTEX_INITIALIZER
+#define lock(l) pthread_mutex_lock(l)
+#define unlock(l) pthread_mutex_unlock(l)
+#endif
 
 typedef int32_t ViStatus;
 typedef uint32_t ViSession;
@@ -56,7 +89,7 @@ typedef uint32_t ViAttrState;
 
 struct session {
   int used;
-  int fd;
+  socket_t fd;
   uint32_t timeout_ms;
   unsigned char termchar;
   int termchar_en;
@@ -65,7 +98,7 @@ struct session {
 };
 
 static struct session sessions[MAX_SESSIONS];
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static lock_t table_lock = LOCK_INIT;
 
 static struct session *lookup(ViSession vi) {
   if (vi < 2 || vi >= MAX_SESSIONS + 2) return NULL;
@@ -73,25 +106,34 @@ static struct session *lookup(ViSession vi) {
   return s->used ? s : NULL;
 }
 
-ViStatus viOpenDefaultRM(ViSession *vi) {
+VISA_EXPORT ViStatus viOpenDefaultRM(ViSession *vi) {
+#ifdef _WIN32
+  /* Winsock counts its users; each resource manager opened is one more, never released (a test library). */
+  WSADATA wsa;
+  if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return VI_ERROR_IO;
+#endif
   *vi = RM_SESSION;
   return VI_SUCCESS;
 }
 
-static int connect_to(const char *host, const char *port, uint32_t timeout_ms) {
+static socket_t connect_to(const char *host, const char *port, uint32_t timeout_ms) {
   struct addrinfo hints = {0}, *found = NULL;
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  if (getaddrinfo(host, port, &hints, &found) != 0) return -1;
-  int fd = -1;
+  if (getaddrinfo(host, port, &hints, &found) != 0) return NO_SOCKET;
+  socket_t fd = NO_SOCKET;
   for (struct addrinfo *a = found; a; a = a->ai_next) {
     fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-    if (fd < 0) continue;
+    if (fd == NO_SOCKET) continue;
+#ifdef _WIN32
+    DWORD tv = timeout_ms; /* Winsock takes milliseconds */
+#else
     struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
-    close(fd);
-    fd = -1;
+#endif
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, (const void *)&tv, sizeof tv);
+    if (connect(fd, a->ai_addr, (int)a->ai_addrlen) == 0) break;
+    close_socket(fd);
+    fd = NO_SOCKET;
   }
   freeaddrinfo(found);
   return fd;
@@ -133,15 +175,15 @@ static ViStatus resolve(const char *name, char *host, size_t host_size, char *po
   return VI_ERROR_INV_RSRC_NAME;
 }
 
-ViStatus viOpen(ViSession rm, const char *name, ViUInt32 mode, ViUInt32 timeout, ViSession *vi) {
+VISA_EXPORT ViStatus viOpen(ViSession rm, const char *name, ViUInt32 mode, ViUInt32 timeout, ViSession *vi) {
   (void)mode;
   if (rm != RM_SESSION) return VI_ERROR_INV_OBJECT;
   char host[128], port[16];
   ViStatus status = resolve(name, host, sizeof host, port, sizeof port);
   if (status != VI_SUCCESS) return status;
-  int fd = connect_to(host, port, timeout ? timeout : 2000);
-  if (fd < 0) return VI_ERROR_RSRC_NFOUND;
-  pthread_mutex_lock(&table_lock);
+  socket_t fd = connect_to(host, port, timeout ? timeout : 2000);
+  if (fd == NO_SOCKET) return VI_ERROR_RSRC_NFOUND;
+  lock(&table_lock);
   for (int i = 0; i < MAX_SESSIONS; i++) {
     if (!sessions[i].used) {
       memset(&sessions[i], 0, sizeof sessions[i]);
@@ -150,30 +192,30 @@ ViStatus viOpen(ViSession rm, const char *name, ViUInt32 mode, ViUInt32 timeout,
       sessions[i].timeout_ms = 2000;
       sessions[i].termchar = '\n';
       *vi = (ViSession)(i + 2);
-      pthread_mutex_unlock(&table_lock);
+      unlock(&table_lock);
       return VI_SUCCESS;
     }
   }
-  pthread_mutex_unlock(&table_lock);
-  close(fd);
+  unlock(&table_lock);
+  close_socket(fd);
   return VI_ERROR_IO;
 }
 
-ViStatus viClose(ViObject vi) {
+VISA_EXPORT ViStatus viClose(ViObject vi) {
   if (vi == RM_SESSION) return VI_SUCCESS;
-  pthread_mutex_lock(&table_lock);
+  lock(&table_lock);
   struct session *s = lookup(vi);
   if (!s) {
-    pthread_mutex_unlock(&table_lock);
+    unlock(&table_lock);
     return VI_ERROR_INV_OBJECT;
   }
-  close(s->fd);
+  close_socket(s->fd);
   s->used = 0;
-  pthread_mutex_unlock(&table_lock);
+  unlock(&table_lock);
   return VI_SUCCESS;
 }
 
-ViStatus viSetAttribute(ViObject vi, ViAttr attribute, ViAttrState value) {
+VISA_EXPORT ViStatus viSetAttribute(ViObject vi, ViAttr attribute, ViAttrState value) {
   struct session *s = lookup(vi);
   if (!s) return VI_ERROR_INV_OBJECT;
   switch (attribute) {
@@ -185,16 +227,31 @@ ViStatus viSetAttribute(ViObject vi, ViAttr attribute, ViAttrState value) {
   }
 }
 
-ViStatus viWrite(ViSession vi, const ViByte *data, ViUInt32 count, ViUInt32 *written) {
+/* What a failed send or recv means: the peer gone, a time-out, or anything else. */
+static ViStatus socket_failure(void) {
+#ifdef _WIN32
+  int e = WSAGetLastError();
+  if (e == WSAETIMEDOUT || e == WSAEWOULDBLOCK) return VI_ERROR_TMO;
+  return (e == WSAECONNRESET || e == WSAECONNABORTED || e == WSAESHUTDOWN) ? VI_ERROR_CONN_LOST : VI_ERROR_IO;
+#else
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return VI_ERROR_TMO;
+  return (errno == EPIPE || errno == ECONNRESET) ? VI_ERROR_CONN_LOST : VI_ERROR_IO;
+#endif
+}
+
+VISA_EXPORT ViStatus viWrite(ViSession vi, const ViByte *data, ViUInt32 count, ViUInt32 *written) {
   struct session *s = lookup(vi);
   if (!s) return VI_ERROR_INV_OBJECT;
   size_t done = 0;
   while (done < count) {
+#ifdef _WIN32
+    int n = send(s->fd, (const char *)data + done, (int)(count - done), 0);
+#else
     ssize_t n = send(s->fd, data + done, count - done, MSG_NOSIGNAL);
+#endif
     if (n < 0) {
       if (written) *written = (ViUInt32)done;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return VI_ERROR_TMO;
-      return (errno == EPIPE || errno == ECONNRESET) ? VI_ERROR_CONN_LOST : VI_ERROR_IO;
+      return socket_failure();
     }
     done += (size_t)n;
   }
@@ -202,10 +259,15 @@ ViStatus viWrite(ViSession vi, const ViByte *data, ViUInt32 count, ViUInt32 *wri
   return VI_SUCCESS;
 }
 
+/* A monotonic millisecond count: a read's deadline must not move with the wall clock. */
 static uint64_t now_ms(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (uint64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+#ifdef _WIN32
+  return GetTickCount64();
+#else
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+#endif
 }
 
 /* Takes up to `count` buffered bytes, ending at the termination character when it is enabled. */
@@ -235,7 +297,7 @@ static int take(struct session *s, ViByte *out, ViUInt32 count, ViUInt32 *taken,
   return 0;
 }
 
-ViStatus viRead(ViSession vi, ViByte *out, ViUInt32 count, ViUInt32 *read_count) {
+VISA_EXPORT ViStatus viRead(ViSession vi, ViByte *out, ViUInt32 count, ViUInt32 *read_count) {
   struct session *s = lookup(vi);
   if (!s) return VI_ERROR_INV_OBJECT;
   uint64_t deadline = now_ms() + s->timeout_ms;
@@ -251,28 +313,36 @@ ViStatus viRead(ViSession vi, ViByte *out, ViUInt32 count, ViUInt32 *read_count)
       if (read_count) *read_count = 0;
       return VI_ERROR_TMO;
     }
+#ifdef _WIN32
+    WSAPOLLFD p = {s->fd, POLLIN, 0};
+#else
     struct pollfd p = {s->fd, POLLIN, 0};
-    int ready = poll(&p, 1, (int)(deadline - now));
+#endif
+    int ready = poll_sockets(&p, 1, (int)(deadline - now));
     if (ready == 0) continue;
     if (ready < 0) return VI_ERROR_IO;
-    ssize_t n = recv(s->fd, s->buffer + s->length, BUFFER_SIZE - s->length, 0);
+    int n = (int)recv(s->fd, (char *)s->buffer + s->length, (int)(BUFFER_SIZE - s->length), 0);
     if (n == 0) {
       if (read_count) *read_count = 0;
       return VI_ERROR_CONN_LOST;
     }
-    if (n < 0) return VI_ERROR_IO;
+    if (n < 0) {
+      if (read_count) *read_count = 0;
+      ViStatus failure = socket_failure();
+      return failure == VI_ERROR_TMO ? VI_ERROR_IO : failure;
+    }
     s->length += (size_t)n;
   }
 }
 
-ViStatus viClear(ViSession vi) {
+VISA_EXPORT ViStatus viClear(ViSession vi) {
   struct session *s = lookup(vi);
   if (!s) return VI_ERROR_INV_OBJECT;
   s->length = 0;
   return VI_SUCCESS;
 }
 
-ViStatus viStatusDesc(ViObject vi, ViStatus status, char *description) {
+VISA_EXPORT ViStatus viStatusDesc(ViObject vi, ViStatus status, char *description) {
   (void)vi;
   const char *text;
   switch (status) {

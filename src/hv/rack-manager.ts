@@ -143,6 +143,8 @@ export function rackManager(options: RackOptions): ManagerFactory {
       hub,
       supervisor: () => kit.supervisor(),
       alarms: () => kit.alarms.list(),
+      unacknowledged: () => kit.alarmBook.unacknowledgedBySeverity(),
+      notifications: () => kit.notifications(),
     });
     const blocks = config.blocks.map((b) => ({ id: b.id, name: b.name, min_volts: b.min_volts, max_volts: b.max_volts, voltmeter: b.voltmeter }));
     // Read-only voltmeters shown by name (the electron gun): the page gives each a card of its own.

@@ -7,7 +7,9 @@
 
 import type { AnyActorRef, AnyStateMachine } from 'xstate';
 import type { Origin } from './actor-types.js';
+import type { AlarmBook } from './alarms/alarm-book.js';
 import type { AlarmSources, AlarmTable } from './alarms/alarm-table.js';
+import type { ChannelCounters } from './alarms/notify/channel-delivery.js';
 import type { Clock } from './clock/clock.js';
 import type { KitConfig } from './config/kit-config.js';
 import type { ClientHub } from './connectors/client-hub.js';
@@ -33,6 +35,10 @@ export interface ManagerServices {
   answer(origin: Origin, message: Record<string, unknown>): void;
   /** Alarms the manager raises and clears itself (the children's own are read from their snapshots). */
   alarms: AlarmTable;
+  /** The alarms as people handle them (acknowledged, latched, shelved): read it, never act on it from the manager. */
+  alarmBook: AlarmBook;
+  /** Each notification receiver's counts (queued, delivered, failed attempts, overflowed, pending), for metrics. */
+  notifications(): ChannelCounters[];
   /** Time series, one TSV file per series and day, in `data_dir`. */
   readingsLog: ReadingsLog;
   /** A storage fault of `source` as an alarm (STORAGE_FAULT), for the manager's own files. */

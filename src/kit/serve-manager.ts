@@ -3,13 +3,18 @@
 // websocket/HTTP connectors as children, and the sync of the data directory; and takes it all
 // apart again in the order that loses nothing.
 
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createActor, waitFor, type Actor, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import { AccessControl } from './access/access-control.js';
 import { AccessPolicy } from './access/access-policy.js';
 import { AuditTrail } from './access/audit-trail.js';
 import type { Origin, Reply } from './actor-types.js';
+import { AlarmBook } from './alarms/alarm-book.js';
 import { AlarmLog } from './alarms/alarm-log.js';
+import { AlarmStore } from './alarms/alarm-store.js';
+import { guidanceFor } from './alarms/guidance.js';
+import { startAlarmNotifications, type AlarmNotifications } from './alarms/notify/start-alarm-notifications.js';
 import { AlarmTable, currentAlarms } from './alarms/alarm-table.js';
 import type { Clock } from './clock/clock.js';
 import { ConfigError } from './config/config-error.js';
@@ -21,7 +26,7 @@ import type { EarlyTcp } from './connectors/early-tcp.js';
 import { TcpConnector } from './connectors/tcp-connector.js';
 import { warmUp } from './connectors/warm-up.js';
 import { WsConnector } from './connectors/ws-connector.js';
-import { keepTime } from './clock/keep-time.js';
+import { keepTime, TIME_SCALE_TOO_HIGH } from './clock/keep-time.js';
 import type { LagSource } from './clock/time-keeping.js';
 import { ClientLogThrottle } from './log/client-log-throttle.js';
 import type { LogFile } from './log/log-file.js';
@@ -41,6 +46,12 @@ export const TCP_CONNECTOR = 'tcp';
 export const WS_CONNECTOR = 'ws';
 /** Alarm changes kept for a page opened later (GET /api/alarm-log). */
 const ALARM_LOG_ENTRIES = 500;
+/**
+ * Reading cycles after a start within which an alarm that was active before it must be raised
+ * again, or it is taken as cleared while the server was down: a block judges its first reading
+ * within two cycles, a failed instrument's first restart comes within one.
+ */
+const RESTORE_GRACE_CYCLES = 3;
 
 export interface ServeOptions {
   config: KitConfig;
@@ -69,6 +80,10 @@ export interface RunningManager {
   readingsLog: ReadingsLog;
   /** Active alarms of every child and of the kit's services. */
   alarms: AlarmTable;
+  /** The alarms as people handle them: latched until acknowledged, shelved, kept across restarts. */
+  alarmBook: AlarmBook;
+  /** The book on disk: `save` resolves once the book as it is now is written. */
+  alarmStore: AlarmStore;
   /** Who set what: commands, training actions and refusals. */
   audit: AuditTrail;
   /** Stops accepting, ends commands in flight, closes clients, flushes the readings, runs the sync. */
@@ -85,11 +100,29 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   const alarms = new AlarmTable(log.child({ component: 'alarms' }), () => clock.now());
   const storageLog = log.child({ component: 'storage' });
   const storageHealth = (source: string) => storageAlarm(alarms, source, storageLog);
+  // The book people handle, from what was listed before this start: it hears of every raise from here on.
+  let describer: HardwareManager | null = null;
+  const guidance = (code: string, source: string) => guidanceFor(code, source, { overrides: config.alarms.guidance, manager: describer?.alarmSources.guidance });
+  const alarmStore = new AlarmStore(config.data_dir, clock, storageHealth('alarm-store'));
+  const restored = alarmStore.restore();
+  const alarmBook = new AlarmBook({
+    clock,
+    guidance,
+    restored: restored.entries,
+    restoreGraceMs: RESTORE_GRACE_CYCLES * (options.workCycleMs ?? 4000),
+    // A training clock the machine cannot keep up with says nothing of the rack: shown while it lasts, not latched.
+    nonLatching: new Set([TIME_SCALE_TOO_HIGH]),
+  });
+  alarms.onChange((change, alarm) => alarmBook.fromTable(change, alarm));
+  if (restored.problem) {
+    // A one-off finding at start: raised and cleared at once, it stays listed (latched) until someone has seen it.
+    alarms.raise(restored.problem);
+    alarms.clear(restored.problem.source, restored.problem.code);
+  }
   options.logFile?.watch(storageHealth('log-file'));
 
   const hub = new ClientHub(log.child({ component: 'hub' }));
   // The audit trail is made before the manager (the manager's services use it); it asks the manager once there is one.
-  let describer: HardwareManager | null = null;
   const audit = new AuditTrail(
     config.access.audit_entries,
     () => clock.now(),
@@ -103,6 +136,8 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     audit.settle(origin, message);
     hub.deliver(origin, message);
   };
+  // Made once the manager names the server; its counters are read only when scraped.
+  let notifications: AlarmNotifications | null = null;
   const readingsLog = new ReadingsLog({
     dataDir: config.data_dir,
     virtual: config.sim,
@@ -115,9 +150,14 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   });
   const alarmLog = new AlarmLog(ALARM_LOG_ENTRIES, () => clock.now());
   alarms.onChange((change, alarm) => {
+    if (change === 'updated') return;
     const entry = alarmLog.add(change, alarm);
     hub.alarm({ change, alarm, alarms: alarms.list(), at: entry.at });
   });
+  alarmBook.onChange((change) => {
+    if (hub.hasObservers) hub.alarms({ change: change.kind, alarm: change.alarm, at: change.at, alarms: alarmBook.list(), unacknowledged: alarmBook.unacknowledgedBySeverity() });
+  });
+  alarmStore.follow(alarmBook);
   let supervisorRef: Actor<AnyStateMachine> | null = null;
   // On a scaled clock: measured before the first reading, said (log, status, alarm) when the scale is too high.
   const timeKeeping = keepTime({ clock, sim: config.sim, alarms, log: log.child({ component: 'clock' }), cycleMs: options.workCycleMs ?? 4000, source: options.lagSource });
@@ -128,6 +168,8 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     hub,
     answer,
     alarms,
+    alarmBook,
+    notifications: () => notifications?.counters() ?? [],
     readingsLog,
     storageHealth,
     timeoutFloorMs: timeKeeping.floorMs,
@@ -135,6 +177,17 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   });
   describer = manager;
   warmUp(manager.parse, clock.now());
+  // Told of the book's changes from here on: alarms raised while the server starts are in the book already, and are sent too.
+  notifications = startAlarmNotifications({
+    config,
+    clock,
+    log,
+    book: alarmBook,
+    alarms,
+    storageHealth: storageHealth('notify-outbox'),
+    dataDir: config.data_dir,
+    serverName: `${manager.name} on ${hostname()}`,
+  });
 
   const whenQuiet = () => (supervisorRef && manager.whenQuiet ? manager.whenQuiet(supervisorRef, 10_000) : Promise.resolve());
   const httpHandler = kitRoutes({
@@ -146,7 +199,9 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     supervisor: () => supervisorRef,
     alarms: () => alarms.list(),
     alarmLog: () => alarmLog.list(),
+    alarmBook: { book: alarmBook, access, now: () => clock.now(), saved: () => alarmStore.save(alarmBook) },
     timeKeeping: () => timeKeeping.status(),
+    notifications: () => notifications?.status() ?? null,
     status: (supervisor, list, kit) => manager.status(supervisor, list, kit),
     childWaiting: manager.childWaiting,
     machines: manager.machines,
@@ -167,6 +222,8 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
         {
           id: TCP_CONNECTOR,
           ...config.tcp,
+          // A socket systemd bound is where its ListenStream= says, whatever the config's host.
+          host: options.earlyTcp?.address.host ?? config.tcp.host,
           maxMessageBytes: limits.max_message_bytes,
           sendQueueBytes: limits.client_send_queue_bytes,
           maxClients: budget.tcp.maxConnections,
@@ -304,6 +361,10 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
         20_000,
       );
       supervisor.stop();
+      alarmBook.stop();
+      // After the book's last change; it never waits on a receiver: what is pending stays in the outbox.
+      await notifications?.stop();
+      await alarmStore.close(alarmBook);
       await readingsLog.close();
       await manager.stop();
       if (readingsLog.backlogRows > 0) log.error({ lost: readingsLog.backlogRows }, `${readingsLog.backlogRows} readings the disk refused are lost at shutdown`);
@@ -317,5 +378,5 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   };
 
   log.info({ manager: manager.name, sim: config.sim, time_scale: clock.timeScale, ...manager.summary }, 'server started');
-  return { tcp, http, manager, supervisor, hub, readingsLog, alarms, audit, stop };
+  return { tcp, http, manager, supervisor, hub, readingsLog, alarms, alarmBook, alarmStore, audit, stop };
 }

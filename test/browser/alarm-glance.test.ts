@@ -1,12 +1,15 @@
 /// <reference lib="dom" />
 // What the operator sees at a glance when a supply trips: block 1's card and the banner across
-// the top turn red within 2 readings of the trip, and return to normal when it is cleared; the
-// banner keeps its height; the SIMULATED RACK strip says all along that this is the simulator.
-// Counted in readings, not in time: the server's clock stamps the trip and every reading, and the
-// page's own feed says which readings it had when it turned, so a busy machine changes nothing.
+// the top turn red within 2 readings of the trip; when it is cleared the card returns to normal at
+// once, and the banner once someone has acknowledged the alarm (until then it says the alarm cleared
+// unacknowledged, not red and not calm); the banner keeps its height; the SIMULATED RACK strip says
+// all along that this is the simulator. Counted in readings, not in time: the server's clock stamps
+// the trip and every reading, and the page's own feed says which readings it had when it turned, so
+// a busy machine changes nothing.
 import type { Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { acknowledgeAll, settleAlarms } from './alarms-settled.js';
 import { shot, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -82,6 +85,7 @@ const looks = (page: Page) =>
       cardBorder: getComputedStyle(card).borderTopColor,
       banner: banner.dataset.severity,
       bannerBackground: getComputedStyle(banner).backgroundColor,
+      bannerState: banner.dataset.state,
       bannerText: banner.textContent,
       bannerHeight: banner.getBoundingClientRect().height,
       badge: card.querySelector('.badge.state')?.textContent,
@@ -91,7 +95,7 @@ const looks = (page: Page) =>
 const MAJOR_RED = 'rgb(197, 34, 31)'; // --major, light theme
 
 describe('a supply trip at a glance', () => {
-  it('turns block 1’s card and the banner red within 2 readings, and clearing it returns both to normal', async () => {
+  it('turns block 1’s card and the banner red within 2 readings; cleared, the card returns to normal, and the banner once the alarm is acknowledged', async () => {
     const { HvConnection, checkCommand } = await import('../../src/hv/client/hv-connection.js');
     const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
     const answer = online.answer(60_000);
@@ -101,6 +105,7 @@ describe('a supply trip at a glance', () => {
 
     const { page, errors } = await h.open('/', { before: recordFeed });
     try {
+      await settleAlarms(h.base, page);
       await page.waitForSelector('#alarm-banner[data-severity="NONE"]');
       await page.waitForSelector('[data-block="1"][data-state="idle"]');
       expect(await page.locator('#sim-banner').isVisible()).toBe(true);
@@ -143,10 +148,19 @@ describe('a supply trip at a glance', () => {
       await shot(page, 'glance-trip');
 
       expect(await h.post({ cmd: 'trip', block: 1, on: false })).toMatchObject({ ok: true });
-      await page.waitForSelector('#alarm-banner[data-severity="NONE"]');
       await page.waitForSelector('[data-block="1"]:not([data-severity="MAJOR"])');
+      // Cleared, unacknowledged: the banner is neither red nor calm, and says so.
+      await page.waitForSelector('#alarm-banner[data-state="latched"]');
+      const latched = await looks(page);
+      expect(latched.card).toBe('');
+      expect(latched.bannerBackground).not.toBe(MAJOR_RED);
+      expect(latched.bannerBackground).not.toBe(normal.bannerBackground);
+      expect(latched.bannerText).toMatch(/unacknowledged alarms? \(cleared\)\s*MAJOR block-1 NO_OUTPUT cleared at \d{2}:\d{2}:\d{2}: /);
+      await shot(page, 'glance-trip-latched');
+      expect(await acknowledgeAll(h.base)).toBe(200);
+      await page.waitForSelector('#alarm-banner[data-severity="NONE"]');
       const back = await looks(page);
-      expect(back).toMatchObject({ card: '', banner: 'NONE', bannerText: expect.stringContaining('No active alarms') });
+      expect(back).toMatchObject({ card: '', banner: 'NONE', bannerState: 'calm', bannerText: expect.stringContaining('No active alarms') });
       expect(back.cardBorder).toBe(normal.cardBorder);
       expect(back.bannerBackground).toBe(normal.bannerBackground);
       expect(await page.locator('[data-block="1"] .card-alarm').isVisible()).toBe(false);
@@ -161,6 +175,7 @@ describe('a supply trip at a glance', () => {
       expect(errors).toEqual([]);
     } finally {
       await h.post({ cmd: 'trip', block: 1, on: false });
+      await acknowledgeAll(h.base);
       await page.close();
     }
   }, 90_000);

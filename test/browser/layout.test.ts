@@ -4,6 +4,7 @@
 // the operator page worked from the keyboard alone; nothing moving while readings stream in.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { settleAlarms } from './alarms-settled.js';
 import { harnessForFile, shot, type Harness } from './harness.js';
 
 let h: Harness;
@@ -95,9 +96,10 @@ describe('the keyboard', () => {
     const { page, errors } = await h.open('/');
     await page.waitForSelector('[data-block="2"] form');
     await page.waitForSelector('#range-buttons button');
-    // Tab through the whole page once: what receives focus.
+    // Tab through the whole page once: what receives focus (the alarm panel's controls first, for
+    // however many alarms a busy machine has raised on this server meanwhile).
     const reached: string[] = [];
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 90; i++) {
       await page.keyboard.press('Tab');
       const what = await page.evaluate(() => {
         const el = document.activeElement as HTMLElement | null;
@@ -112,6 +114,7 @@ describe('the keyboard', () => {
       'a Operator',
       'a State charts',
       'button Theme: system; change the theme',
+      'button Alarm sound: on; mute it',
       'button 10 min',
       'button 6 h',
       'select range-day',
@@ -153,15 +156,18 @@ describe('streaming', () => {
   it('moves nothing on the operator page while readings come in', async () => {
     const { page, errors } = await h.open('/');
     await page.waitForSelector('[data-block="gun"] canvas');
+    // What is measured is the readings: the alarms earlier tests left latched acknowledged, the clock's own shelved (alarms-settled.ts).
+    await settleAlarms(h.base, page);
     // Settled: every card's history drawn and a few readings in (a plot's axes take their width from its first data).
     await page.waitForFunction(() =>
       ['1', '2', 'gun'].every((b) => ((document.querySelector(`[data-block="${b}"] .plot-hv`) as unknown as { uplot?: { data: number[][] } } | null)?.uplot?.data[0]!.length ?? 0) > 3),
     );
     await page.evaluate(() => {
-      const w = window as unknown as { shifts: number; moved: string[]; readings: string[] };
+      const w = window as unknown as { shifts: number; moved: string[]; readings: string[]; alarmChanged: boolean };
       w.shifts = 0;
       w.moved = [];
       w.readings = [];
+      w.alarmChanged = false;
       type Shift = PerformanceEntry & { value: number; hadRecentInput: boolean; sources: { node: Node | null; previousRect: DOMRectReadOnly; currentRect: DOMRectReadOnly }[] };
       const where = (r: DOMRectReadOnly) => `${Math.round(r.x)},${Math.round(r.y)} ${Math.round(r.width)}×${Math.round(r.height)}`;
       new PerformanceObserver((list) => {
@@ -177,15 +183,32 @@ describe('streaming', () => {
       }).observe({ type: 'layout-shift', buffered: false });
       const reading = document.querySelector('[data-block="1"] .reading')!;
       new MutationObserver(() => w.readings.push(reading.textContent ?? '')).observe(reading, { childList: true, characterData: true, subtree: true });
+      // An alarm raised or cleared meanwhile is news, and may take room; a shelving's countdown is not.
+      const alarmNews = (records: MutationRecord[]) => {
+        if (records.some((r) => !(r.target instanceof Element ? r.target : r.target.parentElement)?.closest('.left'))) w.alarmChanged = true;
+      };
+      for (const id of ['alarm-panel', 'alarm-banner']) new MutationObserver(alarmNews).observe(document.getElementById(id)!, { childList: true, characterData: true, attributes: true, subtree: true });
     });
-    // Five new readings.
-    await page.waitForFunction(() => new Set((window as unknown as { readings: string[] }).readings).size >= 5);
-    const { shifts, moved } = await page.evaluate(() => {
-      const w = window as unknown as { shifts: number; moved: string[] };
-      return { shifts: w.shifts, moved: w.moved };
-    });
+    // Five new readings with no alarm news among them; a window with some is measured again.
+    let shifts = -1;
+    let moved: string[] = [];
+    for (let attempt = 0; attempt < 4 && shifts < 0; attempt++) {
+      await page.evaluate(() => {
+        const w = window as unknown as { shifts: number; moved: string[]; readings: string[]; alarmChanged: boolean };
+        w.shifts = 0;
+        w.moved = [];
+        w.readings = [];
+        w.alarmChanged = false;
+      });
+      await page.waitForFunction(() => new Set((window as unknown as { readings: string[] }).readings).size >= 5);
+      const seen = await page.evaluate(() => {
+        const w = window as unknown as { shifts: number; moved: string[]; alarmChanged: boolean };
+        return { shifts: w.shifts, moved: w.moved, alarmChanged: w.alarmChanged };
+      });
+      if (!seen.alarmChanged) ({ shifts, moved } = seen);
+    }
     expect(shifts, moved.join('\n')).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
-  }, 40_000);
+  }, 120_000);
 });

@@ -15,6 +15,7 @@ import { loadConfig } from '../../src/hv/config/load-config.js';
 import { silentLogger } from '../../src/kit/log/logger.js';
 import { startServer, type RunningServer } from '../../app/start-server.js';
 import { PacedClock } from '../helpers/paced-clock.js';
+import { acknowledgeAll, settleAlarms } from './alarms-settled.js';
 import { shot, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -101,7 +102,7 @@ describe('alarms', () => {
   const post = (command: unknown) => h.post(command);
   type Seen = { seen: string[] };
 
-  it('a supply trip raises NO_OUTPUT on the panel and block 1’s card, and on the state chart; recovered, it clears', async () => {
+  it('a supply trip raises NO_OUTPUT on the panel and block 1’s card, and on the state chart; recovered, the card clears and the panel keeps it latched until acknowledged', async () => {
     // Block 1 holding 1000 V: a trip there is well below half of what the output should give.
     const { HvConnection, checkCommand } = await import('../../src/hv/client/hv-connection.js');
     const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
@@ -113,8 +114,8 @@ describe('alarms', () => {
     const { page, errors } = await open('/');
     const debug = await open('/debug');
     try {
-      await page.waitForSelector('#alarm-panel[data-count="0"]');
-      expect(await page.locator('#no-alarms').textContent()).toBe('No active alarms');
+      await settleAlarms(h.base, page);
+      expect(await page.locator('#no-alarms').textContent()).toMatch(/^No (active alarms|alarms besides the shelved ones)$/);
       await page.waitForSelector('[data-block="1"][data-state="idle"]');
       await debug.page.waitForSelector('[data-actor="block-1"] .state-node.active');
       // Every look block 1's card takes: its badge must never say idle while it has an alarm.
@@ -128,16 +129,19 @@ describe('alarms', () => {
       });
 
       expect(await post({ cmd: 'trip', block: 1 })).toMatchObject({ ok: true });
-      const row = page.locator('#alarm-table tr[data-source="block-1"][data-code="NO_OUTPUT"]');
+      const row = page.locator('#alarm-list li[data-source="block-1"][data-code="NO_OUTPUT"]');
       await row.waitFor();
-      expect(await row.locator('td').allTextContents()).toEqual([
+      expect(await row.locator('.alarm-head > span').allTextContents()).toEqual([
         'MAJOR',
-        'block-1sim::calibrator',
         'NO_OUTPUT',
+        'block-1 sim::calibrator',
         'LOLO',
-        expect.stringMatching(/^the reading .* V is below .* the supply has tripped or its output is off$/),
-        expect.stringMatching(/\d{1,2}:\d{2}:\d{2}/),
+        expect.stringMatching(/^active since \d{2}:\d{2}:\d{2}$/),
+        'unacknowledged',
+        '',
       ]);
+      expect(await row.locator('.message').textContent()).toMatch(/^the reading .* V is below .* the supply has tripped or its output is off$/);
+      expect(await row.locator('.guidance').textContent()).toMatch(/^Check first: .*interlock/);
       expect(await page.locator('#no-alarms').isVisible()).toBe(false);
       // The card: its most severe alarm (the panel's first row for block 1: NO_OUTPUT, unless the
       // loaded machine lost a reading meanwhile) with code and message, and a badge in alarm, not idle.
@@ -146,10 +150,10 @@ describe('alarms', () => {
       await page.waitForFunction(() => (document.querySelector('[data-block="1"] .card-alarm')?.textContent ?? '').includes('NO_OUTPUT'));
       const shown = await page.evaluate(() => {
         const el = document.querySelector('[data-block="1"]') as HTMLElement;
-        const top = document.querySelector('#alarm-table tr[data-source="block-1"]') as HTMLElement;
+        const top = document.querySelector('#alarm-list li[data-source="block-1"][data-active="true"]') as HTMLElement;
         return {
           card: [el.dataset.alarm, el.querySelector('.card-alarm .code')?.textContent, el.querySelector('.card-alarm .message')?.textContent],
-          panel: [top.dataset.code, top.dataset.code, top.querySelector('td.message')?.textContent],
+          panel: [top.dataset.code, top.dataset.code, top.querySelector('.message')?.textContent],
         };
       });
       expect(shown.card).toEqual(shown.panel);
@@ -164,11 +168,15 @@ describe('alarms', () => {
       await shot(debug.page, 'debug-alarm');
 
       expect(await post({ cmd: 'trip', block: 1, on: false })).toMatchObject({ ok: true });
-      await page.waitForSelector('#alarm-panel[data-count="0"]');
       await page.waitForSelector('[data-block="1"][data-state="idle"]:not([data-alarm="NO_OUTPUT"])');
-      expect(await page.locator('#no-alarms').textContent()).toBe('No active alarms');
-      expect(await page.locator('#alarm-table').isVisible()).toBe(false);
       expect(await card.locator('.card-alarm').isVisible()).toBe(false);
+      // The panel keeps it, latched, until someone acknowledges it.
+      await page.waitForSelector('#alarm-list li[data-source="block-1"][data-code="NO_OUTPUT"][data-latched="true"]');
+      expect(await row.locator('.tag.condition').textContent()).toMatch(/^latched — cleared at \d{2}:\d{2}:\d{2}$/);
+      await page.fill('#ack-all input[name="note"]', 'trip test');
+      await page.click('#ack-all button');
+      // Cleared and acknowledged: it leaves the list.
+      await row.waitFor({ state: 'detached' });
       expect(await card.locator('.badge.state').getAttribute('class')).toBe('badge state idle');
       await page.waitForSelector('#activity-table tr[data-kind="alarm"][data-change="cleared"][data-source="block-1"][data-code="NO_OUTPUT"]');
       await debug.page.waitForSelector('[data-actor="block-1"] .state-node.active[data-node="block.idle"]');
@@ -180,6 +188,7 @@ describe('alarms', () => {
       expect(debug.errors).toEqual([]);
     } finally {
       await post({ cmd: 'trip', block: 1, on: false });
+      await acknowledgeAll(h.base);
       await page.close();
       await debug.page.close();
     }
@@ -342,6 +351,40 @@ describe('a page without control by its address', () => {
     await page.click('#token-form .drop');
     await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may only watch (127.0.0.1)');
     expect(errors.filter((e) => !/403/.test(e))).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('cannot act on an alarm, and says why, until the operator enters the token', async () => {
+    const { page, errors } = await open('/', at);
+    await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may only watch (127.0.0.1)');
+    // An alarm no actor holds, raised the way a storage fault is.
+    monitorOnly.alarms.raise({ source: 'readings-log', instrument: null, code: 'STORAGE_FAULT', severity: 'MAJOR', status: 'WRITE', message: 'the readings log cannot be written (test)', value: 1 });
+    const row = page.locator('#alarm-list li[data-source="readings-log"][data-code="STORAGE_FAULT"]');
+    await row.waitFor();
+    const why = 'This page may only watch (127.0.0.1): acknowledging and shelving alarms take control — an address in access.control, or the control token (under Activity).';
+    await page.waitForSelector('#alarm-control:not([hidden])');
+    expect(await page.locator('#alarm-control').textContent()).toBe(why);
+    expect(await row.locator('.ack-form button').isDisabled()).toBe(true);
+    expect(await row.locator('.ack-form button').getAttribute('title')).toBe(why);
+    expect(await row.locator('.shelve-form button').isDisabled()).toBe(true);
+    expect(await page.locator('#ack-all button').isDisabled()).toBe(true);
+    await shot(page, 'alarm-watch-only');
+    // With the token: the buttons work, and the acknowledgement says who.
+    await page.fill('#token-form input[name=token]', TOKEN);
+    await page.click('#token-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may set voltages, by token');
+    await page.waitForSelector('#alarm-list li[data-code="STORAGE_FAULT"] .ack-form button:not([disabled])');
+    expect(await page.locator('#alarm-control').isVisible()).toBe(false);
+    await row.locator('input[name="note"]').fill('disk swapped');
+    await row.locator('.ack-form button').click();
+    await page.waitForSelector('#alarm-list li[data-code="STORAGE_FAULT"][data-acknowledged="true"]');
+    expect(await row.locator('.acknowledgement').textContent()).toMatch(/^Acknowledged by (.+ at )?127\.0\.0\.1 at \d{2}:\d{2}:\d{2}: “disk swapped”$/);
+    // Cleared after it was acknowledged: it leaves the list.
+    monitorOnly.alarms.clear('readings-log', 'STORAGE_FAULT');
+    await row.waitFor({ state: 'detached' });
+    await page.click('#token-form .drop');
+    await page.waitForFunction(() => document.getElementById('access-state')?.textContent === 'this page may only watch (127.0.0.1)');
+    expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
 });

@@ -260,6 +260,9 @@ describe('operator plots', () => {
     // Back to an hour; a drag across the HV plot zooms both plots to the same times.
     await page.click('#range-buttons button:text-is("1 h")');
     await expect.poll(() => span()).toBeCloseTo(3600, -1);
+    // In view first: the mouse works in the viewport, and the alarms the earlier tests raised stay
+    // listed above the cards (latched) until someone acknowledges them.
+    await page.locator('[data-block="1"] .plot-hv .u-over').scrollIntoViewIfNeeded();
     const box = (await page.locator('[data-block="1"] .plot-hv .u-over').boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
     await page.mouse.down();

@@ -1,4 +1,4 @@
-// `hv-server check-config` on the lab's own config (examples/rack.yaml), run as the engineer runs
+// `hv-server check-config` on the lab's own config (examples/rack-linux.yaml), run as the engineer runs
 // it, against simulated instruments: the GPIB ones behind the VISA test library, the ADAM module
 // on its LAN port (the serial line is the one thing swapped). Every instrument is identified, and
 // the simulators prove that nothing but identification was asked: no output can have changed.
@@ -29,12 +29,13 @@ beforeAll(async () => {
     HV_VISA_SIM_GPIB_21: `127.0.0.1:${lan.ports['voltmeter-2']}`,
     HV_VISA_SIM_GPIB_22: `127.0.0.1:${lan.ports['voltmeter-gun']}`,
   };
-  const rack = readFileSync(join(root, 'examples', 'rack.yaml'), 'utf8')
+  const rack = readFileSync(join(root, 'examples', 'rack-linux.yaml'), 'utf8')
     .replace('visa_library: null', `visa_library: ${buildVisaSimLibrary()}`)
     .replace('"ASRL/dev/ttyUSB0::INSTR"', `"TCPIP::127.0.0.1::${lan.ports.ao}::SOCKET"`);
   expect(rack).toContain(`::${lan.ports.ao}::SOCKET`);
   writeFileSync(join(dir, 'rack.yaml'), rack);
   writeFileSync(join(dir, 'bad.yaml'), rack.replace('"GPIB0::21::INSTR"', '"GPIB0::21"'));
+  writeFileSync(join(dir, 'absent.yaml'), rack.replace('"GPIB0::22::INSTR"', '"GPIB0::23::INSTR"').replace(`"TCPIP::127.0.0.1::${lan.ports.ao}::SOCKET"`, '"ASRL/dev/ttyNOPE9::INSTR"'));
 });
 
 afterAll(async () => {
@@ -49,7 +50,7 @@ const checkConfig = (file: string) =>
   );
 
 describe('hv-server check-config', () => {
-  it('identifies every instrument of examples/rack.yaml and changes no output', async () => {
+  it('identifies every instrument of examples/rack-linux.yaml and changes no output', async () => {
     const drives = () => [1, 2].map((block) => lan.rack.plants.get(block)!.drive);
     const before = drives();
     const { code, stdout } = await checkConfig(join(dir, 'rack.yaml'));
@@ -64,6 +65,16 @@ describe('hv-server check-config', () => {
     expect(lan.rack.output(2).received).toEqual(['$01M']);
     for (const id of ['divider-1', 'divider-2', 'gun']) expect(lan.rack.voltmeter(id).received).toEqual(['*IDN?']);
     expect(drives()).toEqual(before);
+  });
+
+  it('exit 1 for instruments that are not there, with where this system lists its serial ports and VISA resources', async () => {
+    const { code, stdout } = await checkConfig(join(dir, 'absent.yaml'));
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^FAILED +blocks\[1\]\.output .*ASRL\/dev\/ttyNOPE9::INSTR/m);
+    expect(stdout).toMatch(/^FAILED +voltmeters\[2\] .*GPIB0::23::INSTR/m);
+    expect(stdout).toMatch(/3 of 5 instruments identified/);
+    expect(stdout).toMatch(/^hint: serial ports on this PC: ls -l \/dev\/serial\/by-id\//m);
+    expect(stdout).toMatch(/^hint: VISA resources on this PC: /m);
   });
 
   it('refuses a bad resource with exit 2 and one sentence naming the key, the value and the choices, opening nothing', async () => {

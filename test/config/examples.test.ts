@@ -20,7 +20,7 @@ describe('examples', () => {
     expect(resources.map((r) => parseResource(r).kind).every((k) => k !== 'sim')).toBe(true);
   });
 
-  it.each(['rack.yaml', 'rack-lan-serial.yaml'])('%s names the real rack: sim is false, the addresses and coefficients of docs/protocol.md §6', (name) => {
+  it.each(['rack.yaml', 'rack-linux.yaml', 'rack-lan-serial.yaml'])('%s names the real rack: sim is false, the addresses and coefficients of docs/protocol.md §6', (name) => {
     const config = loadConfig({ config: example(name) });
     expect(config.sim).toBe(false);
     expect(config.blocks.map((b) => [b.id, b.output.driver, b.output.gain, b.output.offset])).toEqual([

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/kit/log/logger.js';
+import { LogFile } from '../../src/kit/log/log-file.js';
 import type { StorageHealth } from '../../src/kit/storage/storage-health.js';
 
 /** pino-roll's name for today's first file (it rolls on the wall clock, not the program's). */
@@ -126,5 +127,15 @@ describe('log file', () => {
     expect(Number(rolled()[0]!.split('.').at(-2))).toBeGreaterThan(3);
     const current = readFileSync(join(dir, 'current.log'), 'utf8').trim().split('\n');
     expect(JSON.parse(current.at(-1)!)).toMatchObject({ msg: 'line' });
+  });
+
+  it('on Windows makes no current.log link (only administrators may), and writes the log all the same', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'hv-logfile-')), 'logs');
+    const file = await LogFile.open({ path: join(dir, 'hv-server.log'), rotateSizeMb: 1, retainFiles: 2, platform: 'win32' });
+    expect(file.stream).not.toBeNull();
+    file.stream!.write('{"msg":"line"}\n');
+    await vi.waitFor(() => expect(readdirSync(dir).filter((f) => /^hv-server\.\d{4}-\d\d-\d\d\.1\.log$/.test(f))).toHaveLength(1), { timeout: 5000, interval: 5 });
+    expect(readdirSync(dir)).not.toContain('current.log');
+    file.stream!.end();
   });
 });

@@ -1,6 +1,7 @@
 // Ending a timed-out sync command ends what its shell started too, on POSIX through the process
 // group; on Windows through taskkill /T (asserted here by the command it runs).
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { killTree } from '../../src/kit/storage/kill-tree.js';
 
@@ -27,5 +28,18 @@ describe('killTree', () => {
     mocked.mockImplementationOnce((() => ({ on: vi.fn() })) as never);
     killTree(child, 'win32');
     expect(mocked).toHaveBeenLastCalledWith('taskkill', ['/pid', '4242', '/T', '/F'], { windowsHide: true, stdio: 'ignore' });
+  });
+
+  it('on Windows ends at least the shell when taskkill fails (Wine 8: no /T) or is missing', () => {
+    for (const outcome of ['exit', 'error'] as const) {
+      const child = { pid: 4242, kill: vi.fn() } as unknown as Parameters<typeof killTree>[0];
+      const taskkill = new EventEmitter();
+      vi.mocked(spawn).mockImplementationOnce((() => taskkill) as never);
+      killTree(child, 'win32');
+      expect(child.kill).not.toHaveBeenCalled();
+      if (outcome === 'exit') taskkill.emit('exit', 1);
+      else taskkill.emit('error', new Error('spawn taskkill ENOENT'));
+      expect(child.kill).toHaveBeenCalledWith('SIGKILL');
+    }
   });
 });

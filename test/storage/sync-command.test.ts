@@ -20,6 +20,16 @@ describe('sync command', () => {
     expect(await hanging.run('shutdown')).toMatchObject({ signal: 'SIGKILL' });
   });
 
+  it('ends at its time-out even when something it started escaped the kill and holds its output', async () => {
+    // setsid puts the second sleep outside the shell's process group, as a failed taskkill /T
+    // leaves rclone running on Windows: it keeps the output pipes open for 30 s.
+    const cwd = mkdtempSync(join(tmpdir(), 'hv-sync-'));
+    const escaping = new SyncCommand('setsid sleep 30 & sleep 30', { intervalMs: 60_000, timeoutMs: 200, cwd }, new ManualClock(), silentLogger());
+    const result = await escaping.run('shutdown');
+    expect(result).toMatchObject({ signal: 'SIGKILL' });
+    expect(result.durationMs).toBeLessThan(10_000);
+  });
+
   it('runs every interval of clock time', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'hv-sync-'));
     const clock = new ManualClock();

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setVoltageCommand } from '../../src/hv/client/hv-connection.js';
+import { metricNames } from '../helpers/promql.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const dashboardFile = fileURLToPath(new URL('../../examples/grafana-hv-server.json', import.meta.url));
@@ -17,21 +18,6 @@ interface Panel {
 interface Dashboard {
   panels: Panel[];
   templating: { list: { query?: string | { query?: string } }[] };
-}
-
-/** PromQL words that are not metric names: aggregation modifiers, set and vector-matching operators. */
-const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset']);
-
-/** The metric names a PromQL expression selects: identifiers left once strings, label matchers, ranges, grouping lists and function calls are set aside. */
-function metricNames(expr: string): string[] {
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
-    .replace(/\{[^}]*\}/g, ' ')
-    .replace(/\[[^\]]*\]/g, ' ')
-    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
-  // label_values(metric, label): the label after the comma is not a metric.
-  const noLabelArg = bare.replace(/,\s*[a-zA-Z_]\w*\s*\)/g, ')');
-  return [...noLabelArg.matchAll(/[a-zA-Z_:][\w:]*(?![\w:]*\s*\()/g)].map((m) => m[0]).filter((w) => !KEYWORDS.has(w) && !/^\d/.test(w));
 }
 
 function dashboardQueries(d: Dashboard): string[] {

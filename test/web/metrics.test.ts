@@ -53,13 +53,14 @@ describe('/metrics', () => {
     const samples = parse(await res.text());
     const status = (await (await fetch(`${base}/api/status`)).json()) as {
       alarms: unknown[];
-      actors: { kind: string; block?: number; state: string; setpoint: number | null; corrections: number; last_reading: { volts: number } | null; alarms: unknown[] }[];
+      actors: { kind: string; block?: number; state: string; setpoint: number | null; corrections: number; last_reading: { volts: number; endedAt: number } | null; alarms: unknown[] }[];
     };
 
     for (const actor of status.actors.filter((a) => a.kind === 'block')) {
       const block = String(actor.block);
       expect(find(samples, 'hv_block_setpoint_volts', { block })[0]?.value ?? null).toBe(actor.setpoint);
       expect(find(samples, 'hv_block_reading_volts', { block })[0]?.value ?? null).toBe(actor.last_reading?.volts ?? null);
+      expect(find(samples, 'hv_block_reading_timestamp_seconds', { block })[0]?.value ?? null).toBe(actor.last_reading ? actor.last_reading.endedAt / 1000 : null);
       if (actor.setpoint !== null && actor.last_reading) {
         expect(find(samples, 'hv_block_deviation_volts', { block })[0]!.value).toBeCloseTo(actor.last_reading.volts - actor.setpoint, 9);
       }
@@ -80,6 +81,31 @@ describe('/metrics', () => {
     for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
       expect(find(samples, name).length, name).toBeGreaterThan(0);
     }
+    await online.close();
+  });
+
+  it('a supply trip: one hv_alarm_active series per active alarm, named by source, code, severity and instrument; gone once it clears', async () => {
+    t = await startTestServer();
+    const base = `http://127.0.0.1:${t.server.http.port}`;
+    const online = await t.connect();
+    const answer = online.answer();
+    online.send(setVoltageCommand(1, 1000));
+    await t.runUntil(answer);
+    await t.clock.advance(20_000);
+    expect(find(parse(await (await fetch(`${base}/metrics`)).text()), 'hv_alarm_active')).toEqual([]);
+
+    expect(t.server.control!.apply({ cmd: 'trip', block: 1 }).ok).toBe(true);
+    await t.advanceUntil(() => t!.server.alarms.list().some((a) => a.code === 'NO_OUTPUT'), 10_000);
+    const samples = parse(await (await fetch(`${base}/metrics`)).text());
+    const active = find(samples, 'hv_alarm_active');
+    expect(active).toContainEqual({ name: 'hv_alarm_active', labels: { source: 'block-1', code: 'NO_OUTPUT', severity: 'MAJOR', instrument: 'sim::calibrator' }, value: 1 });
+    // The same alarms as the counts by severity, one series each.
+    expect(active.map((s) => `${s.labels.source}/${s.labels.code}/${s.labels.severity}`).sort()).toEqual(t.server.alarms.list().map((a) => `${a.source}/${a.code}/${a.severity}`).sort());
+    expect(find(samples, 'hv_alarms_active', { severity: 'MAJOR' })[0]!.value).toBe(active.filter((s) => s.labels.severity === 'MAJOR').length);
+
+    expect(t.server.control!.apply({ cmd: 'trip', block: 1, on: false }).ok).toBe(true);
+    await t.advanceUntil(() => t!.server.alarms.list().length === 0, 30_000);
+    expect(find(parse(await (await fetch(`${base}/metrics`)).text()), 'hv_alarm_active')).toEqual([]);
     await online.close();
   });
 

@@ -4,6 +4,7 @@
 import type { BlockAlarm } from '../../../machines/reading-judge.js';
 import type { AlarmSources, EpicsStatus } from '../../kit/alarms/alarm-table.js';
 import type { ChildSpec } from '../../kit/machines/supervisor.machine.js';
+import { rackGuidance } from './rack-guidance.js';
 
 function blockStatus(alarm: BlockAlarm): EpicsStatus {
   switch (alarm.code) {
@@ -25,10 +26,11 @@ function blockStatus(alarm: BlockAlarm): EpicsStatus {
   }
 }
 
-/** Alarm sources for the rack: `instrumentOf` names each actor's instrument, and blocks show their own. */
+/** Alarm sources for the rack: `instrumentOf` names each actor's instrument, blocks show their own, and the rack's guidance says what to check. */
 export function rackAlarmSources(instrumentOf: (spec: ChildSpec) => string | null): AlarmSources {
   return {
     instrumentOf,
+    guidance: rackGuidance,
     childAlarms: (spec, snapshot) => {
       if (spec.kind !== 'block') return [];
       const alarms = (snapshot as { context?: { alarms?: BlockAlarm[] } }).context?.alarms ?? [];

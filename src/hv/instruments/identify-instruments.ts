@@ -11,6 +11,8 @@ import { instrumentSpecs, type InstrumentSpec } from './create-instruments.js';
 export interface Identification {
   key: string;
   name: string;
+  /** The resource string it was opened by. */
+  resource: string;
   ok: boolean;
   /** The instrument's answer, or why there is none. */
   detail: string;
@@ -25,6 +27,7 @@ const EXPECTED: Record<InstrumentSpec['driver'], { pattern: RegExp; what: string
 
 async function identifyOne(spec: InstrumentSpec, transports: TransportFactory): Promise<Identification> {
   const { key, name } = spec;
+  const resource = spec.transport.resource;
   let transport: Transport | null = null;
   try {
     transport = transports.create(spec.transport);
@@ -32,10 +35,10 @@ async function identifyOne(spec: InstrumentSpec, transports: TransportFactory): 
     const question = spec.driver === 'adam-4024' ? `$${(spec.address ?? 1).toString(16).toUpperCase().padStart(2, '0')}M` : '*IDN?';
     const answer = await transport.query(question);
     const expected = EXPECTED[spec.driver];
-    if (!expected.pattern.test(answer)) return { key, name, ok: false, detail: `${question} answered ${JSON.stringify(answer)}; expected ${expected.what}` };
-    return { key, name, ok: true, detail: answer };
+    if (!expected.pattern.test(answer)) return { key, name, resource, ok: false, detail: `${question} answered ${JSON.stringify(answer)}; expected ${expected.what}` };
+    return { key, name, resource, ok: true, detail: answer };
   } catch (err) {
-    return { key, name, ok: false, detail: (err as Error).message };
+    return { key, name, resource, ok: false, detail: (err as Error).message };
   } finally {
     await transport?.close().catch(() => {});
   }

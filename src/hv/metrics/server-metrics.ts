@@ -1,6 +1,7 @@
 // The server in Prometheus's text format (/metrics), for the lab's Prometheus and Grafana: each
-// block's reading, setpoint, deviation, state, active alarms and corrections; each connector's
-// clients, commands by type and outcome, error replies by code; and the process itself.
+// block's reading (value and time), setpoint, deviation, state, active alarms and corrections;
+// each active alarm by source and code; each connector's clients, commands by type and outcome,
+// error replies by code; and the process itself.
 // Block values are read from the actors' snapshots when scraped, so they are what /api/status
 // shows at that moment; the counters are counted as the hub delivers (src/connectors/client-hub.ts).
 
@@ -11,6 +12,7 @@ import { blockChildId } from '../../../machines/supervisor.machine.js';
 import type { Origin } from '../../../machines/types.js';
 import type { BlockConfig } from '../../../schemas/types.js';
 import type { Alarm } from '../../kit/alarms/alarm-table.js';
+import type { ChannelCounters } from '../../kit/alarms/notify/channel-delivery.js';
 import type { ClientHub, HubTap } from '../../kit/connectors/client-hub.js';
 
 export interface MetricsDeps {
@@ -19,6 +21,10 @@ export interface MetricsDeps {
   hub: ClientHub;
   supervisor: () => AnyActorRef | null;
   alarms: () => Alarm[];
+  /** Alarms nobody has acknowledged yet (active or latched, not shelved), by the highest severity each reached. */
+  unacknowledged: () => Record<Alarm['severity'], number>;
+  /** Each notification receiver's counts since the start. */
+  notifications: () => ChannelCounters[];
 }
 
 /** Command types as labels: only the protocol's own, so a client cannot grow the label set. */
@@ -75,6 +81,11 @@ export class ServerMetrics {
     perBlock('hv_block_deviation_volts', 'Last reading minus setpoint, volts', (s) =>
       s.context.lastReading && s.context.setpoint !== null ? s.context.lastReading.volts - s.context.setpoint : null,
     );
+    // A timestamp, not an age (Prometheus's advice): `changes()` over a window shows readings that
+    // stopped whatever the clock, including a training run's scaled one and a skewed control PC's.
+    perBlock('hv_block_reading_timestamp_seconds', "When the block's last reading ended, Unix seconds on the server's clock", (s) =>
+      s.context.lastReading ? s.context.lastReading.endedAt / 1000 : null,
+    );
     perBlock('hv_block_corrections_applied', 'Corrections the block applied to its output since its actor started', (s) => s.context.corrections);
     new Gauge({
       name: 'hv_block_state',
@@ -116,6 +127,28 @@ export class ServerMetrics {
         for (const severity of ['MINOR', 'MAJOR', 'INVALID'] as const) this.set({ severity }, alarms.filter((a) => a.severity === severity).length);
       },
     });
+    // One series per active alarm, so an alert can name its source and code (the counts above
+    // cannot). Bounded: sources are the configured actors, codes a fixed set; no sentence or value.
+    new Gauge({
+      name: 'hv_alarm_active',
+      help: 'Each alarm active now: 1, labelled with its source, code, severity and instrument',
+      labelNames: ['source', 'code', 'severity', 'instrument'],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of deps.alarms()) this.set({ source: a.source, code: a.code, severity: a.severity, instrument: a.instrument ?? '' }, 1);
+      },
+    });
+    new Gauge({
+      name: 'hv_alarms_unacknowledged',
+      help: 'Alarms nobody has acknowledged yet, active or latched (cleared), shelved ones left out, by the highest severity each reached',
+      labelNames: ['severity'],
+      registers,
+      collect() {
+        const counts = deps.unacknowledged();
+        for (const severity of ['MINOR', 'MAJOR', 'INVALID'] as const) this.set({ severity }, counts[severity]);
+      },
+    });
     new Gauge({
       name: 'hv_connector_clients',
       help: 'Clients connected now, by connector (tcp: Online; ws: web pages and hv-client)',
@@ -146,6 +179,28 @@ export class ServerMetrics {
       labelNames: ['connector', 'code'],
       registers,
       collect: counted(this.errorReplies, ['connector', 'code']),
+    });
+    new Counter({
+      name: 'hv_notifications_total',
+      help: 'Alarm notifications per receiver (webhook-N, email) since the start: queued, delivered (accepted by the receiver), failed attempts, and dropped from a full queue (overflowed)',
+      labelNames: ['channel', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of deps.notifications()) {
+          for (const outcome of ['queued', 'delivered', 'failed_attempts', 'overflowed'] as const) this.inc({ channel: c.channel, outcome }, c[outcome]);
+        }
+      },
+    });
+    new Gauge({
+      name: 'hv_notifications_pending',
+      help: 'Alarm notifications waiting for their receiver (kept in the outbox across restarts)',
+      labelNames: ['channel'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of deps.notifications()) this.set({ channel: c.channel }, c.pending);
+      },
     });
     return registry;
   }

@@ -31,6 +31,9 @@ export interface Alarm {
 }
 
 export type RawAlarm = Omit<Alarm, 'since'>;
+
+/** What the table tells its listeners: a condition raised or cleared, or an active one's new severity or sentence. */
+export type AlarmTableChange = 'raised' | 'cleared' | 'updated';
 type Raw = RawAlarm;
 
 /** What the kit asks of a manager to say which alarms its children show. */
@@ -39,6 +42,8 @@ export interface AlarmSources {
   instrumentOf(spec: ChildSpec): string | null;
   /** The alarms a running child shows in its own snapshot (a block's reading checks, say). */
   childAlarms?(spec: ChildSpec, snapshot: unknown): Omit<RawAlarm, 'source' | 'instrument'>[];
+  /** What to check first for an alarm of `code` from `source` on this hardware; undefined leaves it to the kit's. */
+  guidance?(code: string, source: string): string | undefined;
 }
 
 /** The alarms the supervisor and its children show now: a child failed or out of service, and each running child's own. */
@@ -80,7 +85,7 @@ export class AlarmTable {
   private fromActors: Raw[] = [];
   /** Raised by raise(), held until clear(): storage and other sources that are not actors. */
   private readonly held = new Map<string, Raw>();
-  private readonly listeners: ((change: 'raised' | 'cleared', alarm: Alarm) => void)[] = [];
+  private readonly listeners: ((change: AlarmTableChange, alarm: Alarm) => void)[] = [];
 
   constructor(
     private readonly log: Logger,
@@ -93,7 +98,8 @@ export class AlarmTable {
     return [...this.active.values()].sort((a, b) => rank[a.severity] - rank[b.severity] || a.since - b.since);
   }
 
-  onChange(listener: (change: 'raised' | 'cleared', alarm: Alarm) => void): void {
+  /** Told of every raise and clear, and of an active alarm's new severity or sentence (`updated`). */
+  onChange(listener: (change: AlarmTableChange, alarm: Alarm) => void): void {
     this.listeners.push(listener);
   }
 
@@ -125,10 +131,12 @@ export class AlarmTable {
       const known = this.active.get(k);
       if (known) {
         // Same condition, newer words: keep when it began.
+        const changed = known.severity !== raw.severity || known.message !== raw.message;
         known.message = raw.message;
         known.value = raw.value;
         known.severity = raw.severity;
         known.status = raw.status;
+        if (changed) for (const l of this.listeners) l('updated', known);
         continue;
       }
       const alarm: Alarm = { ...raw, since: this.now() };

@@ -1,8 +1,9 @@
 // The process around a manager's server, for any manager: the command line (config file, ports,
 // data directory, time scale, log level, who may control), Online's port bound before anything
-// else is loaded, the log, the signals that stop it cleanly, and a fault nothing caught. A
-// manager's executable names itself, loads its configuration and starts its server; this does the
-// rest. Stopping, by signal or fault, never writes to an instrument: the outputs keep what they have.
+// else is loaded (or taken from whoever holds it across restarts: held-port.ts), the log, the
+// signals that stop it cleanly, and a fault nothing caught. A manager's executable names itself,
+// loads its configuration and starts its server; this does the rest. Stopping, by signal or fault,
+// never writes to an instrument: the outputs keep what they have.
 
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -13,8 +14,11 @@ import type { KitConfigFlags } from '../config/load-kit-config.js';
 import { EarlyTcp } from '../connectors/early-tcp.js';
 import type { LogFile } from '../log/log-file.js';
 import type { Logger } from '../log/logger.js';
+import { heldPort, type HeldPort } from './held-port.js';
 import { numberArgument } from './parse-number.js';
+import { StopRequests, type StopFrom } from './stop-requests.js';
 import { exitDeadlineMs, stopSignals } from './stop-signals.js';
+import { NO_SUPERVISE_FLAG } from './supervision-wanted.js';
 
 /** What a started server gives back to its process. */
 export interface StartedServer {
@@ -30,6 +34,8 @@ export interface ManagerProcess<C extends KitConfig> {
   version: string;
   /** More help after the options (subcommands, examples). */
   helpAfter?: string;
+  /** Its executable runs it under the port-holding supervisor (process-supervisor.ts), which `--no-supervise` turns off. */
+  supervised?: boolean;
   /** Handles a subcommand in `argv` (after the executable) and resolves with its exit code, or null when there is none. */
   subcommand?(argv: string[]): Promise<number | null>;
   /** The configuration from the flags; throws a ConfigError to refuse it. */
@@ -38,7 +44,7 @@ export interface ManagerProcess<C extends KitConfig> {
   start(options: { config: C; clock: Clock; log: Logger; logFile: LogFile | null; earlyTcp: EarlyTcp }): Promise<StartedServer>;
 }
 
-function kitProgram(manager: Pick<ManagerProcess<KitConfig>, 'name' | 'description' | 'version' | 'helpAfter'>): Command {
+function kitProgram(manager: Pick<ManagerProcess<KitConfig>, 'name' | 'description' | 'version' | 'helpAfter' | 'supervised'>): Command {
   const program = new Command(manager.name)
     .description(manager.description)
     .version(manager.version, '-V, --version', 'print the version and exit')
@@ -57,6 +63,10 @@ function kitProgram(manager: Pick<ManagerProcess<KitConfig>, 'name' | 'descripti
       (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((a) => a.trim()).filter((a) => a !== '')],
     )
     .showHelpAfterError();
+  // Read by the executable before this process exists (bin/run-built.js); here only so it is accepted and listed.
+  if (manager.supervised) {
+    program.option(NO_SUPERVISE_FLAG, 'run the server in this process alone, with no supervising process to hold Online’s port across a crash (under systemd, hv-server.socket holds it)');
+  }
   if (manager.helpAfter) program.addHelpText('after', manager.helpAfter);
   return program;
 }
@@ -70,6 +80,7 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   let early: EarlyTcp | null = null;
   let server: StartedServer | null = null;
   let stopRequested: NodeJS.Signals | null = null;
+  const stops = new StopRequests();
   let flush = () => {};
   let log: { info(msg: string): void; warn(msg: string): void } = { info: () => {}, warn: (msg) => process.stderr.write(`${name}: ${msg}\n`) };
   const exit = (code: number) => {
@@ -84,8 +95,11 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   };
   // A signal ends the process the way SIGTERM does: no new clients, commands in flight ended,
   // readings flushed. The outputs keep what they have: stopping never changes the high voltage.
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopRequested) {
+  // A supervisor passes on the signals it gets, which this process may have got too (stop-requests.ts).
+  const onSignal = (signal: NodeJS.Signals, from: StopFrom = 'signal') => {
+    const count = stops.note(from);
+    if (count === 'echo') return;
+    if (count === 'again' || stopRequested) {
       log.warn(`${signal} again: exiting without waiting (the instruments keep their present output)`);
       exit(1);
     }
@@ -99,7 +113,15 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
     else if (early) void early.close().then(() => exit(0));
     else exit(0);
   };
-  for (const signal of stopSignals()) process.on(signal, onSignal);
+  for (const signal of stopSignals()) process.on(signal, (s: NodeJS.Signals) => onSignal(s));
+  const held = heldPort({
+    stop: (signal) => onSignal(signal, 'supervisor'),
+    gone: () => {
+      if (stopRequested) return;
+      log.warn('the supervising process is gone: stopping (the instruments keep their present output)');
+      onSignal('SIGTERM', 'supervisor');
+    },
+  });
 
   const program = kitProgram(manager);
   program.parse();
@@ -116,14 +138,19 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   }
 
   // Online's port before anything else (see early-tcp.ts): Online reconnects only once, a second
-  // after it lost the server. The rest of the server is loaded once the port is bound.
+  // after it lost the server. The rest of the server is loaded once the port is bound. Where the
+  // port is held across restarts, its socket is taken as it is, with the connections waiting in it.
+  const socket = await held.socket();
+  if (stopRequested) return; // exit is under way
   try {
-    early = await EarlyTcp.open({ ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections });
+    early = await EarlyTcp.open({ ...config.tcp, socket, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`${name}: cannot listen for Online on ${config.tcp.host}:${config.tcp.port} (${e.code ?? e.message})${e.code === 'EADDRINUSE' ? '; is another server running?' : ''}\n`);
+    const where = socket ? `the socket held by ${held.holder}` : `${config.tcp.host}:${config.tcp.port}`;
+    process.stderr.write(`${name}: cannot listen for Online on ${where} (${e.code ?? e.message})${e.code === 'EADDRINUSE' ? '; is another server running?' : ''}\n`);
     process.exit(1);
   }
+  if (!socket) held.keep(early.server);
   if (stopRequested) return; // exit is under way
 
   const clock = new ScaledClock(config.time_scale);
@@ -138,6 +165,7 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   });
   flush = logging.flush;
   log = logging.logger;
+  describeHeldPort(logging.logger, held, early.address, config.tcp.port);
   const fatal = logging.logger;
   process.on('uncaughtException', (err) => {
     // A fault no boundary caught: the process state cannot be trusted, so stop as cleanly as a
@@ -158,7 +186,22 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
     exit(err instanceof ConfigError ? 2 : 1);
     return;
   }
-  // One machine-readable line for scripts and tests that start the server on port 0.
-  logging.logger.info({ tcp: server.tcp, http: server.http }, `ready: TCP ${server.tcp.host}:${server.tcp.port}, HTTP http://${server.http.host}:${server.http.port}/`);
+  // The supervisor first, so whoever reads the line below and then kills the server finds it restarted.
+  held.ready();
+  // One machine-readable line for scripts and tests that start the server on port 0 (the pid: the
+  // server's own process, not the supervisor's).
+  logging.logger.info({ tcp: server.tcp, http: server.http, server_pid: process.pid }, `ready: TCP ${server.tcp.host}:${server.tcp.port}, HTTP http://${server.http.host}:${server.http.port}/`);
   if (stopRequested) void server.stop(stopRequested).then(() => exit(0));
+}
+
+/** Says in the log who keeps Online's port open across a restart, and why this server was started. */
+function describeHeldPort(log: Logger, held: HeldPort, address: { host: string; port: number }, configPort: number): void {
+  const at = `${address.host}:${address.port}`;
+  if (held.holder) log.info({ holder: held.holder, tcp: address }, `Online's port ${at} is held by ${held.holder}: it stays open while this server restarts`);
+  else log.info({ tcp: address }, `Online's port ${at} is bound by this process alone: it closes while the server restarts`);
+  if (configPort !== 0 && address.port !== configPort) {
+    log.warn({ tcp: address, config_port: configPort }, `Online's port is ${address.port}, as held by ${held.holder}; the configured port ${configPort} is not used (restart the holder to move it)`);
+  }
+  const restart = held.restart;
+  if (restart) log.warn({ restart }, `started again by the supervising process: the server before (process ${restart.previousPid}) ended (${restart.previous}); restart ${restart.count}`);
 }

@@ -15,6 +15,41 @@ export interface AccessConfig {
   audit_entries: number;
 }
 
+/** A receiver of an HTTP POST per notification (src/kit/alarms/notify/). */
+export interface WebhookConfig {
+  url: string;
+  format: 'json' | 'slack';
+}
+
+/** E-mail through an SMTP server. */
+export interface EmailConfig {
+  /** smtp://host:25, smtp://user:password@host:587, smtps://host:465 */
+  server: string;
+  from: string;
+  to: string[];
+}
+
+/** Built-in notifications (README: Built-in notifications). */
+export interface NotifyConfig {
+  webhooks: WebhookConfig[];
+  email: EmailConfig | null;
+  on_clear: boolean;
+  group_seconds: number;
+  queue_limit: number;
+  timeout_s: number;
+  retry_initial_s: number;
+  retry_max_s: number;
+}
+
+/** What the alarm list says and who hears of it (src/kit/alarms/, README "Alarms"). */
+export interface AlarmsConfig {
+  /** The lab's own "what to check first" sentences, by alarm code: they replace the built-in ones. */
+  guidance: Record<string, string>;
+  /** Minutes between notifications of an unacknowledged MAJOR or INVALID alarm; 0: none. */
+  repeat_minutes: number;
+  notify: NotifyConfig;
+}
+
 export interface KitConfig {
   sim: boolean;
   time_scale: number;
@@ -39,4 +74,5 @@ export interface KitConfig {
   readings_log: { sync_command: string | null; sync_interval_s: number; sync_timeout_s: number; backlog_rows: number };
   supervisor: { max_restarts_per_minute: number; backoff_initial_s: number; backoff_max_s: number };
   access: AccessConfig;
+  alarms: AlarmsConfig;
 }

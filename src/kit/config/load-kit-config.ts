@@ -8,6 +8,7 @@ import { extname } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { AccessPolicy } from '../access/access-policy.js';
+import { notifyConfigProblem } from '../alarms/notify/check-notify-config.js';
 import { MAX_JSON_DEPTH, parseBoundedJson, valueNesting } from '../protocol/bounded-json.js';
 import { ConfigError } from './config-error.js';
 import type { KitConfig } from './kit-config.js';
@@ -143,6 +144,8 @@ export function checkKitSections(config: KitConfig): void {
   // The token file is read when the server starts (serve-manager.ts); the lists can be checked now.
   const access = AccessPolicy.checkLists(config.access);
   if ('code' in access) fail(access.message);
+  const notify = notifyConfigProblem(config.alarms.notify);
+  if (notify) fail(notify);
   if (!config.sim && config.time_scale !== 1) {
     fail(`key 'time_scale' is ${config.time_scale} while sim is false; expected 1 (real instruments run in real time)`);
   }

@@ -95,6 +95,14 @@ export class ClientHub {
     this.toObservers({ type: 'event', event_type: 'alarm', ...payload });
   }
 
+  /**
+   * To observers only: a change in the alarm list a person handles (raised, cleared, acknowledged,
+   * shelved, ...), with the whole list now and the unacknowledged counts (what /api/alarms answers).
+   */
+  alarms(payload: Record<string, unknown>): void {
+    this.toObservers({ type: 'event', event_type: 'alarms', ...payload });
+  }
+
   /** To observers only: an audit-trail entry recorded or completed (who set what), as /api/audit lists it. */
   audit(entry: object): void {
     this.toObservers({ type: 'event', event_type: 'audit', entry });

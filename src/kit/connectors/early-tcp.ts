@@ -3,17 +3,25 @@
 // instruments takes longer than that. So the port is bound first, and until the TCP connector
 // takes it over every command is answered 8 (busy): Online waits 5 s and sends it again, by which
 // time the server is ready. The clients connected meanwhile are handed over with their decoders,
-// so no byte they sent is lost and they receive every reading from then on.
+// so no byte they sent is lost and they receive every reading from then on. Where the port is held
+// across restarts (by the supervisor or by systemd: cli/held-port.ts), the socket comes bound and
+// listening, with the connections made while no server ran waiting in its backlog; they are
+// accepted here like any other.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { errorReply } from '../protocol/error-reply.js';
 import { EnvelopeDecoder } from '../protocol/envelope-decoder.js';
 import { encodeEnvelope } from '../protocol/envelope-encoder.js';
 
+/** A listening socket made elsewhere (cli/held-port.ts): a descriptor inherited from systemd, or a handle the supervisor passed. */
+export type ListeningSocket = { fd: number } | { handle: object };
+
 export interface EarlyTcpOptions {
   host: string;
   port: number;
   backlog: number;
+  /** Listen on this socket, already bound, instead of binding host and port. */
+  socket?: ListeningSocket | null;
   maxMessageBytes: number;
   /** Connections held while starting; later ones are closed at once. */
   maxClients: number;
@@ -43,13 +51,21 @@ export class EarlyTcp {
     const server = createServer({ allowHalfOpen: false, noDelay: true });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: options.host, port: options.port, backlog: options.backlog }, () => {
+      const listening = () => {
         server.off('error', reject);
         const bound = server.address();
-        const early = new EarlyTcp(server, { host: options.host, port: typeof bound === 'object' && bound ? bound.port : options.port }, options);
+        const at = typeof bound === 'object' && bound ? bound : null;
+        // A socket bound elsewhere is wherever it was bound (systemd's ListenStream=), not where the config says.
+        const host = options.socket && at ? at.address : options.host;
+        const early = new EarlyTcp(server, { host, port: at ? at.port : options.port }, options);
         server.on('connection', early.onConnection);
         resolve(early);
-      });
+      };
+      const socket = options.socket;
+      // listen() again on a socket already listening only sets its backlog: the connections waiting in it stay.
+      if (!socket) server.listen({ host: options.host, port: options.port, backlog: options.backlog }, listening);
+      else if ('fd' in socket) server.listen({ fd: socket.fd }, options.backlog, listening);
+      else server.listen(socket.handle, options.backlog, listening);
     });
   }
 

@@ -9,7 +9,7 @@ import pinoRoll, { type RollingStream } from 'pino-roll';
 import { unwatchedHealth, writeErrorText, type StorageHealth } from '../storage/storage-health.js';
 
 export interface LogFileOptions {
-  /** Base path: `logs/hv-server.log` is written as `logs/hv-server.<yyyy-MM-dd>.<n>.log`, with `logs/current.log` linking to the present one. */
+  /** Base path: `logs/hv-server.log` is written as `logs/hv-server.<yyyy-MM-dd>.<n>.log`, with `logs/current.log` linking to the present one (not on Windows). */
   path: string;
   /** A new file once the present one reaches this many MB (fractions allowed). */
   rotateSizeMb: number;
@@ -17,6 +17,8 @@ export interface LogFileOptions {
   retainFiles: number;
   /** Bytes of lines held while the disk is slow or refuses them (LOG_BUFFER_BYTES unless a test says otherwise). */
   bufferBytes?: number;
+  /** The system the link depends on (tests); process.platform unless told. */
+  platform?: NodeJS.Platform;
 }
 
 /** Lines held while the disk is slow or refuses them; beyond this they are dropped and counted. */
@@ -54,7 +56,10 @@ export class LogFile {
         frequency: 'daily',
         dateFormat: 'yyyy-MM-dd',
         limit: { count: options.retainFiles, removeOtherLogFiles: true },
-        symlink: true,
+        // Windows lets only administrators (and Developer Mode) make a symbolic link: elsewhere
+        // pino-roll's link throws EPERM when it opens the file, and there would be no log file at
+        // all. There the present file is the highest-numbered one of the day.
+        symlink: (options.platform ?? process.platform) !== 'win32',
         mkdir: true,
         sync: false,
         maxLength: options.bufferBytes ?? LOG_BUFFER_BYTES,

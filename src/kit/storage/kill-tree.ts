@@ -9,8 +9,12 @@ export function killTree(child: ChildProcess, platform: NodeJS.Platform = proces
   if (child.pid === undefined) return;
   if (platform === 'win32') {
     const taskkill = spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { windowsHide: true, stdio: 'ignore' });
-    // taskkill missing or refused: at least the shell goes.
+    // taskkill missing, refused, or not understanding /T (Wine 8's knows only /f, /im and /pid):
+    // at least the shell goes. Before, a taskkill that ran and failed left the shell running.
     taskkill.on('error', () => child.kill('SIGKILL'));
+    taskkill.on('exit', (code) => {
+      if (code !== 0) child.kill('SIGKILL');
+    });
     return;
   }
   try {

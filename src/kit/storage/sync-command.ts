@@ -54,7 +54,13 @@ export class SyncCommand {
       };
       child.stdout.on('data', keep);
       child.stderr.on('data', keep);
-      const killer = setTimeout(() => killTree(child), this.options.timeoutMs);
+      const killer = setTimeout(() => {
+        killTree(child);
+        // 'close' waits for the output pipes, which a grandchild that outlived the kill (a tree
+        // kill that failed) would hold open for ever: the run ends with the shell.
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, this.options.timeoutMs);
       let finished = false;
       const finish = (exitCode: number | null, signal: string | null) => {
         if (finished) return; // 'error' and 'close' can both arrive

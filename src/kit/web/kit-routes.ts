@@ -9,6 +9,7 @@ import type { AccessControl } from '../access/access-control.js';
 import type { Grant } from '../access/access-policy.js';
 import { declaresJson } from '../access/web-request.js';
 import type { AlarmLogEntry } from '../alarms/alarm-log.js';
+import type { NotifyStatus } from '../alarms/notify/start-alarm-notifications.js';
 import type { Alarm } from '../alarms/alarm-table.js';
 import type { Clock } from '../clock/clock.js';
 import type { ClientHub } from '../connectors/client-hub.js';
@@ -17,6 +18,7 @@ import type { Logger } from '../log/logger.js';
 import { showValue } from '../protocol/error-reply.js';
 import type { InstrumentRoles, SimulatorBackDoor } from '../simulator-back-door.js';
 import { auditFeed, sessionState, takeToken } from './access-routes.js';
+import { ALARM_PATHS, alarmRoutes, type AlarmRouteDeps } from './alarm-routes.js';
 import { readiness, type ChildWaiting } from './health.js';
 import { json, NOT_FOUND } from './json-response.js';
 import { machineGraph } from './machine-graph.js';
@@ -37,6 +39,8 @@ export interface KitStatus {
   clients: number;
   /** Whether a scaled clock keeps up with its scale (null on a clock that is not scaled). */
   time_keeping: Record<string, unknown> | null;
+  /** Each notification receiver's state (delivered, pending, failing since, last error) and the outbox's. */
+  notifications: NotifyStatus | null;
 }
 
 /** A manager's own route: answers and returns true, or returns false to leave the request to the kit. */
@@ -54,12 +58,16 @@ export interface KitRouteDeps {
   alarms: () => Alarm[];
   /** Alarms raised and cleared lately, oldest first. */
   alarmLog: () => AlarmLogEntry[];
+  /** The alarm list people handle: read, acknowledge, shelve. */
+  alarmBook: AlarmRouteDeps;
   /** The status document: the manager's fields around the kit's. */
   status: (supervisor: AnyActorRef, alarms: Alarm[], kit: KitStatus) => Record<string, unknown>;
   /** What else a child waits for before the server is ready. */
   childWaiting?: ChildWaiting;
   /** Whether a scaled clock keeps up (null on a clock that is not scaled). */
   timeKeeping?: () => Record<string, unknown> | null;
+  /** The notifications' state, once they run. */
+  notifications?: () => NotifyStatus | null;
   machines: Record<string, AnyStateMachine>;
   pages: Pages;
   route?: ManagerRoute;
@@ -120,7 +128,7 @@ export function kitRoutes(deps: KitRouteDeps) {
     if (req.method === 'GET' && url.pathname === '/api/status') {
       const supervisor = deps.supervisor();
       if (!supervisor) return json(res, 503, { error: 'starting' });
-      const kit: KitStatus = { sim: deps.sim, training: simulator !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone(), clients: deps.hub.size, time_keeping: deps.timeKeeping?.() ?? null };
+      const kit: KitStatus = { sim: deps.sim, training: simulator !== null, time: clock.now(), time_scale: clock.timeScale, time_zone: timeZone(), clients: deps.hub.size, time_keeping: deps.timeKeeping?.() ?? null, notifications: deps.notifications?.() ?? null };
       return json(res, 200, deps.status(supervisor, deps.alarms(), kit));
     }
     // Reads like the status, so the access rules' monitor list says who may probe and scrape.
@@ -132,6 +140,7 @@ export function kitRoutes(deps: KitRouteDeps) {
     if (req.method === 'GET' && url.pathname === '/api/machines') return json(res, 200, machineGraphs());
     if (req.method === 'GET' && url.pathname === '/api/audit') return auditFeed(res, access, deps.auditEntries);
     if (req.method === 'GET' && url.pathname === '/api/alarm-log') return json(res, 200, { entries: deps.alarmLog() });
+    if (ALARM_PATHS.has(url.pathname)) return alarmRoutes(req, res, url.pathname, grant, deps.alarmBook);
     if (url.pathname === '/api/note') {
       if (req.method === 'POST') return postNote(req, res, grant, access);
       return json(res, 405, { ok: false, error: 'POST {"text": "…"} to add a note to the audit trail' });

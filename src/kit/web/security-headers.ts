@@ -8,7 +8,8 @@ export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
-  // The pages' favicon is the empty `data:,`.
+  // The pages' favicon: the empty `data:,`, or the count of unacknowledged alarms drawn on a
+  // canvas and set as a `data:image/png` URL (web/alarm-title.js).
   "img-src 'self' data:",
   // 'self' covers ws:// and wss:// to the same host and port: the websocket /channel.
   "connect-src 'self'",

@@ -1,0 +1,49 @@
+// The messages between the port-holding supervisor (process-supervisor.ts) and its server worker
+// (held-port.ts), over the IPC channel of child_process.fork. Listening sockets travel beside them
+// as raw handles (Node's "net.Native"), which the receiving process holds without accepting on.
+
+/** Set in the worker's environment to the supervisor's pid: the worker waits for its socket. */
+export const SUPERVISOR_ENV = 'HV_SUPERVISOR';
+
+/**
+ * Worker → supervisor, once it listens for the supervisor's messages: a message sent earlier, while
+ * the worker was still loading its modules, would have found no listener and been lost.
+ */
+export interface AttachMessage {
+  hvSupervisor: 'attach';
+}
+
+/** Supervisor → worker, the answer to `attach`: the held socket comes with it, or none and the worker binds the port. */
+export interface SocketMessage {
+  hvSupervisor: 'socket';
+  /** Set for a worker started after another ended: which restart, and how the one before ended. */
+  restart: { count: number; previous: string; previousPid: number } | null;
+}
+
+/** Supervisor → worker: a stop signal the supervisor received. */
+export interface StopMessage {
+  hvSupervisor: 'stop';
+  signal: NodeJS.Signals;
+}
+
+/** Worker → supervisor: the port is bound; the socket comes with it, for the supervisor to hold. */
+export interface BoundMessage {
+  hvSupervisor: 'bound';
+  host: string;
+  port: number;
+}
+
+/** Worker → supervisor: serving; a later end is a crash to restart from. */
+export interface ReadyMessage {
+  hvSupervisor: 'ready';
+}
+
+export type ToWorker = SocketMessage | StopMessage;
+export type ToSupervisor = AttachMessage | BoundMessage | ReadyMessage;
+
+/** The message's kind when it is one of ours, else null (anything else on the channel is not). */
+export function supervisorMessageKind(message: unknown): string | null {
+  if (typeof message !== 'object' || message === null) return null;
+  const kind = (message as { hvSupervisor?: unknown }).hvSupervisor;
+  return typeof kind === 'string' ? kind : null;
+}

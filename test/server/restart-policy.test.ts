@@ -1,0 +1,118 @@
+// The supervising process's decisions (src/kit/cli/process-supervisor.ts), each case without a
+// process: when a worker is started again and after what wait, when it gives up, how a stop that
+// reaches the server twice counts once, whose systemd sockets are whose, and when the executable
+// supervises at all.
+import { describe, expect, it } from 'vitest';
+import { afterWorkerEnd, DEFAULT_RESTART_POLICY, type WorkerEnd } from '../../src/kit/cli/restart-policy.js';
+import { StopRequests } from '../../src/kit/cli/stop-requests.js';
+import { systemdSockets, forgetSystemdSockets } from '../../src/kit/cli/systemd-socket.js';
+import { supervisionWanted } from '../../src/kit/cli/supervision-wanted.js';
+
+const crash: WorkerEnd = { code: null, signal: 'SIGKILL', stopRequested: false, everReady: true };
+const minute = 60_000;
+
+describe('restart policy', () => {
+  it('starts a crashed server again at once: Online’s one reconnect comes a second later', () => {
+    expect(afterWorkerEnd(crash, [], 0)).toMatchObject({ action: 'restart', delayMs: 0 });
+    expect(afterWorkerEnd({ ...crash, code: 1, signal: null }, [], 0)).toMatchObject({ action: 'restart', delayMs: 0 });
+  });
+
+  it('waits longer after each further crash within the window, then gives up with exit 1', () => {
+    const restarts: number[] = [];
+    const delays: number[] = [];
+    let now = 0;
+    for (;;) {
+      const decision = afterWorkerEnd(crash, restarts, now);
+      if (decision.action === 'exit') {
+        expect(decision).toMatchObject({ code: 1, why: expect.stringMatching(/^5 restarts within 10 min already; giving up \(killed by SIGKILL\)$/) });
+        break;
+      }
+      delays.push(decision.delayMs);
+      now += decision.delayMs;
+      restarts.push(now);
+      now += 1000; // each new worker crashes a second after it started
+    }
+    expect(delays).toEqual([0, 1000, 2000, 4000, 8000]);
+  });
+
+  it('forgets restarts older than the window: a server that crashes once a day is always started again at once', () => {
+    const day = 24 * 60 * minute;
+    const restarts = [0, day, 2 * day, 3 * day, 4 * day, 5 * day];
+    expect(afterWorkerEnd(crash, restarts, 6 * day)).toMatchObject({ action: 'restart', delayMs: 0 });
+    // The restart at 0 leaves the window at 10 min: one restart counts, then two.
+    expect(afterWorkerEnd(crash, [0, 9 * minute], 10 * minute + 1)).toMatchObject({ action: 'restart', delayMs: 1000 });
+    expect(afterWorkerEnd(crash, [0, 9 * minute], 10 * minute - 1)).toMatchObject({ action: 'restart', delayMs: 2000 });
+  });
+
+  it('caps the wait', () => {
+    const policy = { ...DEFAULT_RESTART_POLICY, maxRestarts: 20 };
+    expect(afterWorkerEnd(crash, Array.from({ length: 10 }, (_, i) => i), 10, policy)).toMatchObject({ action: 'restart', delayMs: 30_000 });
+  });
+
+  it.each([
+    ['a stop that was asked for', { ...crash, stopRequested: true, code: 0, signal: null }, 0],
+    ['a stop that was asked for and ended at once (a second signal)', { ...crash, stopRequested: true, code: 1, signal: null }, 1],
+    ['a worker killed during a stop', { ...crash, stopRequested: true }, 1],
+    ['a clean exit nobody asked for', { ...crash, code: 0, signal: null }, 0],
+    ['a refused configuration (exit 2): it would be refused again', { ...crash, code: 2, signal: null }, 2],
+    ['a first start that failed (port in use)', { ...crash, code: 1, signal: null, everReady: false }, 1],
+  ] as const)('exits, not restarting, after %s, with the worker’s code', (_, end, code) => {
+    expect(afterWorkerEnd(end, [], 0)).toMatchObject({ action: 'exit', code });
+  });
+});
+
+describe('stop requests that reach the server by two ways', () => {
+  it('counts Ctrl+C once when both the server and its supervisor got it, in either order', () => {
+    const a = new StopRequests();
+    expect([a.note('signal'), a.note('supervisor')]).toEqual(['first', 'echo']);
+    const b = new StopRequests();
+    expect([b.note('supervisor'), b.note('signal')]).toEqual(['first', 'echo']);
+  });
+
+  it('takes a second Ctrl+C as the request to exit at once, whichever copy comes first', () => {
+    const r = new StopRequests();
+    expect([r.note('signal'), r.note('supervisor'), r.note('supervisor'), r.note('signal')]).toEqual(['first', 'echo', 'again', 'echo']);
+  });
+
+  it('counts each signal of one way alone: a kill of the supervisor’s pid, twice', () => {
+    const r = new StopRequests();
+    expect([r.note('supervisor'), r.note('supervisor')]).toEqual(['first', 'again']);
+  });
+});
+
+describe('systemd’s sockets', () => {
+  it('are this process’s when LISTEN_PID names it: descriptor 3 and on', () => {
+    expect(systemdSockets({ LISTEN_PID: '42', LISTEN_FDS: '1' }, 42)).toEqual({ fd: 3, count: 1 });
+    expect(systemdSockets({ LISTEN_PID: '42', LISTEN_FDS: '2', LISTEN_FDNAMES: 'a:b' }, 42)).toEqual({ fd: 3, count: 2 });
+  });
+
+  it('are not when they were meant for another process, or there are none', () => {
+    expect(systemdSockets({ LISTEN_PID: '41', LISTEN_FDS: '1' }, 42)).toBeNull();
+    expect(systemdSockets({ LISTEN_FDS: '1' }, 42)).toBeNull();
+    expect(systemdSockets({ LISTEN_PID: '42', LISTEN_FDS: '0' }, 42)).toBeNull();
+    expect(systemdSockets({ LISTEN_PID: '42', LISTEN_FDS: 'x' }, 42)).toBeNull();
+    expect(systemdSockets({}, 42)).toBeNull();
+  });
+
+  it('are forgotten once taken, so no program the server starts takes them for its own', () => {
+    const env: NodeJS.ProcessEnv = { LISTEN_PID: '42', LISTEN_FDS: '1', LISTEN_FDNAMES: 'online', PATH: '/bin' };
+    forgetSystemdSockets(env);
+    expect(env).toEqual({ PATH: '/bin' });
+  });
+});
+
+describe('whether hv-server supervises', () => {
+  it('does by default', () => {
+    expect(supervisionWanted(['--sim', '--tcp-port', '5555'], {}, 42)).toBe(true);
+    expect(supervisionWanted([], {}, 42)).toBe(true);
+  });
+
+  it('does not with --no-supervise, for a subcommand, in its own worker, or when systemd holds the port', () => {
+    expect(supervisionWanted(['--sim', '--no-supervise'], {}, 42)).toBe(false);
+    expect(supervisionWanted(['check-config', 'rack.yaml'], {}, 42)).toBe(false);
+    expect(supervisionWanted(['--sim'], { HV_SUPERVISOR: '41' }, 42)).toBe(false);
+    expect(supervisionWanted(['--sim'], { LISTEN_PID: '42', LISTEN_FDS: '1' }, 42)).toBe(false);
+    // systemd's variables meant for another process do not count.
+    expect(supervisionWanted(['--sim'], { LISTEN_PID: '41', LISTEN_FDS: '1' }, 42)).toBe(true);
+  });
+});
