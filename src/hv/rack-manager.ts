@@ -220,6 +220,8 @@ export function rackManager(options: RackOptions): ManagerFactory {
       machines: { supervisor: supervisorMachine, block: blockMachine, voltmeter: voltmeterMachine, connector: connectorMachine },
       alarmSources: rackAlarmSources((spec) => instrumentOf.get(spec.id) ?? null),
       childWaiting: (spec, snapshot) => {
+        // A block reads its instrument's present output first, and answers a command busy (8) until it has.
+        if (spec.kind === 'block') return snapshot && topState((snapshot as { value?: unknown }).value ?? '') === 'starting' ? `${spec.id} is reading its output's present value` : null;
         if (spec.kind !== 'voltmeter') return null;
         return (snapshot?.context as VoltmeterContext | undefined)?.lastReading ? null : `${spec.id} has not read yet`;
       },
