@@ -176,6 +176,8 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
     supervisor: () => supervisorRef,
   });
   describer = manager;
+  // Alarms read back from the store, and any raised while the manager was made, get its sentences.
+  alarmBook.refreshGuidance();
   warmUp(manager.parse, clock.now());
   // Told of the book's changes from here on: alarms raised while the server starts are in the book already, and are sent too.
   notifications = startAlarmNotifications({

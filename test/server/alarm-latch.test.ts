@@ -90,7 +90,8 @@ describe('latched alarms', () => {
 
     const second = await server(dataDir);
     const after = noOutput((await alarmList(second.server.http.port)).alarms);
-    expect(after).toMatchObject({ active: false, acknowledged: false, since: before.since, cleared_at: before.cleared_at });
+    expect(after).toMatchObject({ active: false, acknowledged: false, since: before.since, cleared_at: before.cleared_at, guidance: before.guidance });
+    expect(after?.guidance).toContain('interlock');
   });
 
   it('an active alarm carried over a restart that nothing raises again clears after the grace, latched', async () => {

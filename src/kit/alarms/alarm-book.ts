@@ -133,6 +133,11 @@ export class AlarmBook {
     return copy(entry);
   }
 
+  /** Asks for every listed alarm's guidance again: once the manager that writes its hardware's sentences exists. */
+  refreshGuidance(): void {
+    for (const entry of this.entries.values()) entry.guidance = this.options.guidance(entry.code, entry.source);
+  }
+
   /** Stops the book's timers (the server is stopping). */
   stop(): void {
     for (const timer of this.shelveTimers.values()) this.options.clock.clearTimeout(timer);
