@@ -30,6 +30,10 @@ export async function startServer(configFile: string, dataDir: string): Promise<
     cwd: root,
     env: { ...process.env, NO_COLOR: '1' },
   });
+  // A bench or test that fails half-way must not leave its server running.
+  const orphan = () => child.kill('SIGKILL');
+  process.once('exit', orphan);
+  child.once('exit', () => process.off('exit', orphan));
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
