@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
+import { eventuallyWithin, sendAsOnline } from '../helpers/eventually.js';
 import { root } from '../helpers/server-process.js';
 import { OnlineLikeClient, PortProbe } from '../../bench/online-like-client.js';
 
@@ -108,20 +109,20 @@ describe('a crash under Online', () => {
     const port = await freePort();
     const dir = freshDataDir();
     const hv = startHvServer(hvArgs(port, dir));
-    await waitFor(() => hv.servers().length === 1, START_MS, hv.output);
+    await eventuallyWithin(() => hv.servers().length === 1, START_MS, hv.output);
     const online = new OnlineLikeClient(port);
     online.connect();
     // A few readings with the first server.
-    await waitFor(() => online.readings(0, 1).length >= 5, WAIT_MS, hv.output);
+    await eventuallyWithin(() => online.readings(0, 1).length >= 5, WAIT_MS, hv.output);
 
     // The crash: the server's process is killed; nothing of it runs on. Every connection attempt
     // from now until the next server is ready is counted: none may be refused.
     const probe = new PortProbe(port);
     const crashed = hv.servers()[0]!;
     process.kill(crashed, 'SIGKILL');
-    await waitFor(() => online.reconnectedAt !== null || online.gaveUp, WAIT_MS, hv.output);
+    await eventuallyWithin(() => online.reconnectedAt !== null || online.gaveUp, WAIT_MS, hv.output);
     expect(online.gaveUp, hv.output()).toBe(false);
-    await waitFor(() => hv.servers().length === 2, START_MS, hv.output);
+    await eventuallyWithin(() => hv.servers().length === 2, START_MS, hv.output);
     const probed = await probe.stop();
     expect(probed.refused, `${probed.refused} of ${probed.attempts} connection attempts refused across the restart`).toBe(0);
     expect(probed.attempts).toBeGreaterThan(0);
@@ -134,15 +135,9 @@ describe('a crash under Online', () => {
     // Commands work on the restarted server; readings flow. A server still starting answers 8,
     // and Online sends the command again 5 s later.
     const command = { type: 'command', command_type: 'set_voltage', block: '2', voltage: 100 };
-    for (let tries = 0; ; tries++) {
-      const seen = online.answers.length;
-      online.send(command);
-      await waitFor(() => online.answers.length > seen, WAIT_MS, hv.output);
-      if (online.answers[seen]!.error_code !== 8 || tries === 3) break;
-      await new Promise((r) => setTimeout(r, 5000));
-    }
+    await sendAsOnline(online, command, WAIT_MS, hv.output);
     expect(online.answers.at(-1)).toMatchObject({ answer_type: 'set_voltage', status: 'ok' });
-    await waitFor(() => online.readings(1, 1).length >= 5, WAIT_MS, hv.output);
+    await eventuallyWithin(() => online.readings(1, 1).length >= 5, WAIT_MS, hv.output);
     hv.process.kill('SIGTERM');
     expect(await hv.exited).toBe(0);
     const rows = tsvRows(dir, 'HV');
@@ -168,12 +163,12 @@ describe('a crash under Online', () => {
   it('starts a server that keeps crashing again after a growing wait, the port open throughout', async () => {
     const port = await freePort();
     const hv = startHvServer(hvArgs(port, freshDataDir()));
-    await waitFor(() => hv.servers().length === 1, START_MS, hv.output);
+    await eventuallyWithin(() => hv.servers().length === 1, START_MS, hv.output);
     const probe = new PortProbe(port);
     for (const [n, when] of [[1, 'now'], [2, 'in 1 s'], [3, 'in 2 s']] as const) {
       const crashed = hv.servers()[n - 1]!;
       process.kill(crashed, 'SIGKILL');
-      await waitFor(() => hv.servers().length === n + 1, START_MS, hv.output);
+      await eventuallyWithin(() => hv.servers().length === n + 1, START_MS, hv.output);
       expect(hv.output()).toMatch(new RegExp(`the server \\(process ${crashed}\\) ended \\(killed by SIGKILL\\); starting it again ${when} \\(restart ${n} of at most 5 within 10 min\\)`));
     }
     const probed = await probe.stop();
@@ -188,7 +183,7 @@ describe('a crash under Online', () => {
     const config = join(dir, 'rack.yaml');
     writeFileSync(config, 'sim: true\n');
     const hv = startHvServer(['--config', config, '--tcp-port', String(port), '--http-port', '0', '--data-dir', dir, '--time-scale', '10', '--log-level', 'info']);
-    await waitFor(() => hv.servers().length === 1, START_MS, hv.output);
+    await eventuallyWithin(() => hv.servers().length === 1, START_MS, hv.output);
     writeFileSync(config, 'sim: true\nno_such_key: 1\n');
     process.kill(hv.servers()[0]!, 'SIGKILL');
     expect(await hv.exited).toBe(2);
@@ -202,7 +197,7 @@ describe('a crash under Online', () => {
     const port = await freePort();
     const dir = freshDataDir();
     const hv = startHvServer(hvArgs(port, dir));
-    await waitFor(() => hv.servers().length === 1, START_MS, hv.output);
+    await eventuallyWithin(() => hv.servers().length === 1, START_MS, hv.output);
     const server = hv.servers()[0]!;
     hv.process.kill('SIGKILL');
     await hv.closed; // the server's end: it held the same output
@@ -217,11 +212,11 @@ describe('signals', () => {
       const port = await freePort();
       const dir = freshDataDir();
       const hv = startHvServer(hvArgs(port, dir));
-      await waitFor(() => hv.servers().length === 1, START_MS, hv.output);
+      await eventuallyWithin(() => hv.servers().length === 1, START_MS, hv.output);
       const rowsBefore = tsvRows(dir, 'HV').length;
       const online = new OnlineLikeClient(port);
       online.connect();
-      await waitFor(() => online.readings(0, 1).length >= 3, WAIT_MS, hv.output);
+      await eventuallyWithin(() => online.readings(0, 1).length >= 3, WAIT_MS, hv.output);
       hv.process.kill(signal);
       expect(await hv.exited).toBe(0);
       expect(hv.output()).toMatch(new RegExp(`shutting down.*${signal}[\\s\\S]*readings log flushed and closed[\\s\\S]*stopped`));
@@ -234,7 +229,7 @@ describe('signals', () => {
   it('Ctrl+C in a terminal reaches the supervisor and the server both: one clean stop, not the second one’s exit at once', async () => {
     const port = await freePort();
     const hv = startHvServer(hvArgs(port, freshDataDir()), { detached: true });
-    await waitFor(() => hv.servers().length === 1, START_MS, hv.output);
+    await eventuallyWithin(() => hv.servers().length === 1, START_MS, hv.output);
     // The terminal sends SIGINT to its foreground process group: here, the one the supervisor leads.
     process.kill(-hv.process.pid!, 'SIGINT');
     expect(await hv.exited).toBe(0);
@@ -274,11 +269,3 @@ const START_MS = 60_000;
 /** The same for readings and answers: a few reading periods at --time-scale 10 take about 2 s. */
 const WAIT_MS = 60_000;
 
-/** Waits for `predicate`; `ms` bounds a wait on real processes at many times what they need. */
-async function waitFor(predicate: () => boolean, ms: number, output?: () => string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms${output ? `:\n${output().slice(-4000)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { holdListeningSocket, type HeldSocket } from '../../bench/held-socket.js';
 import { OnlineLikeClient, PortProbe } from '../../bench/online-like-client.js';
+import { eventuallyWithin, sendAsOnline } from '../helpers/eventually.js';
 import { root } from '../helpers/server-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hv-socket-activation-'));
@@ -57,7 +58,7 @@ describe('Online’s port from systemd (LISTEN_FDS)', () => {
     const configPort = await freePort();
     const args = ['--sim', '--tcp-port', String(configPort), '--http-port', '0', '--data-dir', dir, '--time-scale', '10', '--log-level', 'info'];
     const first = startOn(held, args);
-    await waitFor(() => /ready: TCP/.test(first.output()), START_MS, first.output);
+    await eventuallyWithin(() => /ready: TCP/.test(first.output()), START_MS, first.output);
     const ready = first.output().match(/ready: TCP 127\.0\.0\.1:(\d+), .*"server_pid":(\d+)/);
     expect(ready, first.output()).not.toBeNull();
     expect(Number(ready![1])).toBe(held.port);
@@ -68,7 +69,7 @@ describe('Online’s port from systemd (LISTEN_FDS)', () => {
 
     const online = new OnlineLikeClient(held.port);
     online.connect();
-    await waitFor(() => online.readings(0, 1).length >= 3, WAIT_MS, first.output);
+    await eventuallyWithin(() => online.readings(0, 1).length >= 3, WAIT_MS, first.output);
 
     // A crash; systemd starts the service again RestartSec later. Nothing is refused meanwhile,
     // and Online's one reconnect, a second after the crash, waits in the backlog.
@@ -78,25 +79,19 @@ describe('Online’s port from systemd (LISTEN_FDS)', () => {
     await first.exited;
     // Online reconnects while no server runs; the service is started again only after that, and
     // no sooner than RestartSec after the crash.
-    await waitFor(() => online.reconnectedAt !== null || online.gaveUp, WAIT_MS);
+    await eventuallyWithin(() => online.reconnectedAt !== null || online.gaveUp, WAIT_MS);
     expect(online.gaveUp).toBe(false);
     await new Promise((r) => setTimeout(r, Math.max(0, crashedAt + RESTART_SEC_MS - Date.now())));
     const second = startOn(held, args);
-    await waitFor(() => /ready: TCP/.test(second.output()), START_MS, second.output);
+    await eventuallyWithin(() => /ready: TCP/.test(second.output()), START_MS, second.output);
     const probed = await probe.stop();
     expect(probed.refused, `${probed.refused} of ${probed.attempts} connection attempts refused across the restart`).toBe(0);
 
     // The reconnected client is served: a command answered (8 while the server starts; Online sends it again 5 s later), readings.
     const command = { type: 'command', command_type: 'set_voltage', block: '2', voltage: 100 };
-    for (let tries = 0; ; tries++) {
-      const seen = online.answers.length;
-      online.send(command);
-      await waitFor(() => online.answers.length > seen, WAIT_MS, second.output);
-      if (online.answers[seen]!.error_code !== 8 || tries === 3) break;
-      await new Promise((r) => setTimeout(r, 5000));
-    }
+    await sendAsOnline(online, command, WAIT_MS, second.output);
     expect(online.answers.at(-1)).toMatchObject({ answer_type: 'set_voltage', status: 'ok' });
-    await waitFor(() => online.readings(1, 1).length >= 3, WAIT_MS, second.output);
+    await eventuallyWithin(() => online.readings(1, 1).length >= 3, WAIT_MS, second.output);
 
     second.process.kill('SIGTERM');
     expect(await second.exited).toBe(0);
@@ -112,11 +107,3 @@ const START_MS = 60_000;
 /** The same for readings and answers: a few reading periods at --time-scale 10 take about 2 s. */
 const WAIT_MS = 60_000;
 
-/** Waits for `predicate`; `ms` bounds a wait on real processes at many times what they need. */
-async function waitFor(predicate: () => boolean, ms: number, output?: () => string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms${output ? `:\n${output().slice(-4000)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
