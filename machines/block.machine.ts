@@ -8,7 +8,7 @@
 // answers to the client (block-answers.ts), and what each state does with a reading (block-readings.ts).
 
 import { assign, cancel, enqueueActions, fromPromise, setup } from 'xstate';
-import { hasMajorAlarm, noReadingsAlarm, standbyAlarm, withAlarm } from './block-alarms.js';
+import { afterConfirmation, hasMajorAlarm, noReadingsAlarm, standbyAlarm, withAlarm } from './block-alarms.js';
 import { busyReply, describe, failedReply, faultReply, setVoltageReply, shutdownReply, timeoutReply } from './block-answers.js';
 import {
   checkCommand,
@@ -130,7 +130,7 @@ const block = setup({
     endOnShutdown: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'shutdown' as const }) }),
     /** The reading that confirmed the check: only a standby raised under it stays; its last correction is written from idle. */
     confirmCheck: assign(({ context, event }) => ({
-      alarms: context.alarms.filter((a) => a.code === 'OUTPUT_STANDBY'),
+      alarms: afterConfirmation(context.alarms),
       pendingDemand: (event as Extract<BlockEvent, { type: 'CHECK_CONFIRMED' }>).lastCorrection,
     })),
     /** In alarm nothing is in flight or to be written, and the readings' recent history starts again. */
