@@ -297,9 +297,13 @@ export const blockMachine = block.createMachine({
             guard: 'isCheck',
             target: 'correcting',
             // Our strategy tells the voltmeter when the change will have settled (the supervisor passes it on as RESYNC).
-            actions: ['recordWrite', 'commandWritten', enqueueActions(({ context, enqueue }) => {
-              if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
-            })],
+            actions: [
+              'recordWrite',
+              'commandWritten',
+              enqueueActions(({ context, enqueue }) => {
+                if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
+              }),
+            ],
           },
           { target: 'idle', actions: ['recordWrite', 'commandWritten', answer(setVoltageReply)] },
         ],
@@ -341,9 +345,14 @@ export const blockMachine = block.createMachine({
             input: ({ context }) => ({ block: context.block, volts: context.pendingDemand!, energize: false }),
             onDone: {
               target: 'waiting',
-              actions: ['recordWrite', 'countCorrection', enqueueActions(({ context, enqueue }) => {
-                if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
-              })],
+              // As after the command's own write: the voltmeter waits for this change to settle.
+              actions: [
+                'recordWrite',
+                'countCorrection',
+                enqueueActions(({ context, enqueue }) => {
+                  if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
+                }),
+              ],
             },
             onError: [
               { guard: 'standbyRejected', target: '#block.alarm', actions: ['dropPendingDemand', 'raiseStandby', answer(faultReply)] },
