@@ -8,7 +8,7 @@
 // answers to the client (block-answers.ts), and what each state does with a reading (block-readings.ts).
 
 import { assign, cancel, enqueueActions, fromPromise, setup } from 'xstate';
-import { hasMajorAlarm, noReadingsAlarm, standbyAlarm, withAlarm } from './block-alarms.js';
+import { afterConfirmation, hasMajorAlarm, noReadingsAlarm, standbyAlarm, withAlarm } from './block-alarms.js';
 import { busyReply, describe, failedReply, faultReply, setVoltageReply, shutdownReply, timeoutReply } from './block-answers.js';
 import {
   checkCommand,
@@ -130,7 +130,7 @@ const block = setup({
     endOnShutdown: assign({ inFlight: ({ context }) => ({ ...context.inFlight!, ending: 'shutdown' as const }) }),
     /** The reading that confirmed the check: only a standby raised under it stays; its last correction is written from idle. */
     confirmCheck: assign(({ context, event }) => ({
-      alarms: context.alarms.filter((a) => a.code === 'OUTPUT_STANDBY'),
+      alarms: afterConfirmation(context.alarms),
       pendingDemand: (event as Extract<BlockEvent, { type: 'CHECK_CONFIRMED' }>).lastCorrection,
     })),
     /** In alarm nothing is in flight or to be written, and the readings' recent history starts again. */
@@ -297,9 +297,13 @@ export const blockMachine = block.createMachine({
             guard: 'isCheck',
             target: 'correcting',
             // Our strategy tells the voltmeter when the change will have settled (the supervisor passes it on as RESYNC).
-            actions: ['recordWrite', 'commandWritten', enqueueActions(({ context, enqueue }) => {
-              if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
-            })],
+            actions: [
+              'recordWrite',
+              'commandWritten',
+              enqueueActions(({ context, enqueue }) => {
+                if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
+              }),
+            ],
           },
           { target: 'idle', actions: ['recordWrite', 'commandWritten', answer(setVoltageReply)] },
         ],
@@ -341,9 +345,14 @@ export const blockMachine = block.createMachine({
             input: ({ context }) => ({ block: context.block, volts: context.pendingDemand!, energize: false }),
             onDone: {
               target: 'waiting',
-              actions: ['recordWrite', 'countCorrection', enqueueActions(({ context, enqueue }) => {
-                if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
-              })],
+              // As after the command's own write: the voltmeter waits for this change to settle.
+              actions: [
+                'recordWrite',
+                'countCorrection',
+                enqueueActions(({ context, enqueue }) => {
+                  if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
+                }),
+              ],
             },
             onError: [
               { guard: 'standbyRejected', target: '#block.alarm', actions: ['dropPendingDemand', 'raiseStandby', answer(faultReply)] },
