@@ -13,7 +13,7 @@ const { size, offsets } = HEADER_14000;
 
 /** The server's refusal of a set_voltage on block 99 of the simulated rack, byte for byte but the header's time. */
 const FLOOR_REPLY = encodeEnvelope(
-  errorReply('INCORRECT_MESSAGE_PARAMS', "field 'block' is 99: block 99 is not configured; expected one of the configured blocks (1, 2)"),
+  errorReply('INCORRECT_MESSAGE_PARAMS', "field 'block' is \"99\": block 99 is not configured; expected one of the configured blocks (1, 2)"),
 );
 
 const server = createServer({ noDelay: true }, (socket) => {
