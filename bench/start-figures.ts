@@ -69,11 +69,13 @@ export async function timeStart(args: string[], port: number, ready: RegExp | nu
 
 /** What strace saw before the port was bound. */
 export interface FilesBeforePort {
-  /** Successful opens (open, openat), every process. */
+  /** Successful opens (open, openat) of files, every process. */
   opened: number;
   distinct: number;
   /** Opens that failed (a module resolver's probes, mostly). */
   failed: number;
+  /** Directories opened to be listed, not counted above. */
+  directories: number;
   /** Distinct files by where they are: the project's own, node_modules, the system's. */
   project: number;
   nodeModules: number;
@@ -112,6 +114,7 @@ export function countOpens(trace: string, port: number, projectRoot: string): Fi
   const unfinished = new Map<string, string>();
   const paths: string[] = [];
   let failed = 0;
+  let directories = 0;
   for (const raw of trace.split('\n')) {
     const pid = /^(\d+)\s+/.exec(raw)?.[1] ?? '';
     let line = raw.slice(pid.length).trim();
@@ -126,13 +129,18 @@ export function countOpens(trace: string, port: number, projectRoot: string): Fi
     if (line.startsWith('bind(') && line.includes(`htons(${port})`)) break;
     const open = /^open(?:at)?\((?:[^,]+, )?"([^"]*)".*\) = (-?\d+)/.exec(line);
     if (!open) continue;
+    // A directory listed is not a file read (an antivirus scans files).
+    if (line.includes('O_DIRECTORY')) {
+      if (Number(open[2]) >= 0) directories++;
+      continue;
+    }
     if (Number(open[2]) >= 0) paths.push(open[1]!);
     else failed++;
   }
   const distinct = [...new Set(paths)];
   const nodeModules = distinct.filter((p) => p.includes('/node_modules/')).length;
   const project = distinct.filter((p) => p.startsWith(projectRoot) && !p.includes('/node_modules/')).length;
-  return { opened: paths.length, distinct: distinct.length, failed, project, nodeModules, system: distinct.length - project - nodeModules };
+  return { opened: paths.length, distinct: distinct.length, failed, directories, project, nodeModules, system: distinct.length - project - nodeModules };
 }
 
 function median(values: number[]): number {
@@ -196,7 +204,7 @@ export async function startFigures(options: { runs: number; root: string; basePo
       bare_node_files_opened: bareFiles.opened,
     });
     lines.push(
-      `  files opened before Online's port is bound (strace -f, every process): ${files.opened} (${files.distinct} distinct: project ${files.project}, node_modules ${files.nodeModules}, system ${files.system}; ${files.failed} failed opens); bare node: ${bareFiles.opened} (${bareFiles.failed} failed)`,
+      `  files opened before Online's port is bound (strace -f, every process): ${files.opened} (${files.distinct} distinct: project ${files.project}, node_modules ${files.nodeModules}, system ${files.system}; ${files.failed} failed opens, ${files.directories} directories listed); bare node: ${bareFiles.opened} (${bareFiles.failed} failed)`,
     );
   } else lines.push('  files opened before Online\'s port: not counted (strace is not installed)');
   return { report, lines };

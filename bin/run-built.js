@@ -32,7 +32,7 @@ export async function runBuilt(tool, { supervised = false } = {}) {
     process.stderr.write(`${tool}: not built yet; run \`npm run build\` in the project directory first\n`);
     process.exit(2);
   }
-  // Walking the sources takes a moment: a server checks once its own start is under way.
+  // Walking the sources takes a moment: a server checks a second after it started, not before Online's port.
   const warnIfStale = () => {
     if (newestSource(import.meta.url) > statSync(fileURLToPath(entry)).mtimeMs) {
       process.stderr.write(`${tool}: the sources are newer than the compiled code in dist/; running the compiled code (\`npm run build\` compiles them)\n`);
@@ -40,12 +40,9 @@ export async function runBuilt(tool, { supervised = false } = {}) {
   };
   if (supervised) {
     const { superviseIfWanted } = await import(new URL('../dist/bundle/supervise.js', import.meta.url).href);
-    if (superviseIfWanted({ name: tool, entry: fileURLToPath(entry), argv: process.argv.slice(2) })) {
-      // The server's process is started: this one has nothing else to do now.
-      warnIfStale();
-      return;
-    }
+    const supervising = superviseIfWanted({ name: tool, entry: fileURLToPath(entry), argv: process.argv.slice(2) });
     setTimeout(warnIfStale, 1000).unref();
+    if (supervising) return; // the server runs in its own process, started just now
   } else warnIfStale();
   await import(entry.href);
 }
