@@ -76,7 +76,7 @@ export async function untilReady(httpPort: number): Promise<void> {
  * times that.
  */
 export async function startServerProcess(args: string[], timeoutMs = 15_000, tool = 'hv-server'): Promise<ServerProcess> {
-  if (!existsSync(join(root, `dist/app/cli/${tool}.js`))) throw new Error('dist/ is missing: npm test builds it first (npm run build)');
+  if (!existsSync(join(root, `dist/bundle/${tool}.js`))) throw new Error('dist/bundle/ is missing: npm test builds it first (npm run build)');
   const child = spawn(process.execPath, [join(root, `bin/${tool}.js`), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
