@@ -3,7 +3,7 @@
 // clients left, after a flood of garbage and after rounds of clients that never read; the error
 // round trip over 10,000 requests (first request included) and the set_voltage round trip.
 // Usage: npm run bench:load [-- --json FILE] [-- --quick (no 60 s waits)] [-- --only start (the start
-// figures alone, in seconds)] [-- --start-runs N (starts of each, default 7, 5 with --quick)]
+// figures alone, in a minute or less)] [-- --start-runs N (starts of each, default 7, 5 with --quick)]
 
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   const onlyAt = process.argv.indexOf('--only');
   const onlyStart = onlyAt > 0 && process.argv[onlyAt + 1] === 'start';
   const runsAt = process.argv.indexOf('--start-runs');
-  const startRuns = runsAt > 0 ? Number(process.argv[runsAt + 1]) : quick || onlyStart ? 5 : 7;
+  const startRuns = runsAt > 0 ? Number(process.argv[runsAt + 1]) : quick ? 5 : 7;
   const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
   // Fixed ports, so Online's port can be probed from the first moment.
   const tcpPort = 17_500 + (process.pid % 200) * 2;

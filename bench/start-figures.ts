@@ -194,7 +194,8 @@ export async function startFigures(options: { runs: number; root: string; basePo
     `  bare node opening a port   ${ms(median(bare))}  (${spread(bare)})   runs ${bare.map(ms).join(' ')}`,
     `  Online's port accepts      ${ms(median(port))}  (${spread(port)})   runs ${port.map(ms).join(' ')}   ratio ${report.start_to_online_port_ratio} (target ≤ 2.5)`,
     `  everything ready           ${ms(median(readyTimes))}  (${spread(readyTimes)})   runs ${readyTimes.map(ms).join(' ')}   ratio ${report.start_to_ready_ratio} (target ≤ 4)`,
-    `  per-run ratios port/bare   ${port.map((p, i) => ratio(p / bare[i]!)).join(' ')}`,
+    `  per-run ratios port/bare   ${port.map((p, i) => ratio(p / bare[i]!)).join(' ')}   median ${ratio(median(port.map((p, i) => p / bare[i]!)))}`,
+    `  per-run ratios ready/bare  ${readyTimes.map((r, i) => ratio(r / bare[i]!)).join(' ')}   median ${ratio(median(readyTimes.map((r, i) => r / bare[i]!)))}`,
   ];
   if (files && bareFiles) {
     Object.assign(report, {
