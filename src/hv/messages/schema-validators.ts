@@ -17,7 +17,9 @@ export const rackConfigSchema = composeConfigSchema(configSchema);
 // (test/messages/schemas-valid.test.ts); checking them again at every start would compile the
 // meta-schema in each instance, a third of a start's schema work. Strict mode still applies.
 const strict = new Ajv({ allErrors: false, verbose: true, strict: true, allowUnionTypes: true, validateSchema: false });
-const withDefaults = new Ajv({ allErrors: false, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true, validateSchema: false });
+// The configuration is validated once per start: its validator is compiled without ajv's pass that
+// tidies the generated code (a third less CPU to compile it; the code checks exactly the same).
+const withDefaults = new Ajv({ allErrors: false, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true, validateSchema: false, code: { optimize: false } });
 strict.addSchema(commandSchema).addSchema(answerSchema);
 
 const commandId = commandSchema.$id;
