@@ -1,11 +1,13 @@
-// Benchmark: the server process under load. Prints how fast it starts (Online's port, ready), its
-// memory (RSS) idle at 5 s and 60 s, with 1000 TCP clients, 60 s after 1000 TCP and 1000 websocket
+// Benchmark: the server process under load. Prints how fast it starts (Online's port, ready) beside a
+// bare node opening a port (interleaved runs) and the files it opens before Online's port is bound;
+// its memory (RSS) idle at 5 s and 60 s, with 1000 TCP clients, 60 s after 1000 TCP and 1000 websocket
 // clients left, after a flood of garbage and after rounds of clients that never read; the error
 // round trip over 10,000 requests (first request included) beside that of a reply-only floor server
 // in the same run (the two take turns, request by request), and the set_voltage round trip.
-// Usage: npm run bench:load [-- --json FILE] [-- --quick (no 60 s waits)] [-- --round-trip (the error
-// round trip and the start only: seconds, not minutes) [-- --rounds N (N rounds of the round trip
-// against the same server, each on fresh connections: the least, median and most p99 ratio)]]
+// Usage: npm run bench:load [-- --json FILE] [-- --quick (no 60 s waits)] [-- --only start (the start
+// figures alone, in a minute or less)] [-- --start-runs N (starts of each, default 7, 5 with --quick)]
+// [-- --round-trip (the error round trip alone: seconds, not minutes) [-- --rounds N (N rounds of the
+// round trip against the same server, each on fresh connections: the least, median and most p99 ratio)]]
 
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,6 +20,7 @@ import { join } from 'node:path';
 import { HvConnection, setVoltageCommand } from '../src/hv/client/hv-connection.js';
 import { encodeEnvelope } from '../src/kit/protocol/envelope-encoder.js';
 import { errorRoundTrips, startFloor, summarize, type RoundTrips } from './error-round-trips.js';
+import { firstAccept, startFigures } from './start-figures.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -76,17 +79,6 @@ async function websocketBurst(httpPort: number, count: number): Promise<{ socket
   return { sockets, lastOpenMs: Math.round(performance.now() - start) };
 }
 
-/** Resolves when something accepts on `port`, with the time since `since` (performance.now ms). */
-async function firstAccept(port: number, since: number): Promise<number> {
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return Math.round(performance.now() - since);
-    await sleep(2);
-  }
-}
 
 /** `connections` sockets each sending `bytesEach` of random bytes with no header marker; MiB/s. */
 async function garbageFlood(port: number, connections: number, bytesEach: number): Promise<number> {
@@ -141,17 +133,33 @@ async function main(): Promise<void> {
   const roundTripOnly = process.argv.includes('--round-trip');
   const roundsAt = process.argv.indexOf('--rounds');
   const rounds = roundsAt > 0 ? Math.max(1, Number(process.argv[roundsAt + 1]) || 1) : 1;
-  // The reference, started before the server so that its start takes nothing from the server's.
-  const floor = await startFloor();
+  const onlyAt = process.argv.indexOf('--only');
+  const onlyStart = onlyAt > 0 && process.argv[onlyAt + 1] === 'start';
+  const runsAt = process.argv.indexOf('--start-runs');
+  const startRuns = runsAt > 0 ? Number(process.argv[runsAt + 1]) : quick ? 5 : 7;
+  const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
   // Fixed ports, so Online's port can be probed from the first moment.
   const tcpPort = 17_500 + (process.pid % 200) * 2;
   const httpPort = tcpPort + 1;
+  const serverArgs = (tcp: number, http: number) => [
+    join(root, 'bin/hv-server.js'), '--config', config, '--tcp-port', String(tcp), '--http-port', String(http), '--data-dir', dataDir, '--time-scale', '20',
+  ];
+  const report: Record<string, number> = {};
+  if (!roundTripOnly) {
+    // Start figures first, on ports of their own (a block of 2 × (runs + 3) above 21000).
+    const start = await startFigures({ runs: startRuns, root, basePort: 21_000 + (process.pid % 100) * 40, serverArgs });
+    process.stdout.write(`hv-server start (simulated rack, --time-scale 20; ${machine})\n${start.lines.join('\n')}\n`);
+    if (onlyStart) {
+      rmSync(dataDir, { recursive: true, force: true });
+      if (jsonOut) writeFileSync(jsonOut, JSON.stringify(start.report, null, 2) + '\n');
+      return;
+    }
+    Object.assign(report, start.report);
+  }
+  // The reference, started before the server so that its start takes nothing from the server's.
+  const floor = await startFloor();
   const spawnedAt = performance.now();
-  const server = spawn(
-    process.execPath,
-    [join(root, 'bin/hv-server.js'), '--config', config, '--tcp-port', String(tcpPort), '--http-port', String(httpPort), '--data-dir', dataDir, '--time-scale', '20'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const server = spawn(process.execPath, serverArgs(tcpPort, httpPort), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let readyAt = 0;
   // Keep only the start of the output: enough for the ready line, bounded however much is logged.
@@ -161,10 +169,10 @@ async function main(): Promise<void> {
   };
   server.stdout.on('data', keep);
   server.stderr.on('data', keep);
-  const report: Record<string, number> = {};
-  report.start_to_online_port_ms = await firstAccept(tcpPort, spawnedAt);
+  // This start's own times are one more sample, printed beside the runs above.
+  report.load_run_start_to_online_port_ms = Math.round(await firstAccept(tcpPort, spawnedAt));
   const port = await readyPort(() => out);
-  report.start_to_ready_ms = Math.round(readyAt - spawnedAt);
+  report.load_run_start_to_ready_ms = Math.round(readyAt - spawnedAt);
   // The server's own process: hv-server runs it in a worker under its supervising process.
   const pid = Number(/"server_pid":(\d+)/.exec(out)?.[1] ?? server.pid);
 
@@ -191,7 +199,7 @@ async function main(): Promise<void> {
     }
     await floor.stop();
     await stop(server, dataDir);
-    print(report, jsonOut);
+    print(report, jsonOut, machine);
     return;
   }
   await floor.stop();
@@ -233,7 +241,7 @@ async function main(): Promise<void> {
   report.still_serving = (await answer).status === 'ok' ? 1 : 0;
   await online.close();
   await stop(server, dataDir);
-  print(report, jsonOut);
+  print(report, jsonOut, machine);
 }
 
 /** Median, p99 and max of `trips` as `<name>_median_ms` ..., the floor's, and each of the first as a ratio to the floor's. */
@@ -258,9 +266,9 @@ async function stop(server: ChildProcess, dataDir: string): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-function print(report: Record<string, number>, jsonOut: string | undefined): void {
+function print(report: Record<string, number>, jsonOut: string | undefined, machine: string): void {
   const width = Math.max(...Object.keys(report).map((k) => k.length));
-  process.stdout.write(`hv-server under load (simulated rack, --time-scale 20; ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version})\n`);
+  process.stdout.write(`hv-server under load (simulated rack, --time-scale 20; ${machine})\n`);
   for (const [key, value] of Object.entries(report)) process.stdout.write(`  ${key.padEnd(width)}  ${value}\n`);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
 }
