@@ -1,26 +1,29 @@
 // Benchmark: the server process under load. Prints how fast it starts (Online's port, ready), its
 // memory (RSS) idle at 5 s and 60 s, with 1000 TCP clients, 60 s after 1000 TCP and 1000 websocket
 // clients left, after a flood of garbage and after rounds of clients that never read; the error
-// round trip over 10,000 requests (first request included) and the set_voltage round trip.
-// Usage: npm run bench:load [-- --json FILE] [-- --quick (no 60 s waits)]
+// round trip over 10,000 requests (first request included) and the set_voltage round trip. Beside
+// the server's memory: its supervising process's, and, measured in the same run, a bare node's
+// and a node with an HTTP server's at 5 s (process-memory.ts), with the server's as a ratio to them.
+// Usage: npm run bench:load [-- --json FILE] [-- --quick (no 60 s waits)] [-- --idle (the idle
+// figure at 5 s only, about 10 s)]
 
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HvConnection, setVoltageCommand } from '../src/hv/client/hv-connection.js';
+import { machineLine, processMemory, referenceMemory } from './process-memory.js';
 import { encodeEnvelope } from '../src/kit/protocol/envelope-encoder.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  return processMemory(pid).rss;
 }
 
 /** RSS once the process has had a moment to settle: the mean of five samples, MiB. */
@@ -173,6 +176,11 @@ async function main(): Promise<void> {
     'sim: true\nlimits:\n  tcp: { max_connections: 1100, max_per_address: 1100 }\n  http: { max_connections: 1200, max_per_address: 1200 }\n  websocket: { max_clients: 1100, max_per_address: 1100 }\n',
   );
   const quick = process.argv.includes('--quick');
+  const idleOnly = process.argv.includes('--idle');
+  // The references alone on the machine first, so that they do not slow the server's start; with
+  // --idle, beside the server's first 5 s (its start times are then measured beside them).
+  const referencesBeside = idleOnly ? referenceMemory(5000) : null;
+  const referencesAlone = referencesBeside ? null : await referenceMemory(5000);
   // Fixed ports, so Online's port can be probed from the first moment.
   const tcpPort = 17_500 + (process.pid % 200) * 2;
   const httpPort = tcpPort + 1;
@@ -199,7 +207,26 @@ async function main(): Promise<void> {
   const pid = Number(/"server_pid":(\d+)/.exec(out)?.[1] ?? server.pid);
 
   await sleep(Math.max(0, 5000 - (performance.now() - spawnedAt)));
-  report.rss_idle_5s_mib = Math.round(rssMiB(pid) * 10) / 10;
+  const idle = processMemory(pid);
+  report.rss_idle_5s_mib = idle.rss;
+  report.rss_idle_5s_anon_mib = idle.anon;
+  report.rss_idle_5s_file_mib = idle.file;
+  if (pid !== server.pid) report.supervisor_rss_5s_mib = processMemory(server.pid!).rss;
+  const references = referencesAlone ?? (await referencesBeside)!;
+  for (const [name, memory] of Object.entries(references)) {
+    report[`reference_${name}_rss_5s_mib`] = memory.rss;
+    report[`rss_idle_5s_per_${name}`] = Math.round((idle.rss / memory.rss) * 100) / 100;
+  }
+  const finish = async () => {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+    const width = Math.max(...Object.keys(report).map((k) => k.length));
+    process.stdout.write(`hv-server under load (simulated rack, --time-scale 20) on ${machineLine()}\n`);
+    for (const [key, value] of Object.entries(report)) process.stdout.write(`  ${key.padEnd(width)}  ${value}\n`);
+    if (jsonOut) writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
+  };
+  if (idleOnly) return finish();
 
   const errors = await errorRoundTrips(port, 10_000);
   report.error_round_trip_first_ms = Math.round(errors[0]! * 100) / 100;
@@ -229,6 +256,7 @@ async function main(): Promise<void> {
   await Promise.all(burst.sockets.map((ws) => new Promise((r) => (ws.once('close', r), ws.close()))));
   if (!quick) await sleep(60_000);
   report.rss_60s_after_2000_clients_left_mib = await settledRss(pid);
+  report.rss_60s_after_2000_clients_left_above_idle_mib = Math.round((report.rss_60s_after_2000_clients_left_mib - report.rss_idle_mib) * 10) / 10;
 
   report.garbage_flood_mib = 128;
   report.garbage_flood_mib_per_s = await garbageFlood(port, 8, 16 * 1024 * 1024);
@@ -244,14 +272,8 @@ async function main(): Promise<void> {
   online.send(setVoltageCommand(2, 50));
   report.still_serving = (await answer).status === 'ok' ? 1 : 0;
   await online.close();
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  rmSync(dataDir, { recursive: true, force: true });
-
-  const width = Math.max(...Object.keys(report).map((k) => k.length));
-  process.stdout.write(`hv-server under load (simulated rack, --time-scale 20, Node ${process.version})\n`);
-  for (const [key, value] of Object.entries(report)) process.stdout.write(`  ${key.padEnd(width)}  ${value}\n`);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
+  if (pid !== server.pid) report.supervisor_rss_end_mib = processMemory(server.pid!).rss;
+  await finish();
 }
 
 void main();
