@@ -3,21 +3,25 @@
 // its memory (RSS) idle at 5 s and 60 s, with 1000 TCP clients, 60 s after 1000 TCP and 1000 websocket
 // clients left, after a flood of garbage and after rounds of clients that never read; the error
 // round trip over 10,000 requests (first request included) beside that of a reply-only floor server
-// in the same run (the two take turns, request by request), and the set_voltage round trip.
+// in the same run (the two take turns, request by request), and the set_voltage round trip. Beside
+// the server's memory: its supervising process's, and, measured in the same run, a bare node's
+// and a node with an HTTP server's at 5 s (process-memory.ts), with the server's as a ratio to them.
 // Usage: npm run bench:load [-- --json FILE] [-- --quick (no 60 s waits)] [-- --only start (the start
 // figures alone, in a minute or less)] [-- --start-runs N (starts of each, default 7, 5 with --quick)]
 // [-- --round-trip (the error round trip alone: seconds, not minutes) [-- --rounds N (N rounds of the
 // round trip against the same server, each on fresh connections: the least, median and most p99 ratio)]]
+// [-- --idle (the idle figure at 5 s only, about 10 s)]
 
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HvConnection, setVoltageCommand } from '../src/hv/client/hv-connection.js';
+import { machineLine, processMemory, referenceMemory } from './process-memory.js';
 import { encodeEnvelope } from '../src/kit/protocol/envelope-encoder.js';
 import { errorRoundTrips, startFloor, summarize, type RoundTrips } from './error-round-trips.js';
 import { firstAccept, startFigures } from './start-figures.js';
@@ -26,8 +30,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  return processMemory(pid).rss;
 }
 
 /** RSS once the process has had a moment to settle: the mean of five samples, MiB. */
@@ -137,7 +140,8 @@ async function main(): Promise<void> {
   const onlyStart = onlyAt > 0 && process.argv[onlyAt + 1] === 'start';
   const runsAt = process.argv.indexOf('--start-runs');
   const startRuns = runsAt > 0 ? Number(process.argv[runsAt + 1]) : quick ? 5 : 7;
-  const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+  const idleOnly = process.argv.includes('--idle');
+  const machine = machineLine();
   // Fixed ports, so Online's port can be probed from the first moment.
   const tcpPort = 17_500 + (process.pid % 200) * 2;
   const httpPort = tcpPort + 1;
@@ -145,10 +149,10 @@ async function main(): Promise<void> {
     join(root, 'bin/hv-server.js'), '--config', config, '--tcp-port', String(tcp), '--http-port', String(http), '--data-dir', dataDir, '--time-scale', '20',
   ];
   const report: Record<string, number> = {};
-  if (!roundTripOnly) {
+  if (!roundTripOnly && !idleOnly) {
     // Start figures first, on ports of their own (a block of 2 × (runs + 3) above 21000).
     const start = await startFigures({ runs: startRuns, root, basePort: 21_000 + (process.pid % 100) * 40, serverArgs });
-    process.stdout.write(`hv-server start (simulated rack, --time-scale 20; ${machine})\n${start.lines.join('\n')}\n`);
+    process.stdout.write(`hv-server start (simulated rack, --time-scale 20) on ${machine}\n${start.lines.join('\n')}\n`);
     if (onlyStart) {
       rmSync(dataDir, { recursive: true, force: true });
       if (jsonOut) writeFileSync(jsonOut, JSON.stringify(start.report, null, 2) + '\n');
@@ -156,6 +160,10 @@ async function main(): Promise<void> {
     }
     Object.assign(report, start.report);
   }
+  // The references alone on the machine first, so that they do not slow the server's start; with
+  // --idle, beside the server's first 5 s (its start times are then measured beside them).
+  const referencesBeside = idleOnly ? referenceMemory(5000) : null;
+  const referencesAlone = referencesBeside ? null : await referenceMemory(5000);
   // The reference, started before the server so that its start takes nothing from the server's.
   const floor = await startFloor();
   const spawnedAt = performance.now();
@@ -177,7 +185,22 @@ async function main(): Promise<void> {
   const pid = Number(/"server_pid":(\d+)/.exec(out)?.[1] ?? server.pid);
 
   await sleep(Math.max(0, 5000 - (performance.now() - spawnedAt)));
-  report.rss_idle_5s_mib = Math.round(rssMiB(pid) * 10) / 10;
+  const idle = processMemory(pid);
+  report.rss_idle_5s_mib = idle.rss;
+  report.rss_idle_5s_anon_mib = idle.anon;
+  report.rss_idle_5s_file_mib = idle.file;
+  if (pid !== server.pid) report.supervisor_rss_5s_mib = processMemory(server.pid!).rss;
+  const references = referencesAlone ?? (await referencesBeside)!;
+  for (const [name, memory] of Object.entries(references)) {
+    report[`reference_${name}_rss_5s_mib`] = memory.rss;
+    report[`rss_idle_5s_per_${name}`] = Math.round((idle.rss / memory.rss) * 100) / 100;
+  }
+  if (idleOnly) {
+    await floor.stop();
+    await stop(server, dataDir);
+    print(report, jsonOut, machine);
+    return;
+  }
 
   const [errorTimes, floorTimes] = await errorRoundTrips([port, floor.port], 10_000);
   const errors = summarize(errorTimes!);
@@ -225,6 +248,7 @@ async function main(): Promise<void> {
   await Promise.all(burst.sockets.map((ws) => new Promise((r) => (ws.once('close', r), ws.close()))));
   if (!quick) await sleep(60_000);
   report.rss_60s_after_2000_clients_left_mib = await settledRss(pid);
+  report.rss_60s_after_2000_clients_left_above_idle_mib = Math.round((report.rss_60s_after_2000_clients_left_mib - report.rss_idle_mib) * 10) / 10;
 
   report.garbage_flood_mib = 128;
   report.garbage_flood_mib_per_s = await garbageFlood(port, 8, 16 * 1024 * 1024);
@@ -241,6 +265,7 @@ async function main(): Promise<void> {
   report.still_serving = (await answer).status === 'ok' ? 1 : 0;
   await online.close();
   await stop(server, dataDir);
+  if (pid !== server.pid) report.supervisor_rss_end_mib = processMemory(server.pid!).rss;
   print(report, jsonOut, machine);
 }
 
@@ -268,7 +293,7 @@ async function stop(server: ChildProcess, dataDir: string): Promise<void> {
 
 function print(report: Record<string, number>, jsonOut: string | undefined, machine: string): void {
   const width = Math.max(...Object.keys(report).map((k) => k.length));
-  process.stdout.write(`hv-server under load (simulated rack, --time-scale 20; ${machine})\n`);
+  process.stdout.write(`hv-server under load (simulated rack, --time-scale 20) on ${machine}\n`);
   for (const [key, value] of Object.entries(report)) process.stdout.write(`  ${key.padEnd(width)}  ${value}\n`);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
 }

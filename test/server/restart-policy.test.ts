@@ -1,12 +1,13 @@
 // The supervising process's decisions (src/kit/cli/process-supervisor.ts), each case without a
 // process: when a worker is started again and after what wait, when it gives up, how a stop that
 // reaches the server twice counts once, whose systemd sockets are whose, and when the executable
-// supervises at all.
+// supervises at all, and the V8 flags its worker gets.
 import { describe, expect, it } from 'vitest';
 import { afterWorkerEnd, DEFAULT_RESTART_POLICY, type WorkerEnd } from '../../src/kit/cli/restart-policy.js';
 import { StopRequests } from '../../src/kit/cli/stop-requests.js';
 import { systemdSockets, forgetSystemdSockets } from '../../src/kit/cli/systemd-socket.js';
 import { supervisionWanted } from '../../src/kit/cli/supervision-wanted.js';
+import { WORKER_SEMI_SPACE_MB, workerExecArgv } from '../../src/kit/cli/worker-heap-flags.js';
 
 const crash: WorkerEnd = { code: null, signal: 'SIGKILL', stopRequested: false, everReady: true };
 const minute = 60_000;
@@ -114,5 +115,20 @@ describe('whether hv-server supervises', () => {
     expect(supervisionWanted(['--sim'], { LISTEN_PID: '42', LISTEN_FDS: '1' }, 42)).toBe(false);
     // systemd's variables meant for another process do not count.
     expect(supervisionWanted(['--sim'], { LISTEN_PID: '41', LISTEN_FDS: '1' }, 42)).toBe(true);
+  });
+});
+
+describe('the worker’s V8 flags', () => {
+  it('caps the young generation of the server’s process, keeping the flags Node was started with', () => {
+    expect(workerExecArgv(['--enable-source-maps'], undefined)).toEqual(['--enable-source-maps', `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`]);
+    expect(workerExecArgv([], '')).toEqual([`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`]);
+  });
+
+  it('leaves the cap to whoever chose one, on the command line or in NODE_OPTIONS', () => {
+    expect(workerExecArgv(['--max-semi-space-size=8'], undefined)).toEqual(['--max-semi-space-size=8']);
+    expect(workerExecArgv(['--max-semi-space-size', '8'], undefined)).toEqual(['--max-semi-space-size', '8']);
+    expect(workerExecArgv([], '--no-warnings --max-semi-space-size=16')).toEqual([]);
+    // A flag that only begins the same way is another flag.
+    expect(workerExecArgv(['--max-semi-space-size-x'], undefined)).toEqual(['--max-semi-space-size-x', `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`]);
   });
 });

@@ -1,11 +1,11 @@
 // The JSON log file: rolled by size and at local midnight, old files deleted beyond a count
-// (pino-roll), and a disk that refuses it never stops the program: lines wait in a bounded buffer
-// and are dropped beyond it, an error from the file is a fault to report (not an uncaught
+// (rolling-file.ts), and a disk that refuses it never stops the program: lines wait in a bounded
+// buffer and are dropped beyond it, an error from the file is a fault to report (not an uncaught
 // exception), and the flush at exit tries once and gives up.
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import pinoRoll, { type RollingStream } from 'pino-roll';
+import { openRollingFile, type RollingStream } from './rolling-file.js';
 import { unwatchedHealth, writeErrorText, type StorageHealth } from '../storage/storage-health.js';
 
 export interface LogFileOptions {
@@ -50,18 +50,14 @@ export class LogFile {
   static async open(options: LogFileOptions): Promise<LogFile> {
     try {
       mkdirSync(dirname(options.path), { recursive: true });
-      const stream = await pinoRoll({
-        file: options.path,
-        size: options.rotateSizeMb,
-        frequency: 'daily',
-        dateFormat: 'yyyy-MM-dd',
-        limit: { count: options.retainFiles, removeOtherLogFiles: true },
-        // Windows lets only administrators (and Developer Mode) make a symbolic link: elsewhere
-        // pino-roll's link throws EPERM when it opens the file, and there would be no log file at
-        // all. There the present file is the highest-numbered one of the day.
+      const stream = await openRollingFile({
+        path: options.path,
+        sizeBytes: options.rotateSizeMb * 1024 * 1024,
+        retainFiles: options.retainFiles,
+        // Windows lets only administrators (and Developer Mode) make a symbolic link: elsewhere the
+        // link would throw EPERM when the file is opened, and there would be no log file at all.
+        // There the present file is the highest-numbered one of the day.
         symlink: (options.platform ?? process.platform) !== 'win32',
-        mkdir: true,
-        sync: false,
         maxLength: options.bufferBytes ?? LOG_BUFFER_BYTES,
         // A pipe or NFS that keeps answering EAGAIN gets 10 retries (1 s), not forever.
         maxWriteRetries: 10,

@@ -1,9 +1,11 @@
 // E-mail through an SMTP server with nodemailer, one message per notification. The message is
 // accepted when the server answers 250 to its data (sendMail resolves then). Its Message-ID is made
 // from the notification's id, so a resend after a crash is the same message to a mail system that
-// drops duplicates.
+// drops duplicates. nodemailer (about 40 modules, 5-10 MB of an idle server's memory) is loaded
+// only where an e-mail channel is configured, as the channel is made at start: never in a server
+// that sends no mail, and never in the middle of a notification.
 
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { EmailConfig } from '../../config/kit-config.js';
 import type { Logger } from '../../log/logger.js';
 import type { Channel } from './channel.js';
@@ -20,14 +22,20 @@ function domainOf(from: string): string {
 export function emailChannel(name: string, email: EmailConfig, timeoutMs: number, log: Pick<Logger, 'warn'>): Channel {
   // Real-time limits on each step of the SMTP conversation: the server is another machine, which
   // answers as fast as it does whatever the clock's time scale (nodemailer's own timers).
-  const transport = createTransport({ url: email.server, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+  const loading = import('nodemailer').then(({ default: nodemailer }) =>
+    nodemailer.createTransport({ url: email.server, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs }),
+  );
+  // Not sent yet: the first send reports it, not an unhandled rejection at start.
+  loading.catch(() => {});
+  let transport: Transporter | null = null;
+  void loading.then((made) => (transport = made));
   const domain = domainOf(email.from);
   return {
     name,
     kind: 'email',
     target: `${redactUrl(email.server)} to ${email.to.join(', ')}`,
     async send(notification: Notification, signal: AbortSignal): Promise<void> {
-      const info = await transport.sendMail({
+      const info = await (transport ?? (await loading)).sendMail({
         from: email.from,
         to: email.to,
         subject: mailSubject(notification),
@@ -40,6 +48,10 @@ export function emailChannel(name: string, email: EmailConfig, timeoutMs: number
         log.warn({ channel: name, rejected: info.rejected }, `notification ${notification.id} was refused for ${info.rejected.join(', ')} by ${redactUrl(email.server)}`);
       }
     },
-    close: () => transport.close(),
+    // A transport still loading is closed once it is made; it has no connection before a send.
+    close: () => {
+      if (transport) transport.close();
+      else void loading.then((made) => made.close(), () => {});
+    },
   };
 }
