@@ -37,7 +37,9 @@ const lines = () =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown> & { msg: string });
 
-function waitForLine(match: RegExp, ms = 15_000): Promise<Record<string, unknown> & { msg: string }> {
+// A bound on a line that never comes: the server is ready in about a second on a quiet machine, and took over 15 s in a
+// stress round at load 20 on 2 cores.
+function waitForLine(match: RegExp, ms = 40_000): Promise<Record<string, unknown> & { msg: string }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no log line matching ${match} within ${ms} ms:\n${output}`)), ms);
     const look = () => {
