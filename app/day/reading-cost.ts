@@ -7,7 +7,7 @@
 import { GCProfiler } from 'node:v8';
 import type { AnyActorRef, InspectionEvent, Subscription } from 'xstate';
 
-/** Counts by kind of actor (`voltmeter`, `takeReading`, `supervisor`, `block`, …). */
+/** Counts by kind of actor (`voltmeter`, `reader`, `probeOutput`, `supervisor`, `block`, …). */
 export type ByKind = Record<string, number>;
 
 export interface ReadingCost {
@@ -30,7 +30,7 @@ export interface ReadingCost {
   heapBytes: number;
 }
 
-/** An actor's kind: the name its logic was given (`takeReading`, `block`), or its id without the instance (`block-1` → `block`). */
+/** An actor's kind: the name its logic was given (`reader`, `block`), or its id without the instance (`block-1` → `block`). */
 export function actorKind(ref: { id?: string; src?: unknown } | object): string {
   const src = (ref as { src?: unknown }).src;
   if (typeof src === 'string') return src;
