@@ -2,11 +2,12 @@
 // each reading to the supervisor, stamped with its integration window.
 //
 // The instrument is read by one long-lived actor, the reader, for as long as the voltmeter runs:
-// READ starts a reading, which it sends back as READING_TAKEN (or READING_FAILED); ABANDON drops
-// the one in progress. A promise actor started per reading cost an actor, its abort controller
-// and two more events each ~4 s per voltmeter, for the same exchange with the instrument.
+// ASK starts a reading, which it sends back as READING_TAKEN (or READING_FAILED); DROP abandons
+// the one in progress (machines/instrument-query.ts). A promise actor started per reading cost an
+// actor, its abort controller and two more events each ~4 s per voltmeter, for the same exchange.
 
-import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
+import { instrumentQuery } from './instrument-query.js';
 import type { Fault, Reading } from './types.js';
 import { errorText } from './types.js';
 
@@ -55,45 +56,16 @@ export type VoltmeterEvent =
   | { type: 'READING_TAKEN'; output: RawReading }
   | { type: 'READING_FAILED'; error: unknown };
 
-/** What the reader takes: READ starts one reading (abandoning any still in progress); ABANDON drops the one in progress. */
-export type ReaderEvent = { type: 'READ' } | { type: 'ABANDON' };
-
 /**
- * The voltmeter's reader over `read` (one reading of voltmeter `voltmeter`; `signal` aborts it).
- * A reading abandoned, or in progress when the voltmeter stops, is aborted and never reported.
+ * The voltmeter's reader over `read` (one reading of voltmeter `voltmeter`; `signal` aborts it):
+ * ASK starts a reading, DROP abandons the one in progress (see instrument-query.ts).
  */
 export function instrumentReader(read: (voltmeter: string, signal: AbortSignal) => Promise<RawReading>) {
-  return fromCallback<ReaderEvent, { voltmeter: string }, Extract<VoltmeterEvent, { type: 'READING_TAKEN' | 'READING_FAILED' }>>(({ input, sendBack, receive }) => {
-    // One controller serves reading after reading until one is abandoned (a reading's waits remove their listeners).
-    let controller = new AbortController();
-    /** The reading in progress: its result is passed on only while it is this one. */
-    let inProgress: Promise<RawReading> | null = null;
-    const abandon = () => {
-      if (!inProgress) return;
-      inProgress = null;
-      controller.abort(new Error('reading abandoned'));
-      controller = new AbortController();
-    };
-    receive((event) => {
-      abandon();
-      if (event.type !== 'READ') return;
-      const reading = read(input.voltmeter, controller.signal);
-      inProgress = reading;
-      reading.then(
-        (output) => {
-          if (inProgress !== reading) return;
-          inProgress = null;
-          sendBack({ type: 'READING_TAKEN', output });
-        },
-        (error: unknown) => {
-          if (inProgress !== reading) return;
-          inProgress = null;
-          sendBack({ type: 'READING_FAILED', error });
-        },
-      );
-    });
-    return abandon;
-  });
+  return instrumentQuery(
+    (input: { voltmeter: string }, signal) => read(input.voltmeter, signal),
+    (output): Extract<VoltmeterEvent, { type: 'READING_TAKEN' }> => ({ type: 'READING_TAKEN', output }),
+    (error): Extract<VoltmeterEvent, { type: 'READING_FAILED' }> => ({ type: 'READING_FAILED', error }),
+  );
 }
 
 export const voltmeterMachine = setup({
@@ -108,7 +80,7 @@ export const voltmeterMachine = setup({
     initVoltmeter: fromPromise<void, { voltmeter: string }>(async () => {
       throw new Error('initVoltmeter is provided by src/hv/devices');
     }),
-    /** Takes one reading per READ, for as long as the voltmeter runs (see instrumentReader). */
+    /** Takes one reading per ASK, for as long as the voltmeter runs (see instrumentReader). */
     reader: instrumentReader(async () => {
       throw new Error('reader is provided by src/hv/devices');
     }),
@@ -121,8 +93,8 @@ export const voltmeterMachine = setup({
     shortSettle: ({ context, event }) => (event as { delayMs: number }).delayMs <= context.readingPeriodMs,
   },
   actions: {
-    startReading: sendTo('reader', { type: 'READ' }),
-    abandonReading: sendTo('reader', { type: 'ABANDON' }),
+    startReading: sendTo('reader', { type: 'ASK' }),
+    abandonReading: sendTo('reader', { type: 'DROP' }),
     publish: enqueueActions(({ context, event, enqueue }) => {
       const output = (event as unknown as { output: RawReading }).output;
       const reading = {
