@@ -1,6 +1,6 @@
 // The clocks every wait goes through.
 import { describe, expect, it, vi } from 'vitest';
-import { DEADLINE_FLOOR_MS, ManualClock, ScaledClock } from '../../src/kit/clock/clock.js';
+import { DEADLINE_FLOOR_MS, deadlineFloorOf, ManualClock, realDeadlineMs, ScaledClock } from '../../src/kit/clock/clock.js';
 
 describe('ManualClock', () => {
   it('fires timers in due order and lets their promise chains run before the next', async () => {
@@ -72,6 +72,20 @@ describe('ScaledClock', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('says how much real time a deadline lasts, for waits kept by something outside the program', () => {
+    expect(realDeadlineMs(2000, 1)).toBe(2000);
+    expect(realDeadlineMs(2000, 4)).toBe(500); // above the floor: scaled
+    expect(realDeadlineMs(2000, 1000)).toBe(DEADLINE_FLOOR_MS); // 2 ms scaled: held to the floor
+    expect(realDeadlineMs(100, 1000)).toBe(100); // shorter than the floor: never longer than asked
+    expect(realDeadlineMs(-5, 10)).toBe(0);
+    expect(realDeadlineMs(2000, 1000, 800)).toBe(800); // a floor raised because the event loop lags
+    const lagging = new ScaledClock(1000, 0);
+    expect(deadlineFloorOf(lagging)).toBe(DEADLINE_FLOOR_MS);
+    lagging.deadlineFloorMs = 800;
+    expect(deadlineFloorOf(lagging)).toBe(800);
+    expect(deadlineFloorOf(new ManualClock(0))).toBe(DEADLINE_FLOOR_MS);
   });
 
   it('refuses a scale that is not a positive finite number', () => {

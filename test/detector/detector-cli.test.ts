@@ -15,7 +15,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('hv-detector', () => {
   it('serves a start over TCP, publishes rates, and stops cleanly on SIGTERM', async () => {
-    const server = await startServerProcess(['--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20', '--log-level', 'info'], 15_000, 'hv-detector');
+    const server = await startServerProcess(['--tcp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--time-scale', '20', '--log-level', 'info'], undefined, 'hv-detector');
     const online = await openRaw(server.tcpPort);
     online.socket.write(encodeEnvelope({ type: 'command', command_type: 'start_acquisition', module: 'det-1', interval_s: 1 }));
     await eventually(() => online.received.filter((m) => m.answer_type === 'count_rate').length >= 3);

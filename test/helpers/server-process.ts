@@ -72,10 +72,10 @@ export async function untilReady(httpPort: number): Promise<void> {
 /**
  * Starts `bin/<tool>.js` (hv-server unless told) with `args` (the data directory and ports among them) and resolves once it
  * has printed its "ready:" line and its /readyz says ready, as a client that sends a command at once needs. `timeoutMs`
- * only bounds a start that never comes: a server is ready in about a second on a quiet machine, so the default is over 10
- * times that.
+ * only bounds a start that never comes: a server is ready in about a second on a quiet machine, and took over 15 s in a
+ * stress round on 2 cores at load 16-20, so the default is 40 s (still inside a hook's 60 s, so the error names the cause).
  */
-export async function startServerProcess(args: string[], timeoutMs = 15_000, tool = 'hv-server'): Promise<ServerProcess> {
+export async function startServerProcess(args: string[], timeoutMs = 40_000, tool = 'hv-server'): Promise<ServerProcess> {
   if (!existsSync(join(root, `dist/app/cli/${tool}.js`))) throw new Error('dist/ is missing: npm test builds it first (npm run build)');
   const child = spawn(process.execPath, [join(root, `bin/${tool}.js`), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
   let output = '';

@@ -1,10 +1,11 @@
 // The VISA binding, through koffi, against the VISA test library forwarding to simulated
 // instruments: the code path that loads NI-VISA in the lab, run for real.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScaledClock } from '../../src/kit/clock/clock.js';
+import { DEADLINE_FLOOR_MS, ScaledClock } from '../../src/kit/clock/clock.js';
 import { Agilent34401A } from '../../src/hv/instruments/agilent-34401a.js';
 import { TransportError } from '../../src/kit/transports/transport.js';
 import { VisaLibrary, visaLibraryCandidates } from '../../src/kit/transports/visa/visa-library.js';
+import { VI } from '../../src/kit/transports/visa/visa-status.js';
 import { VisaTransport } from '../../src/kit/transports/visa/visa-transport.js';
 import { TcpInstrumentServer } from '../../sim/adapters/tcp-instrument-server.js';
 import { Agilent34401A as SimulatedAgilent } from '../../sim/devices/agilent-34401a.js';
@@ -95,6 +96,23 @@ describe('VISA through koffi', () => {
     dmm.faults.timeout = false;
     expect(err.code).toBe('timeout');
     expect(err.message).toBe('GPIB0::20::INSTR: viRead failed: VI_ERROR_TMO: Timeout expired before operation completed.');
+    await t.close();
+  });
+
+  it('hands VISA a time-out of real time that never shrinks below the clock’s deadline floor', async () => {
+    // At ×1000 a 2 s time-out would be 2 ms of real time: shorter than a GPIB transaction takes.
+    const fast = new ScaledClock(1000);
+    const set: number[] = [];
+    const watched = new Proxy(library, {
+      get: (target, key, receiver) =>
+        key === 'setAttribute'
+          ? (vi: number, attribute: number, value: number) => (attribute === VI.ATTR_TMO_VALUE && set.push(value), target.setAttribute(vi, attribute, value))
+          : Reflect.get(target, key, receiver),
+    });
+    const t = new VisaTransport('GPIB0::20::INSTR', () => watched, fast, { timeoutMs: 2000, terminator: '\n' });
+    expect(await t.query('*IDN?')).toMatch(/34401A/);
+    expect(await t.query('*IDN?', { timeoutMs: 500_000 })).toMatch(/34401A/);
+    expect(set).toEqual([DEADLINE_FLOOR_MS, 500]);
     await t.close();
   });
 

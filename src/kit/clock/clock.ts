@@ -26,6 +26,23 @@ export interface Clock {
 /** The shortest real time a deadline gets at any time scale, ms. */
 export const DEADLINE_FLOOR_MS = 250;
 
+/**
+ * The real milliseconds a deadline of `ms` clock time lasts: `ms` at the clock's speed, but never
+ * less than the floor (nor, for a deadline shorter than the floor, less than `ms` itself). Also for
+ * waits the program hands to something outside it that keeps real time, such as a VISA library's
+ * own time-out.
+ */
+export function realDeadlineMs(ms: number, timeScale: number, floorMs: number = DEADLINE_FLOOR_MS): number {
+  const clockMs = Math.max(0, ms);
+  return Math.max(clockMs / timeScale, Math.min(clockMs, floorMs));
+}
+
+/** The floor a clock gives its deadlines: raised on a scaled clock whose event loop lags. */
+export function deadlineFloorOf(clock: Clock): number {
+  const floor = (clock as { deadlineFloorMs?: unknown }).deadlineFloorMs;
+  return typeof floor === 'number' ? floor : DEADLINE_FLOOR_MS;
+}
+
 /** Shared by every clock: a sleep built on the clock's own timers. */
 export function sleepOn(clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -82,8 +99,7 @@ export class ScaledClock implements Clock {
   }
 
   setDeadline(fn: () => void, ms: number): TimerHandle {
-    const real = Math.max(0, ms) / this.scale;
-    return globalThis.setTimeout(fn, Math.max(real, Math.min(Math.max(0, ms), this.deadlineFloorMs)));
+    return globalThis.setTimeout(fn, realDeadlineMs(ms, this.scale, this.deadlineFloorMs));
   }
 
   clearTimeout(handle: TimerHandle): void {

@@ -2,7 +2,7 @@
 // termination character or on EOI; every VISA failure becomes a typed transport error carrying
 // the vendor's own description.
 
-import type { Clock } from '../../clock/clock.js';
+import { deadlineFloorOf, realDeadlineMs, type Clock } from '../../clock/clock.js';
 import { TransactionLock, TransportError, type ReadOptions, type Transport } from '../transport.js';
 import type { VisaLibrary } from './visa-library.js';
 import { errorCodeFor, VI } from './visa-status.js';
@@ -101,9 +101,12 @@ export class VisaTransport implements Transport {
     this.timeoutSet = real;
   }
 
-  /** VISA waits in real time; the program's clock may run faster in simulation. */
+  /**
+   * VISA waits in real time; the program's clock may run faster in simulation. Like every deadline
+   * on the clock, it never shrinks below the floor: a bus and a driver answer no faster at ×1000.
+   */
   private realMs(ms: number): number {
-    return Math.max(1, Math.round(ms / this.clock.timeScale));
+    return Math.max(1, Math.round(realDeadlineMs(ms, this.clock.timeScale, deadlineFloorOf(this.clock))));
   }
 
   private async check(call: Promise<number>, what: string): Promise<void> {
