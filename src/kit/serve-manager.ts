@@ -36,7 +36,7 @@ import type { HardwareManager, ManagerFactory } from './manager.js';
 import type { SimulatorBackDoor } from './simulator-back-door.js';
 import { checkDataDir } from './storage/check-data-dir.js';
 import { ReadingsLog } from './storage/readings-log.js';
-import { storageAlarm } from './storage/storage-health.js';
+import { storageAlarm } from './alarms/storage-alarm.js';
 import { SyncCommand } from './storage/sync-command.js';
 import { followChildren, inspectWhileObserved } from './supervision-watch.js';
 import { kitRoutes } from './web/kit-routes.js';

@@ -13,7 +13,7 @@ import { startAlarmNotifications, type AlarmNotifications, type NotifyEvent, typ
 import { ManualClock } from '../../src/kit/clock/clock.js';
 import type { EmailConfig, NotifyConfig, WebhookConfig } from '../../src/kit/config/kit-config.js';
 import type { AtomicWrite } from '../../src/kit/storage/atomic-write.js';
-import { storageAlarm } from '../../src/kit/storage/storage-health.js';
+import { storageAlarm } from '../../src/kit/alarms/storage-alarm.js';
 
 export { Receiver, startSmtp, type Mail, type ReceivedRequest, type ReceiverMode } from '../../bench/notify-receivers.js';
 

@@ -11,7 +11,7 @@ import type { Alarm } from '../../src/kit/alarms/alarm-table.js';
 import { NOTIFY_OUTBOX_UNREADABLE } from '../../src/kit/alarms/notify/outbox.js';
 import { OUTBOX_FILE, type NotifyEvent } from '../../src/kit/alarms/notify/start-alarm-notifications.js';
 import { ManualClock } from '../../src/kit/clock/clock.js';
-import { STORAGE_FAULT } from '../../src/kit/storage/storage-health.js';
+import { STORAGE_FAULT } from '../../src/kit/alarms/storage-alarm.js';
 import { Receiver, startHarness } from './notify-fixtures.js';
 
 const receivers: Receiver[] = [];

@@ -4,12 +4,8 @@
 // the composition root (app/) may know everything below it. docs/architecture.md draws the same.
 // The detector takes the kit from its public surface (src/kit/index.ts) only.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+import { importsOf, sources } from './project-imports.js';
 
 type Layer = 'kit' | 'hv' | 'sim' | 'detector' | 'app' | 'tooling';
 
@@ -34,13 +30,6 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   tooling: ['tooling', 'app', 'sim', 'hv', 'detector', 'kit'],
 };
 
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\1/g;
-
-/** The project files a source file imports (relative specifiers only; packages are not layers). */
-export function importsOf(path: string, text: string): string[] {
-  return [...text.matchAll(SPECIFIER)].map((m) => normalize(join(dirname(path), m[2]!)).replace(/\\/g, '/'));
-}
-
 /** The kit's public surface: a manager other than the rack takes the kit from here only. */
 const KIT_SURFACE = 'src/kit/index.js';
 
@@ -59,21 +48,9 @@ export function violations(files: ReadonlyMap<string, string>): string[] {
   return found;
 }
 
-function sources(): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const dir of ['src', 'machines', 'schemas', 'sim', 'detector', 'app']) {
-    for (const entry of readdirSync(join(root, dir), { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile() || !/\.(ts|js)$/.test(entry.name) || entry.name.endsWith('.d.ts')) continue;
-      const full = join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
-      files.set(relative(root, full).replace(/\\/g, '/'), readFileSync(full, 'utf8'));
-    }
-  }
-  return files;
-}
-
 describe('layers', () => {
   it('has no import pointing up: the kit knows no manager, src/ no simulator, the detector no HV', () => {
-    const files = sources();
+    const files = sources(['src', 'machines', 'schemas', 'sim', 'detector', 'app']);
     expect(files.size).toBeGreaterThan(150);
     expect(violations(files)).toEqual([]);
   });

@@ -23,8 +23,9 @@ beforeAll(async () => {
   tcpPort = server.tcpPort;
 });
 
-afterAll(() => {
-  server.process.kill('SIGKILL');
+afterAll(async () => {
+  // Stopped and gone before its data directory goes: a server killed outright would still be writing in it.
+  await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -36,8 +36,9 @@ beforeAll(async () => {
   tcpPort = server.tcpPort;
 });
 
-afterAll(() => {
-  server.process.kill('SIGKILL');
+afterAll(async () => {
+  // Stopped and gone before its data directory goes: a server killed outright would still be writing in it.
+  await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -110,9 +111,7 @@ describe('hv-server and hv-client', () => {
   });
 
   it('stops on SIGTERM with exit code 0, leaving the readings in the daily -virtual TSV', async () => {
-    const exited = new Promise<number | null>((resolve) => server.process.on('exit', resolve));
-    server.process.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await server.stop()).toBe(0);
     expect(server.output()).toMatch(/readings log flushed and closed/);
     const files = readdirSync(join(dataDir, 'HV'));
     expect(files).toHaveLength(1);

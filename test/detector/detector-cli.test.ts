@@ -22,9 +22,7 @@ describe('hv-detector', () => {
     expect(online.received[0]).toMatchObject({ type: 'answer', answer_type: 'start_acquisition', module: 'det-1', status: 'ok' });
     const rates = online.received.filter((m) => m.answer_type === 'count_rate');
     expect(rates.length).toBeGreaterThanOrEqual(3);
-    const exited = new Promise<number | null>((r) => server.process.once('exit', (code) => r(code)));
-    server.process.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await server.stop()).toBe(0);
     online.socket.destroy();
     const rows = readdirSync(join(dataDir, 'det-1')).flatMap((f) => readFileSync(join(dataDir, 'det-1', f), 'utf8').trim().split('\n').slice(1));
     expect(rows.length).toBeGreaterThanOrEqual(rates.length);

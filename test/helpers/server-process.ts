@@ -29,6 +29,11 @@ export interface ServerProcess {
   output(): string;
   /** Resolves once what it printed from `from` on (a length of output()) matches `pattern`; rejects if it exits first. */
   printed(pattern: RegExp, from?: number): Promise<RegExpMatchArray>;
+  /**
+   * Stops it as an operator does (SIGTERM, which the supervising process passes to the server) and resolves with its exit
+   * code once it has exited: after this nothing of it writes in its data directory any more, so the directory can go.
+   */
+  stop(): Promise<number | null>;
 }
 
 /**
@@ -95,7 +100,12 @@ export async function startServerProcess(args: string[], timeoutMs = 40_000, too
       throw err;
     })
     .finally(() => clearTimeout(timer));
-  return { process: child, tcpPort: Number(ready[1]), httpPort: Number(ready[2]), output: text, printed: (pattern, from) => printedBy(child, text, pattern, from) };
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return { process: child, tcpPort: Number(ready[1]), httpPort: Number(ready[2]), output: text, printed: (pattern, from) => printedBy(child, text, pattern, from), stop };
 }
 
 export interface Finished {

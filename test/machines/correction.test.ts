@@ -2,7 +2,8 @@
 // holding with a deadband, outliers held back.
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
-import { blockMachine, settleTimeMs, topState, type CorrectionSettings } from '../../machines/block.machine.js';
+import { blockMachine, topState, type CorrectionSettings } from '../../machines/block.machine.js';
+import { settleTimeMs } from '../../machines/block-correction.js';
 import type { Reading } from '../../machines/types.js';
 import { ManualClock } from '../../src/kit/clock/clock.js';
 import { alwaysOperating, blockChecks } from '../helpers/block-checks.js';

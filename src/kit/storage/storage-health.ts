@@ -1,11 +1,8 @@
 // How a part of the server that writes to disk (readings log, learned transfers, log file) says that
-// its writes fail and that they work again — and how that becomes an alarm: code STORAGE_FAULT,
-// severity MAJOR, EPICS status WRITE, one per part. A full disk is something for the operator to
-// fix while the rack keeps being controlled, not a reason to stop.
-
-import type { AlarmTable } from '../alarms/alarm-table.js';
-
-export const STORAGE_FAULT = 'STORAGE_FAULT';
+// its writes fail and that they work again. A full disk is something for the operator to fix while
+// the rack keeps being controlled, not a reason to stop. How that becomes an alarm is
+// alarms/storage-alarm.ts: this file knows no alarm, so the log file (which the alarm table logs
+// through) can report its own write failures without an import cycle.
 
 export interface StorageHealth {
   /**
@@ -19,17 +16,6 @@ export interface StorageHealth {
 
 /** For parts used without a server around them (tests, tools). */
 export const unwatchedHealth: StorageHealth = { failing: () => {}, recovered: () => {} };
-
-/** The alarm of one part, named by `source` (readings-log, transfer-store, log-file). */
-export function storageAlarm(alarms: Pick<AlarmTable, 'raise' | 'clear'>, source: string, log: { info(fields: object, message: string): void }): StorageHealth {
-  return {
-    failing: (message, value) => alarms.raise({ source, instrument: null, code: STORAGE_FAULT, severity: 'MAJOR', status: 'WRITE', message, value }),
-    recovered: (summary) => {
-      log.info({ source }, summary);
-      alarms.clear(source, STORAGE_FAULT);
-    },
-  };
-}
 
 /** "ENOSPC: no space left on device" from a Node error, without the syscall and path it may carry. */
 export function writeErrorText(err: unknown): string {
