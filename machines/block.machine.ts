@@ -203,14 +203,24 @@ const startCommandTimeout = block.enqueueActions(({ check, enqueue }) => {
   if (check('isCheck')) enqueue.raise({ type: 'COMMAND_TIMEOUT' }, { delay: 'commandTimeout', id: 'commandTimeout' });
 });
 
-/** Takes a reading as the state's policy decides (block-readings.ts), performing its steps in order. */
+/**
+ * Takes a reading as the state's policy decides (block-readings.ts), performing its steps in order.
+ * Assignments in a row are made as one (each would copy the whole context, at every reading).
+ */
 const onReading = (decide: (context: BlockContext, reading: Reading) => BlockStep[]) =>
   block.enqueueActions(({ context, event, enqueue }) => {
+    let patch = null as Partial<BlockContext> | null;
     for (const step of decide(context, (event as ReadingEvent).reading)) {
-      if ('assign' in step) enqueue.assign(step.assign);
-      else if ('effect' in step) enqueue(step.effect);
+      if ('assign' in step) {
+        patch = patch ? { ...patch, ...step.assign } : step.assign;
+        continue;
+      }
+      if (patch) enqueue.assign(patch);
+      patch = null;
+      if ('effect' in step) enqueue(step.effect);
       else enqueue.raise(step.raise);
     }
+    if (patch) enqueue.assign(patch);
   });
 
 /** Replies to the client whose command is in flight. */
