@@ -4,7 +4,7 @@
 // divided by the readings published. Counted with XState's inspection API on the running actor
 // system and V8's GC profiler: the count slows the day down, so a timed run does not count.
 
-import { GCProfiler } from 'node:v8';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 import type { AnyActorRef, InspectionEvent, Subscription } from 'xstate';
 
 /** Counts by kind of actor (`voltmeter`, `reader`, `probeOutput`, `supervisor`, `block`, …). */
@@ -61,15 +61,17 @@ export function countActors(system: AnyActorRef['system']) {
 /** Heap bytes allocated from now to `stop()`: what the collections freed plus what the heap grew by. */
 export function countAllocations() {
   const profiler = new GCProfiler();
+  const usedBefore = getHeapStatistics().used_heap_size;
   profiler.start();
   return {
     stop(): number {
+      const grown = getHeapStatistics().used_heap_size - usedBefore;
       const result = profiler.stop() as unknown as {
         statistics: { beforeGC: { heapStatistics: { usedHeapSize: number } }; afterGC: { heapStatistics: { usedHeapSize: number } } }[];
       };
       let freed = 0;
       for (const gc of result.statistics) freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
-      return freed;
+      return freed + grown;
     },
   };
 }
