@@ -1,19 +1,26 @@
-// Benchmark: the server process under load. Prints how fast it starts (Online's port, ready), its
-// memory (RSS) idle at 5 s and 60 s, with 1000 TCP clients, 60 s after 1000 TCP and 1000 websocket
+// Benchmark: the server process under load. Prints how fast it starts (Online's port, ready) beside a
+// bare node opening a port (interleaved runs) and the files it opens before Online's port is bound;
+// its memory (RSS) idle at 5 s and 60 s, with 1000 TCP clients, 60 s after 1000 TCP and 1000 websocket
 // clients left, after a flood of garbage and after rounds of clients that never read; the error
-// round trip over 10,000 requests (first request included) and the set_voltage round trip.
-// Usage: npm run bench:load [-- --json FILE] [-- --quick (no 60 s waits)]
+// round trip over 10,000 requests (first request included) beside that of a reply-only floor server
+// in the same run (the two take turns, request by request), and the set_voltage round trip.
+// Usage: npm run bench:load [-- --json FILE] [-- --quick (no 60 s waits)] [-- --only start (the start
+// figures alone, in a minute or less)] [-- --start-runs N (starts of each, default 7, 5 with --quick)]
+// [-- --round-trip (the error round trip alone: seconds, not minutes) [-- --rounds N (N rounds of the
+// round trip against the same server, each on fresh connections: the least, median and most p99 ratio)]]
 
 import { fileURLToPath } from 'node:url';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HvConnection, setVoltageCommand } from '../src/hv/client/hv-connection.js';
 import { encodeEnvelope } from '../src/kit/protocol/envelope-encoder.js';
+import { errorRoundTrips, startFloor, summarize, type RoundTrips } from './error-round-trips.js';
+import { firstAccept, startFigures } from './start-figures.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -61,45 +68,6 @@ async function roundTrips(online: HvConnection, count: number): Promise<number[]
   return times.sort((a, b) => a - b);
 }
 
-/**
- * Sequential refused commands (block 99 is not configured: error 9) on a fresh connection; round
- * trips in ms, in order. The request is encoded once and the reply only framed, not decoded, so
- * the figures are the server's and the socket's, not this client's.
- */
-async function errorRoundTrips(port: number, count: number): Promise<number[]> {
-  const socket = connect({ host: '127.0.0.1', port });
-  socket.setNoDelay(true);
-  await new Promise((r) => socket.once('connect', r));
-  const request = encodeEnvelope(setVoltageCommand(99, 100));
-  let buffered: Buffer = Buffer.alloc(0);
-  let replied: (() => void) | null = null;
-  socket.on('data', (chunk: Buffer) => {
-    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-    // 30-byte header: meta length at 14, data length at 22.
-    while (buffered.length >= 30 && buffered.length >= 30 + buffered.readUInt32BE(14) + buffered.readUInt32BE(22)) {
-      const end = 30 + buffered.readUInt32BE(14) + buffered.readUInt32BE(22);
-      const reply = buffered.subarray(30, end).includes('"reply"');
-      buffered = buffered.subarray(end);
-      if (reply && replied) {
-        const done = replied;
-        replied = null;
-        done();
-      }
-    }
-  });
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    await new Promise<void>((resolve) => {
-      replied = resolve;
-      socket.write(request);
-    });
-    times.push(performance.now() - start);
-  }
-  socket.destroy();
-  return times;
-}
-
 /** `count` websocket clients at once on /channel: resolves with the clients and when the last opened, ms. */
 async function websocketBurst(httpPort: number, count: number): Promise<{ sockets: WebSocket[]; lastOpenMs: number }> {
   const start = performance.now();
@@ -111,17 +79,6 @@ async function websocketBurst(httpPort: number, count: number): Promise<{ socket
   return { sockets, lastOpenMs: Math.round(performance.now() - start) };
 }
 
-/** Resolves when something accepts on `port`, with the time since `since` (performance.now ms). */
-async function firstAccept(port: number, since: number): Promise<number> {
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return Math.round(performance.now() - since);
-    await sleep(2);
-  }
-}
 
 /** `connections` sockets each sending `bytesEach` of random bytes with no header marker; MiB/s. */
 async function garbageFlood(port: number, connections: number, bytesEach: number): Promise<number> {
@@ -173,15 +130,36 @@ async function main(): Promise<void> {
     'sim: true\nlimits:\n  tcp: { max_connections: 1100, max_per_address: 1100 }\n  http: { max_connections: 1200, max_per_address: 1200 }\n  websocket: { max_clients: 1100, max_per_address: 1100 }\n',
   );
   const quick = process.argv.includes('--quick');
+  const roundTripOnly = process.argv.includes('--round-trip');
+  const roundsAt = process.argv.indexOf('--rounds');
+  const rounds = roundsAt > 0 ? Math.max(1, Number(process.argv[roundsAt + 1]) || 1) : 1;
+  const onlyAt = process.argv.indexOf('--only');
+  const onlyStart = onlyAt > 0 && process.argv[onlyAt + 1] === 'start';
+  const runsAt = process.argv.indexOf('--start-runs');
+  const startRuns = runsAt > 0 ? Number(process.argv[runsAt + 1]) : quick ? 5 : 7;
+  const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
   // Fixed ports, so Online's port can be probed from the first moment.
   const tcpPort = 17_500 + (process.pid % 200) * 2;
   const httpPort = tcpPort + 1;
+  const serverArgs = (tcp: number, http: number) => [
+    join(root, 'bin/hv-server.js'), '--config', config, '--tcp-port', String(tcp), '--http-port', String(http), '--data-dir', dataDir, '--time-scale', '20',
+  ];
+  const report: Record<string, number> = {};
+  if (!roundTripOnly) {
+    // Start figures first, on ports of their own (a block of 2 × (runs + 3) above 21000).
+    const start = await startFigures({ runs: startRuns, root, basePort: 21_000 + (process.pid % 100) * 40, serverArgs });
+    process.stdout.write(`hv-server start (simulated rack, --time-scale 20; ${machine})\n${start.lines.join('\n')}\n`);
+    if (onlyStart) {
+      rmSync(dataDir, { recursive: true, force: true });
+      if (jsonOut) writeFileSync(jsonOut, JSON.stringify(start.report, null, 2) + '\n');
+      return;
+    }
+    Object.assign(report, start.report);
+  }
+  // The reference, started before the server so that its start takes nothing from the server's.
+  const floor = await startFloor();
   const spawnedAt = performance.now();
-  const server = spawn(
-    process.execPath,
-    [join(root, 'bin/hv-server.js'), '--config', config, '--tcp-port', String(tcpPort), '--http-port', String(httpPort), '--data-dir', dataDir, '--time-scale', '20'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const server = spawn(process.execPath, serverArgs(tcpPort, httpPort), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let readyAt = 0;
   // Keep only the start of the output: enough for the ready line, bounded however much is logged.
@@ -191,22 +169,40 @@ async function main(): Promise<void> {
   };
   server.stdout.on('data', keep);
   server.stderr.on('data', keep);
-  const report: Record<string, number> = {};
-  report.start_to_online_port_ms = await firstAccept(tcpPort, spawnedAt);
+  // This start's own times are one more sample, printed beside the runs above.
+  report.load_run_start_to_online_port_ms = Math.round(await firstAccept(tcpPort, spawnedAt));
   const port = await readyPort(() => out);
-  report.start_to_ready_ms = Math.round(readyAt - spawnedAt);
+  report.load_run_start_to_ready_ms = Math.round(readyAt - spawnedAt);
   // The server's own process: hv-server runs it in a worker under its supervising process.
   const pid = Number(/"server_pid":(\d+)/.exec(out)?.[1] ?? server.pid);
 
   await sleep(Math.max(0, 5000 - (performance.now() - spawnedAt)));
   report.rss_idle_5s_mib = Math.round(rssMiB(pid) * 10) / 10;
 
-  const errors = await errorRoundTrips(port, 10_000);
-  report.error_round_trip_first_ms = Math.round(errors[0]! * 100) / 100;
-  const sortedErrors = [...errors].sort((a, b) => a - b);
-  report.error_round_trip_median_ms = Math.round(percentile(sortedErrors, 50) * 1000) / 1000;
-  report.error_round_trip_p99_ms = Math.round(percentile(sortedErrors, 99) * 1000) / 1000;
-  report.error_round_trip_max_ms = Math.round(sortedErrors.at(-1)! * 100) / 100;
+  const [errorTimes, floorTimes] = await errorRoundTrips([port, floor.port], 10_000);
+  const errors = summarize(errorTimes!);
+  report.error_round_trip_first_ms = Math.round(errors.times[0]! * 100) / 100;
+  roundTripFigures(report, 'error_round_trip', errors, summarize(floorTimes!));
+  if (roundTripOnly) {
+    // On a shared machine one round's tail says more about the neighbours than about the server.
+    const ratios = [errors.p99 / summarize(floorTimes!).p99];
+    for (let round = 2; round <= rounds; round++) {
+      const [server99, floor99] = (await errorRoundTrips([port, floor.port], 10_000)).map((times) => summarize(times).p99);
+      ratios.push(server99! / floor99!);
+    }
+    if (rounds > 1) {
+      ratios.sort((a, b) => a - b);
+      report.rounds = rounds;
+      report.error_round_trip_p99_to_floor_least = Math.round(ratios[0]! * 100) / 100;
+      report.error_round_trip_p99_to_floor_median = Math.round(percentile(ratios, 50) * 100) / 100;
+      report.error_round_trip_p99_to_floor_most = Math.round(ratios.at(-1)! * 100) / 100;
+    }
+    await floor.stop();
+    await stop(server, dataDir);
+    print(report, jsonOut, machine);
+    return;
+  }
+  await floor.stop();
 
   if (!quick) await sleep(Math.max(0, 60_000 - (performance.now() - spawnedAt)));
   report.rss_idle_mib = await settledRss(pid);
@@ -244,12 +240,35 @@ async function main(): Promise<void> {
   online.send(setVoltageCommand(2, 50));
   report.still_serving = (await answer).status === 'ok' ? 1 : 0;
   await online.close();
+  await stop(server, dataDir);
+  print(report, jsonOut, machine);
+}
+
+/** Median, p99 and max of `trips` as `<name>_median_ms` ..., the floor's, and each of the first as a ratio to the floor's. */
+function roundTripFigures(report: Record<string, number>, name: string, trips: RoundTrips, floor: RoundTrips): void {
+  const ms = (v: number) => Math.round(v * 1000) / 1000;
+  const ratio = (v: number) => Math.round(v * 100) / 100;
+  report[`${name}_median_ms`] = ms(trips.p50);
+  report[`${name}_p99_ms`] = ms(trips.p99);
+  report[`${name}_max_ms`] = ms(trips.max);
+  report.floor_round_trip_first_ms = ms(floor.times[0]!);
+  report.floor_round_trip_median_ms = ms(floor.p50);
+  report.floor_round_trip_p99_ms = ms(floor.p99);
+  report.floor_round_trip_max_ms = ms(floor.max);
+  report[`${name}_median_to_floor`] = ratio(trips.p50 / floor.p50);
+  report[`${name}_p99_to_floor`] = ratio(trips.p99 / floor.p99);
+  report[`${name}_max_to_floor`] = ratio(trips.max / floor.max);
+}
+
+async function stop(server: ChildProcess, dataDir: string): Promise<void> {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
   rmSync(dataDir, { recursive: true, force: true });
+}
 
+function print(report: Record<string, number>, jsonOut: string | undefined, machine: string): void {
   const width = Math.max(...Object.keys(report).map((k) => k.length));
-  process.stdout.write(`hv-server under load (simulated rack, --time-scale 20, Node ${process.version})\n`);
+  process.stdout.write(`hv-server under load (simulated rack, --time-scale 20; ${machine})\n`);
   for (const [key, value] of Object.entries(report)) process.stdout.write(`  ${key.padEnd(width)}  ${value}\n`);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
 }

@@ -1,6 +1,8 @@
-// Runs one of the compiled command-line tools. They are compiled once, at `npm ci` / `npm install`
-// (the `prepare` script) or by `npm run build`, never at start: the server must bind Online's port
-// within a fraction of a second of being started.
+// Runs one of the command-line tools, from its bundle (dist/bundle/<tool>.js, scripts/bundle.ts):
+// one file and the chunks it imports, rather than the hundreds of modules of dist/, since a rack PC's
+// on-access antivirus reads each file it opens slowly. They are built once, at `npm ci` /
+// `npm install` (the `prepare` script) or by `npm run build`, never at start: the server must bind
+// Online's port within a fraction of a second of being started.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -21,25 +23,26 @@ function newestSource(root) {
 
 /**
  * Runs `tool`. With `supervised`, a small supervising process holds Online's port and runs the
- * server in a worker process that it starts again after a crash (dist/src/kit/cli/process-supervisor.js),
- * unless `--no-supervise` is given or systemd holds the port.
+ * server in a worker process that it starts again after a crash (dist/bundle/supervise.js, from
+ * src/kit/cli/process-supervisor.ts), unless `--no-supervise` is given or systemd holds the port.
  */
 export async function runBuilt(tool, { supervised = false } = {}) {
-  const entry = new URL(`../dist/app/cli/${tool}.js`, import.meta.url);
+  const entry = new URL(`../dist/bundle/${tool}.js`, import.meta.url);
   if (!existsSync(fileURLToPath(entry))) {
     process.stderr.write(`${tool}: not built yet; run \`npm run build\` in the project directory first\n`);
     process.exit(2);
   }
-  if (newestSource(import.meta.url) > statSync(fileURLToPath(entry)).mtimeMs) {
-    process.stderr.write(`${tool}: the sources are newer than the compiled code in dist/; running the compiled code (\`npm run build\` compiles them)\n`);
-  }
-  if (supervised) {
-    const { supervisionWanted } = await import(new URL('../dist/src/kit/cli/supervision-wanted.js', import.meta.url).href);
-    if (supervisionWanted(process.argv.slice(2), process.env, process.pid)) {
-      const { supervise } = await import(new URL('../dist/src/kit/cli/process-supervisor.js', import.meta.url).href);
-      supervise({ name: tool, entry: fileURLToPath(entry), argv: process.argv.slice(2) });
-      return;
+  // Walking the sources takes a moment: a server checks a second after it started, not before Online's port.
+  const warnIfStale = () => {
+    if (newestSource(import.meta.url) > statSync(fileURLToPath(entry)).mtimeMs) {
+      process.stderr.write(`${tool}: the sources are newer than the compiled code in dist/; running the compiled code (\`npm run build\` compiles them)\n`);
     }
-  }
+  };
+  if (supervised) {
+    const { superviseIfWanted } = await import(new URL('../dist/bundle/supervise.js', import.meta.url).href);
+    const supervising = superviseIfWanted({ name: tool, entry: fileURLToPath(entry), argv: process.argv.slice(2) });
+    setTimeout(warnIfStale, 1000).unref();
+    if (supervising) return; // the server runs in its own process, started just now
+  } else warnIfStale();
   await import(entry.href);
 }

@@ -3,7 +3,6 @@
 // The process around it (command line, early port, log, signals) is the kit's (run-manager.ts);
 // bin/hv-server.js runs it under the kit's port-holding supervisor (process-supervisor.ts).
 
-import { loadConfig } from '../../src/hv/config/load-config.js';
 import { runManagerProcess } from '../../src/kit/cli/run-manager.js';
 import { packageVersion } from './package-version.js';
 
@@ -18,7 +17,8 @@ void runManagerProcess({
     const { checkConfigMain } = await import('./check-config.js');
     return checkConfigMain(argv.slice(1));
   },
-  loadConfig,
+  // Loaded once Online's port is bound: its schema validators take most of a start to compile.
+  loadConfig: async (flags) => (await import('../../src/hv/config/load-config.js')).loadConfig(flags),
   start: async (options) => {
     const { startServer } = await import('../start-server.js');
     return startServer(options);

@@ -81,7 +81,7 @@ export async function untilReady(httpPort: number): Promise<void> {
  * stress round on 2 cores at load 16-20, so the default is 40 s (still inside a hook's 60 s, so the error names the cause).
  */
 export async function startServerProcess(args: string[], timeoutMs = 40_000, tool = 'hv-server'): Promise<ServerProcess> {
-  if (!existsSync(join(root, `dist/app/cli/${tool}.js`))) throw new Error('dist/ is missing: npm test builds it first (npm run build)');
+  if (!existsSync(join(root, `dist/bundle/${tool}.js`))) throw new Error('dist/bundle/ is missing: npm test builds it first (npm run build)');
   const child = spawn(process.execPath, [join(root, `bin/${tool}.js`), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

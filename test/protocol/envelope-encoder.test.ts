@@ -39,3 +39,19 @@ describe('Envelope encoder', () => {
     expect(() => encodeEnvelope({ nested: { error: Infinity } })).toThrow(/field 'error' is Infinity/);
   });
 });
+
+describe('Envelope encoder, the values JSON takes in other ways', () => {
+  it('writes what JSON.stringify writes: toJSON results, arrays, undefined fields left out', () => {
+    const meta = { at: new Date(Date.UTC(2026, 0, 1)), list: [1, 'two', null, { deep: [3.5] }], gone: undefined };
+    const out = encodeEnvelope(meta);
+    expect(out.subarray(30).toString()).toBe(JSON.stringify(meta, null, 4) + '\r\n\r\n');
+  });
+
+  it('refuses a non-finite number however it is reached: in an array, deep down, from a toJSON', () => {
+    expect(() => encodeEnvelope({ list: [1, -Infinity] })).toThrow(/field '1' is -Infinity/);
+    let deep: Record<string, unknown> = { volts: Number.NaN };
+    for (let i = 0; i < 40; i++) deep = { inner: deep };
+    expect(() => encodeEnvelope(deep)).toThrow(/field 'volts' is NaN/);
+    expect(() => encodeEnvelope({ reading: { toJSON: () => ({ volts: Infinity }) } })).toThrow(/field 'volts' is Infinity/);
+  });
+});

@@ -51,7 +51,9 @@ export class ServerMetrics {
    * is scraped. A registry of its own: several servers in one process (the tests) share nothing.
    */
   private load(): Promise<Registry> {
-    return (this.registry ??= import('prom-client').then((prom) => this.build(prom)));
+    // prom-client is CommonJS: its exports are the namespace's default, which Node gives as well as
+    // the named ones, and the bundle (scripts/bundle.ts) only that.
+    return (this.registry ??= import('prom-client').then((prom) => this.build(prom.default)));
   }
 
   private build({ collectDefaultMetrics, Counter, Gauge, Registry }: typeof import('prom-client')): Registry {

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { ScaledClock, type Clock } from '../clock/clock.js';
 import { ConfigError } from '../config/config-error.js';
 import type { KitConfig } from '../config/kit-config.js';
+import { earlyTcpSettings } from '../config/early-tcp-settings.js';
 import type { KitConfigFlags } from '../config/load-kit-config.js';
 import { EarlyTcp } from '../connectors/early-tcp.js';
 import type { LogFile } from '../log/log-file.js';
@@ -38,8 +39,11 @@ export interface ManagerProcess<C extends KitConfig> {
   supervised?: boolean;
   /** Handles a subcommand in `argv` (after the executable) and resolves with its exit code, or null when there is none. */
   subcommand?(argv: string[]): Promise<number | null>;
-  /** The configuration from the flags; throws a ConfigError to refuse it. */
-  loadConfig(flags: KitConfigFlags): C;
+  /**
+   * The configuration from the flags; throws a ConfigError to refuse it. Called once Online's port
+   * is bound (unless the settings for binding it cannot be read alone): it may load its validators then.
+   */
+  loadConfig(flags: KitConfigFlags): C | Promise<C>;
   /** Starts the server on the bound port; loaded only now, so the port is bound first. */
   start(options: { config: C; clock: Clock; log: Logger; logFile: LogFile | null; earlyTcp: EarlyTcp }): Promise<StartedServer>;
 }
@@ -126,31 +130,40 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   const program = kitProgram(manager);
   program.parse();
   const flags = program.opts<KitConfigFlags>();
-  let config: C;
-  try {
-    config = manager.loadConfig(flags);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${name}: ${err.message}\n`);
-      process.exit(2);
+  const loadConfig = async (): Promise<C> => {
+    try {
+      return await manager.loadConfig(flags);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`${name}: ${err.message}\n`);
+        // A port bound already (or the socket held for this server) is closed as the process ends.
+        process.exit(2);
+      }
+      throw err;
     }
-    throw err;
-  }
+  };
 
   // Online's port before anything else (see early-tcp.ts): Online reconnects only once, a second
-  // after it lost the server. The rest of the server is loaded once the port is bound. Where the
-  // port is held across restarts, its socket is taken as it is, with the connections waiting in it.
+  // after it lost the server. What binding it needs of the configuration is read first
+  // (early-tcp-settings.ts); the whole configuration is validated, and the rest of the server
+  // loaded, once the port is bound. Where the port is held across restarts, its socket is taken
+  // as it is, with the connections waiting in it.
+  const settings = earlyTcpSettings(flags);
+  let config: C | null = settings ? null : await loadConfig();
+  const tcp = config ? { ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections } : settings!;
   const socket = await held.socket();
   if (stopRequested) return; // exit is under way
   try {
-    early = await EarlyTcp.open({ ...config.tcp, socket, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections });
+    early = await EarlyTcp.open({ ...tcp, socket });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const where = socket ? `the socket held by ${held.holder}` : `${config.tcp.host}:${config.tcp.port}`;
+    const where = socket ? `the socket held by ${held.holder}` : `${tcp.host}:${tcp.port}`;
     process.stderr.write(`${name}: cannot listen for Online on ${where} (${e.code ?? e.message})${e.code === 'EADDRINUSE' ? '; is another server running?' : ''}\n`);
     process.exit(1);
   }
   if (!socket) held.keep(early.server);
+  if (stopRequested) return; // exit is under way
+  config ??= await loadConfig();
   if (stopRequested) return; // exit is under way
 
   const clock = new ScaledClock(config.time_scale);

@@ -33,14 +33,14 @@ export const KIT_PAGES: Pages = { '/debug': 'debug.html', '/training': 'training
 const assetCache = new Map<string, Buffer>();
 
 /**
- * The web directory, found upward from this file: from the sources (src/kit/web/) or the compiled
- * code (dist/src/kit/web/), whichever this is.
+ * The web directory, found upward from this file: from the sources (src/kit/web/), the compiled
+ * code (dist/src/kit/web/) or a bundle (dist/bundle/ or dist/bundle/chunks/), whichever this is.
  * fileURLToPath, not URL.pathname: the package may be installed under a path with spaces or
  * Cyrillic letters (percent-encoded in the URL) or on Windows (a drive letter, backslashes).
  */
 function findWebDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [3, 4, 5].map((up) => resolve(here, ...Array<string>(up).fill('..'), 'web'));
+  const candidates = [2, 3, 4, 5].map((up) => resolve(here, ...Array<string>(up).fill('..'), 'web'));
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!;
 }
 

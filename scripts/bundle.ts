@@ -1,0 +1,46 @@
+// Bundles each executable into one file at build time (after tsc, from dist/), so a process reads
+// a few files before Online's port is bound rather than hundreds: a Windows rack PC's on-access
+// antivirus reads every module file far more slowly than a development machine. Run by
+// `npm run build` (its postbuild step).
+//
+// dist/bundle/<tool>.js: each executable, with the parts it imports lazily (the server proper,
+//   loaded once the port is bound; the logger; prom-client on the first scrape) as chunks of its
+//   own under dist/bundle/chunks/, still loaded only when imported.
+// dist/bundle/supervise.js: the port-holding supervisor (process-supervisor.ts), one file.
+// koffi and serialport (native) stay in node_modules: the code requires them at run time.
+// dist/ keeps tsc's output for the tests and the benches.
+
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const out = join(root, 'dist', 'bundle');
+
+export const TOOLS = ['hv-server', 'hv-client', 'hv-sim', 'hv-calibrate', 'hv-detector'] as const;
+
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  outdir: out,
+  chunkNames: 'chunks/[name]-[hash]',
+  // Native modules, and the optional native helpers of ws that are not installed.
+  external: ['koffi', 'serialport', 'bufferutil', 'utf-8-validate'],
+  // The CommonJS packages in the bundle (pino, commander, ajv…) require Node's own modules.
+  banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+async function main(): Promise<void> {
+  rmSync(out, { recursive: true, force: true });
+  // One build per executable: a chunk is then shared only between an executable's own parts, and
+  // the code one executable loads before its port is not split by what another needs.
+  await Promise.all(TOOLS.map((tool) => build({ ...common, entryPoints: { [tool]: join(root, 'dist', 'app', 'cli', `${tool}.js`) }, splitting: true })));
+  await build({ ...common, entryPoints: { supervise: join(root, 'dist', 'src', 'kit', 'cli', 'supervise-if-wanted.js') }, splitting: false });
+}
+
+await main();

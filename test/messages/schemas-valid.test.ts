@@ -1,0 +1,20 @@
+// The rack's JSON Schemas are valid JSON Schemas: the server compiles them without checking them
+// against the meta-schema at start (schema-validators.ts), so the check is made here.
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import commandSchema from '../../schemas/command.schema.json' with { type: 'json' };
+import answerSchema from '../../schemas/answer.schema.json' with { type: 'json' };
+import { rackConfigSchema } from '../../src/hv/messages/schema-validators.js';
+
+describe('the rack schemas', () => {
+  const ajv = new Ajv({ strict: true, allowUnionTypes: true });
+  for (const [name, schema] of [['command', commandSchema], ['answer', answerSchema], ['config (with the kit sections)', rackConfigSchema]] as const) {
+    it(`${name}: valid against the JSON Schema meta-schema`, () => {
+      expect(ajv.validateSchema(schema as object), ajv.errorsText()).toBe(true);
+    });
+  }
+
+  it('the check has teeth: a schema with a misspelt type is refused', () => {
+    expect(ajv.validateSchema({ type: 'strin' })).toBe(false);
+  });
+});
