@@ -7,11 +7,13 @@ import type { Clock } from '../../src/kit/clock/clock.js';
 import type { DeviceFaults } from '../scpi/scpi-device.js';
 import type { SupplyPlant } from '../supply-plant.js';
 import type { LineDevice } from './line-device.js';
+import { HeardMessages } from '../heard-messages.js';
 
 export class Adam4024 implements LineDevice {
   readonly terminator = '\r';
   readonly faults: DeviceFaults = { offline: false, timeout: false, garbage: false };
-  readonly received: string[] = [];
+  /** The commands received (the latest: heard-messages.ts), for tests and the training log. */
+  readonly heard = new HeardMessages();
   private readonly address: string;
 
   constructor(
@@ -23,8 +25,13 @@ export class Adam4024 implements LineDevice {
     this.address = address.toString(16).toUpperCase().padStart(2, '0');
   }
 
+  /** The commands kept, oldest first. */
+  get received(): readonly string[] {
+    return this.heard.list;
+  }
+
   async handleMessage(message: string): Promise<string | null> {
-    this.received.push(message);
+    this.heard.add(message);
     if (this.faults.offline || this.faults.timeout) return null;
     const reply = this.answer(message.trim());
     if (reply !== null && this.faults.garbage) return '!!\u0000garbage';

@@ -3,6 +3,7 @@
 // answers all queries of one message in one response, as IEEE 488.2 says.
 
 import { compileHeader, headerMatches, type HeaderPattern } from './scpi-header.js';
+import { HeardMessages } from '../heard-messages.js';
 
 export class ScpiError extends Error {
   constructor(
@@ -48,8 +49,8 @@ export abstract class ScpiDevice {
   /** Header as received → its entry (null: none), so a repeated header is matched once, not per message. */
   private readonly headerCache = new Map<string, Entry | null>();
   private readonly errors: ScpiError[] = [];
-  /** Every program message received, for tests and the training log. */
-  readonly received: string[] = [];
+  /** The program messages received (the latest: heard-messages.ts), for tests and the training log. */
+  readonly heard = new HeardMessages();
 
   constructor(readonly name: string) {}
 
@@ -93,13 +94,18 @@ export abstract class ScpiDevice {
     this.clearErrors();
   }
 
+  /** The program messages kept, oldest first. */
+  get received(): readonly string[] {
+    return this.heard.list;
+  }
+
   get errorCount(): number {
     return this.errors.length;
   }
 
   /** One program message (without its terminator); resolves with the response line, or null for none. */
   async handleMessage(message: string): Promise<string | null> {
-    this.received.push(message);
+    this.heard.add(message);
     if (this.faults.offline) return null;
     const responses: string[] = [];
     for (const unit of splitUnits(message)) {

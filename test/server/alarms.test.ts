@@ -110,9 +110,9 @@ describe('no false alarms in normal operation', () => {
       online.send(checkCommand(1, volts, 0.1, 30));
       expect(await t.runUntil(answer, 60_000)).toMatchObject({ status: 'ok' });
       const calibrator = t.server.rack!.output(1);
-      const from = calibrator.received.length;
+      const from = calibrator.heard.count;
       for (let i = 0; i < 60; i++) await t.clock.advance(60_000); // an hour of holding
-      const outputs = calibrator.received.slice(from).flatMap((m) => [...m.matchAll(/OUT ([\d.]+) V/g)].map((x) => Number(x[1])));
+      const outputs = calibrator.heard.since(from).flatMap((m) => [...m.matchAll(/OUT ([\d.]+) V/g)].map((x) => Number(x[1])));
       const crossings = outputs.filter((v, i) => i > 0 && (outputs[i - 1]! - 3.3) * (v - 3.3) < 0 && Math.min(v, outputs[i - 1]!) < 3.3);
       expect(crossings).toEqual([]);
     }

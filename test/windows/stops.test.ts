@@ -73,10 +73,10 @@ async function runAndStop(name: string, stop: (server: { pid: number; stop: (how
     }
     expect(answer).toMatchObject({ status: 'ok' });
     await online.next((m) => m.answer_type === 'get_voltage' && m.block === 2, 60_000);
-    const before = Object.fromEntries(instruments.map((n) => [n, device(n).received.length]));
+    const before = Object.fromEntries(instruments.map((n) => [n, device(n).heard.count]));
     const ended = await stop(server);
     await online.closed;
-    const after = Object.fromEntries(instruments.map((n) => [n, device(n).received.slice(before[n])]));
+    const after = Object.fromEntries(instruments.map((n) => [n, device(n).heard.since(before[n]!)]));
     const published = (block: number) => online.received.filter((m) => m.answer_type === 'get_voltage' && m.block === block).map((m) => String(m.voltage));
     const rows = (series: string) => readFileSync(onlyReadingsFile(join(data.linux, series)), 'utf8').trim().split('\n').slice(1).map((row) => row.split('\t')[1]!);
     return { ended, console: server.console(), published, rows, after, readyAfterMs: server.readyAfterMs };
