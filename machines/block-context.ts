@@ -108,7 +108,10 @@ export type BlockEvent =
   /** The block's voltmeter failed: no readings until it is back. */
   | { type: 'VOLTMETER_LOST'; voltmeter: string; fault: string }
   /** Internal: a plausible reading within the tolerance answered the check; `lastCorrection`: a demand to write as the command's last correction. */
-  | { type: 'CHECK_CONFIRMED'; lastCorrection: number | null };
+  | { type: 'CHECK_CONFIRMED'; lastCorrection: number | null }
+  /** From the output's prober: what the output instrument says of itself, or why it could not say. */
+  | { type: 'OUTPUT_STATE'; output: OutputState }
+  | { type: 'OUTPUT_CHECK_FAILED'; error: unknown };
 
 /** What the output instrument says of itself: operating or in standby, and its output volts. */
 export interface OutputState {

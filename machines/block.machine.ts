@@ -7,7 +7,7 @@
 // (block-context.ts), settling and corrections (block-correction.ts), alarms (block-alarms.ts),
 // answers to the client (block-answers.ts), and what each state does with a reading (block-readings.ts).
 
-import { assign, cancel, enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, cancel, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
 import { afterConfirmation, hasMajorAlarm, noReadingsAlarm, standbyAlarm, withAlarm } from './block-alarms.js';
 import { busyReply, describe, failedReply, faultReply, setVoltageReply, shutdownReply, timeoutReply } from './block-answers.js';
 import {
@@ -22,6 +22,7 @@ import {
 } from './block-context.js';
 import { announcedSettle, reachable, written } from './block-correction.js';
 import { whileAlarmed, whileChecking, whileHolding, type BlockStep } from './block-readings.js';
+import { instrumentQuery } from './instrument-query.js';
 import { afterNewSetpoint, freshJudge } from './reading-judge.js';
 import { topState } from '../src/kit/machines/top-state.js';
 import type { CommandEvent, Fault, Reading, ReadingEvent, Reply } from './types.js';
@@ -40,6 +41,20 @@ const failure = (event: unknown): string => errorText((event as { error: unknown
 /** What taking a command sets, in idle or in alarm: it is in flight, its demand (within what the output can produce) is to be written, holding starts again after it. */
 function commandTaken(context: BlockContext, { command, origin }: CommandEvent): Partial<BlockContext> {
   return { inFlight: { command, origin, ending: null }, pendingDemand: reachable(context, command.voltage), holdError: null, holdFrom: null, adopting: false };
+}
+
+/**
+ * The output's prober over `probe` (the state of block `block`'s output), one actor for as long as
+ * the block runs: each output check asks it (ASK), answered with OUTPUT_STATE or OUTPUT_CHECK_FAILED
+ * (instrument-query.ts). A check still running when the block leaves the state that asked is
+ * answered nowhere: only a state that asks takes the answer, and its ASK abandons the old check.
+ */
+export function outputProber(probe: (block: number, signal: AbortSignal) => Promise<OutputState>) {
+  return instrumentQuery(
+    (input: { block: number }, signal) => probe(input.block, signal),
+    (output): Extract<BlockEvent, { type: 'OUTPUT_STATE' }> => ({ type: 'OUTPUT_STATE', output }),
+    (error): Extract<BlockEvent, { type: 'OUTPUT_CHECK_FAILED' }> => ({ type: 'OUTPUT_CHECK_FAILED', error }),
+  );
 }
 
 const block = setup({
@@ -62,12 +77,14 @@ const block = setup({
     applySetpoint: fromPromise<SetpointSent, { block: number; volts: number; energize: boolean }>(async () => {
       throw new Error('applySetpoint is provided by src/hv/devices');
     }),
-    /** Asks the output instrument whether it operates and what it puts out; changes nothing. */
-    probeOutput: fromPromise<OutputState, { block: number }>(async () => {
+    /** Asks the output instrument whether it operates and what it puts out, at each ASK; changes nothing. */
+    probeOutput: outputProber(async () => {
       throw new Error('probeOutput is provided by src/hv/devices');
     }),
   },
   actions: {
+    /** Asks the output's prober whether the output still operates (answered with OUTPUT_STATE). */
+    askOutputState: sendTo('outputProber', { type: 'ASK' }),
     /** Delivers an answer or error reply to the client that sent the command. */
     reply: (_, _params: Reply) => {},
     /** Records what the block did, for the log. */
@@ -186,14 +203,24 @@ const startCommandTimeout = block.enqueueActions(({ check, enqueue }) => {
   if (check('isCheck')) enqueue.raise({ type: 'COMMAND_TIMEOUT' }, { delay: 'commandTimeout', id: 'commandTimeout' });
 });
 
-/** Takes a reading as the state's policy decides (block-readings.ts), performing its steps in order. */
+/**
+ * Takes a reading as the state's policy decides (block-readings.ts), performing its steps in order.
+ * Assignments in a row are made as one (each would copy the whole context, at every reading).
+ */
 const onReading = (decide: (context: BlockContext, reading: Reading) => BlockStep[]) =>
   block.enqueueActions(({ context, event, enqueue }) => {
+    let patch = null as Partial<BlockContext> | null;
     for (const step of decide(context, (event as ReadingEvent).reading)) {
-      if ('assign' in step) enqueue.assign(step.assign);
-      else if ('effect' in step) enqueue(step.effect);
+      if ('assign' in step) {
+        patch = patch ? { ...patch, ...step.assign } : step.assign;
+        continue;
+      }
+      if (patch) enqueue.assign(patch);
+      patch = null;
+      if ('effect' in step) enqueue(step.effect);
       else enqueue.raise(step.raise);
     }
+    if (patch) enqueue.assign(patch);
   });
 
 /** Replies to the client whose command is in flight. */
@@ -206,19 +233,22 @@ const answer = (reply: (context: BlockContext) => Reply) => ({ type: 'reply', pa
  */
 function outputCheck(onStandby: string, then: string, answers = false) {
   return {
-    src: 'probeOutput',
-    input: ({ context }: { context: BlockContext }) => ({ block: context.block }),
-    onDone: [
-      { guard: 'foundInStandby', target: onStandby, actions: 'raiseStandby' },
-      { target: then, actions: 'noteOutputState' },
-    ],
-    onError: { target: '#block.error', actions: answers ? (['outputCheckFailed', answer(failedReply)] as const) : ('outputCheckFailed' as const) },
+    entry: 'askOutputState',
+    on: {
+      OUTPUT_STATE: [
+        { guard: 'foundInStandby', target: onStandby, actions: 'raiseStandby' },
+        { target: then, actions: 'noteOutputState' },
+      ],
+      OUTPUT_CHECK_FAILED: { target: '#block.error', actions: answers ? (['outputCheckFailed', answer(failedReply)] as const) : ('outputCheckFailed' as const) },
+    },
   } as const;
 }
 
 export const blockMachine = block.createMachine({
   id: 'block',
   context: ({ input }) => initialContext(input),
+  // The output's prober runs as long as the block: each output check asks it (askOutputState).
+  invoke: { id: 'outputProber', src: 'probeOutput', input: ({ context }) => ({ block: context.block }) },
   initial: 'starting',
   on: {
     READING: { actions: 'recordReading' },
@@ -281,9 +311,7 @@ export const blockMachine = block.createMachine({
           },
         },
         // Every so often: is the output still operating? (A standby pressed at the front panel.)
-        probing: {
-          invoke: outputCheck('#block.alarm', 'watching'),
-        },
+        probing: outputCheck('#block.alarm', 'watching'),
       },
     },
     ramping: {
@@ -367,8 +395,9 @@ export const blockMachine = block.createMachine({
         },
         // While waiting for readings: does the output still operate? A standby ends the command now.
         probing: {
-          invoke: outputCheck('waiting', 'waiting', true),
+          entry: outputCheck('waiting', 'waiting', true).entry,
           on: {
+            ...outputCheck('waiting', 'waiting', true).on,
             COMMAND_TIMEOUT: { actions: 'endOnTimeout' },
             ABORT: { actions: 'endOnShutdown' },
           },
@@ -392,9 +421,7 @@ export const blockMachine = block.createMachine({
       },
       states: {
         // On entry and every output_check_s: is a missing output the supply, or a standby? Is the instrument there?
-        checkingOutput: {
-          invoke: outputCheck('watching', 'watching'),
-        },
+        checkingOutput: outputCheck('watching', 'watching'),
         watching: {
           after: { outputCheck: 'checkingOutput' },
           always: { guard: 'noAlarm', target: '#block.idle' },

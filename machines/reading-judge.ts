@@ -146,21 +146,35 @@ const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`
  * once in two simulated days, and called the noise a drift.
  */
 export function robustSlopePerMin(points: readonly { at: number; offset: number }[]): number {
-  const median = (xs: number[]) => {
-    xs.sort((a, b) => a - b);
-    const mid = xs.length >> 1;
-    return xs.length % 2 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
-  };
-  const perPoint: number[] = [];
-  for (let i = 0; i < points.length; i++) {
-    const slopes: number[] = [];
-    for (let j = 0; j < points.length; j++) {
+  // Run at every reading over a window of a few points: numbers in two typed arrays, no closures.
+  const n = points.length;
+  const slopes = new Float64Array(n);
+  const perPoint = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    let k = 0;
+    for (let j = 0; j < n; j++) {
       const dt = points[j]!.at - points[i]!.at;
-      if (j !== i && dt !== 0) slopes.push(((points[j]!.offset - points[i]!.offset) / dt) * 60_000);
+      if (j !== i && dt !== 0) slopes[k++] = ((points[j]!.offset - points[i]!.offset) / dt) * 60_000;
     }
-    if (slopes.length > 0) perPoint.push(median(slopes));
+    if (k > 0) perPoint[m++] = medianOf(slopes, k);
   }
-  return perPoint.length === 0 ? 0 : median(perPoint);
+  return m === 0 ? 0 : medianOf(perPoint, m);
+}
+
+/** The median of the first `n` values of `xs` (reordered in place; an insertion sort, for a few values). */
+function medianOf(xs: Float64Array, n: number): number {
+  for (let i = 1; i < n; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && xs[j]! > x) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
+  }
+  const mid = n >> 1;
+  return n % 2 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
 }
 
 function mismatch(reading: Reading, expected: number, residual: number, s: CheckSettings, confirmed: boolean): BlockAlarm {

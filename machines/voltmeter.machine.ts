@@ -1,7 +1,13 @@
 // One voltmeter reading one divider: runs its init sequence, then reads in a loop and reports
 // each reading to the supervisor, stamped with its integration window.
+//
+// The instrument is read by one long-lived actor, the reader, for as long as the voltmeter runs:
+// ASK starts a reading, which it sends back as READING_TAKEN (or READING_FAILED); DROP abandons
+// the one in progress (machines/instrument-query.ts). A promise actor started per reading cost an
+// actor, its abort controller and two more events each ~4 s per voltmeter, for the same exchange.
 
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
+import { instrumentQuery } from './instrument-query.js';
 import type { Fault, Reading } from './types.js';
 import { errorText } from './types.js';
 
@@ -43,7 +49,24 @@ export interface VoltmeterContext extends VoltmeterInput {
  * - a long settle: readings go on, and only the one that would begin just before the settle ends
  *   waits for it (one cycle stretched, again at most two periods).
  */
-export type VoltmeterEvent = { type: 'RESYNC'; delayMs: number } | { type: 'SETTLE_NEAR' } | { type: 'SETTLED' };
+export type VoltmeterEvent =
+  | { type: 'RESYNC'; delayMs: number }
+  | { type: 'SETTLE_NEAR' }
+  | { type: 'SETTLED' }
+  | { type: 'READING_TAKEN'; output: RawReading }
+  | { type: 'READING_FAILED'; error: unknown };
+
+/**
+ * The voltmeter's reader over `read` (one reading of voltmeter `voltmeter`; `signal` aborts it):
+ * ASK starts a reading, DROP abandons the one in progress (see instrument-query.ts).
+ */
+export function instrumentReader(read: (voltmeter: string, signal: AbortSignal) => Promise<RawReading>) {
+  return instrumentQuery(
+    (input: { voltmeter: string }, signal) => read(input.voltmeter, signal),
+    (output): Extract<VoltmeterEvent, { type: 'READING_TAKEN' }> => ({ type: 'READING_TAKEN', output }),
+    (error): Extract<VoltmeterEvent, { type: 'READING_FAILED' }> => ({ type: 'READING_FAILED', error }),
+  );
+}
 
 export const voltmeterMachine = setup({
   types: {
@@ -57,9 +80,9 @@ export const voltmeterMachine = setup({
     initVoltmeter: fromPromise<void, { voltmeter: string }>(async () => {
       throw new Error('initVoltmeter is provided by src/hv/devices');
     }),
-    /** Takes one reading. */
-    takeReading: fromPromise<RawReading, { voltmeter: string }>(async () => {
-      throw new Error('takeReading is provided by src/hv/devices');
+    /** Takes one reading per ASK, for as long as the voltmeter runs (see instrumentReader). */
+    reader: instrumentReader(async () => {
+      throw new Error('reader is provided by src/hv/devices');
     }),
   },
   delays: {
@@ -70,6 +93,8 @@ export const voltmeterMachine = setup({
     shortSettle: ({ context, event }) => (event as { delayMs: number }).delayMs <= context.readingPeriodMs,
   },
   actions: {
+    startReading: sendTo('reader', { type: 'ASK' }),
+    abandonReading: sendTo('reader', { type: 'DROP' }),
     publish: enqueueActions(({ context, event, enqueue }) => {
       const output = (event as unknown as { output: RawReading }).output;
       const reading = {
@@ -113,6 +138,7 @@ export const voltmeterMachine = setup({
     settleNear: false,
     fault: null,
   }),
+  invoke: { id: 'reader', src: 'reader', input: ({ context }) => ({ voltmeter: context.voltmeter }) },
   on: {
     SETTLE_NEAR: { actions: assign({ settleNear: ({ context }) => context.settlePending }) },
     SETTLED: { actions: assign({ settlePending: false, settleNear: false }) },
@@ -144,10 +170,9 @@ export const voltmeterMachine = setup({
       },
     },
     measuring: {
-      invoke: {
-        src: 'takeReading',
-        input: ({ context }) => ({ voltmeter: context.voltmeter }),
-        onDone: [
+      entry: 'startReading',
+      on: {
+        READING_TAKEN: [
           {
             // Never pass on a non-finite reading: JSON cannot carry it and Online drops the message.
             guard: ({ event }) => !Number.isFinite(event.output.raw),
@@ -166,10 +191,14 @@ export const voltmeterMachine = setup({
             actions: 'publish',
           },
         ],
-        onError: {
+        READING_FAILED: {
           target: 'error',
           actions: assign({ fault: ({ event }) => `reading failed: ${errorText(event.error)}` }),
         },
+        RESYNC: [
+          { guard: 'shortSettle', target: 'resyncing', actions: ['abandonReading', 'startShortSettle'] },
+          { actions: 'startLongSettle' },
+        ],
       },
       // A safety net under the driver's own timeouts: a reading that never comes is a failure.
       after: {
@@ -177,12 +206,6 @@ export const voltmeterMachine = setup({
           target: 'error',
           actions: assign({ fault: ({ context }) => `no reading within ${context.readingTimeoutMs / 1000} s` }),
         },
-      },
-      on: {
-        RESYNC: [
-          { guard: 'shortSettle', target: 'resyncing', actions: 'startShortSettle' },
-          { actions: 'startLongSettle' },
-        ],
       },
     },
     /** A short settle: the abandoned reading's successor begins when it ends. */

@@ -19,6 +19,7 @@ import { MEASUREMENT_MS } from '../../src/hv/instruments/agilent-34401a.js';
 import { createLogger } from '../../src/kit/log/logger.js';
 import { startServer } from '../start-server.js';
 import { onlineDay } from './day-schedule.js';
+import { countActors, countAllocations, perReading, type ReadingCost } from './reading-cost.js';
 
 export interface DayOptions {
   /** The simulated day, `YYYY-MM-DD` (local midnight); 2026-03-02 when left out. */
@@ -38,6 +39,8 @@ export interface DayOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Told how far the day has come, now and then (simulated ms, wall ms). */
   progress?: (simulatedMs: number, wallMs: number) => void;
+  /** Count what one reading costs (actor events, snapshots, timers, allocations: see reading-cost.ts); slows the day down. */
+  count?: boolean;
 }
 
 export interface SeriesFigures {
@@ -68,6 +71,8 @@ export interface DayReport {
   /** sha256 of every row logged in the day, series by series. */
   digest: string;
   dataDir: string | null;
+  /** What one reading cost, when the day was counted. */
+  cost?: ReadingCost;
 }
 
 const DEFAULT_DATE = '2026-03-02';
@@ -196,6 +201,17 @@ export async function runDay(options: DayOptions = {}): Promise<DayReport> {
     closed: new Promise<void>(() => {}),
   };
   server.hub.add(client);
+  let broadcasts = 0;
+  if (options.count) {
+    const broadcast = server.hub.broadcast.bind(server.hub);
+    server.hub.broadcast = (message) => {
+      broadcasts++;
+      broadcast(message);
+    };
+  }
+  const counting = options.count
+    ? { actors: countActors(server.supervisor.system), heap: countAllocations(), timersSet: clock.figures.set, timersFired: clock.figures.fired, logLines: (logs.flush(), logLinesIn(dataDir)) }
+    : null;
   const startedMs = performance.now() - wallStart;
 
   // One command per slot, each sent once the one before is answered (as Online does).
@@ -226,6 +242,7 @@ export async function runDay(options: DayOptions = {}): Promise<DayReport> {
   // A reading whose integration ended by midnight is read out a few seconds later.
   await clock.advance(2 * MEASUREMENT_MS);
   const timersFired = clock.figures.fired;
+  const counted = counting && { actors: counting.actors.stop(), heapBytes: counting.heap.stop(), logLines: (logs.flush(), logLinesIn(dataDir)) - counting.logLines };
   const runMs = performance.now() - wallStart - startedMs;
   // Stopping closes sockets and files, real I/O the clock cannot see: time moves in small steps
   // with a real pause between them, as on a manual clock.
@@ -255,6 +272,21 @@ export async function runDay(options: DayOptions = {}): Promise<DayReport> {
     published: series.reduce((s, x) => s + x.published, 0),
     logged: series.reduce((s, x) => s + x.logged, 0),
   };
+  let cost: ReadingCost | undefined;
+  if (counting && counted) {
+    const n = totals.published;
+    cost = {
+      readings: n,
+      events: perReading(counted.actors.events, n),
+      snapshots: perReading(counted.actors.snapshots, n),
+      actorsStarted: perReading(counted.actors.started, n),
+      timersSet: (clock.figures.set - counting.timersSet) / n,
+      timersFired: (timersFired - counting.timersFired) / n,
+      broadcasts: broadcasts / n,
+      logLines: counted.logLines / n,
+      heapBytes: counted.heapBytes / n,
+    };
+  }
   if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   return {
     date,
@@ -271,7 +303,19 @@ export async function runDay(options: DayOptions = {}): Promise<DayReport> {
     timersFired,
     digest: logged.digest,
     dataDir: ownDir ? null : dataDir,
+    ...(cost ? { cost } : {}),
   };
+}
+
+/** Lines in the JSON log files of a data directory (as far as they are written now). */
+function logLinesIn(dataDir: string): number {
+  let n = 0;
+  for (const f of readdirSync(dataDir)) {
+    if (!/^hv-server.*\.log$/.test(f)) continue;
+    const text = readFileSync(join(dataDir, f), 'utf8');
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  }
+  return n;
 }
 
 /** The report as the CLI and the bench print it. */

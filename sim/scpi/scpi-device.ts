@@ -39,10 +39,14 @@ export interface DeviceFaults {
 }
 
 const QUEUE_LENGTH = 20;
+/** Headers remembered with the table entry they name: a device hears a handful of them, over and over. */
+const HEADER_CACHE_SIZE = 64;
 
 export abstract class ScpiDevice {
   readonly faults: DeviceFaults = { offline: false, timeout: false, garbage: false };
   private readonly table: Entry[] = [];
+  /** Header as received → its entry (null: none), so a repeated header is matched once, not per message. */
+  private readonly headerCache = new Map<string, Entry | null>();
   private readonly errors: ScpiError[] = [];
   /** Every program message received, for tests and the training log. */
   readonly received: string[] = [];
@@ -54,6 +58,16 @@ export abstract class ScpiDevice {
 
   protected on(pattern: string, handler: ScpiHandler): void {
     this.table.push({ header: compileHeader(pattern), handler });
+    this.headerCache.clear();
+  }
+
+  private entryFor(header: string): Entry | null {
+    let entry = this.headerCache.get(header);
+    if (entry !== undefined) return entry;
+    entry = this.table.find((e) => headerMatches(e.header, header)) ?? null;
+    // Bounded: a client sending ever new headers must not grow it.
+    if (this.headerCache.size < HEADER_CACHE_SIZE) this.headerCache.set(header, entry);
+    return entry;
   }
 
   pushError(error: ScpiError): void {
@@ -91,7 +105,7 @@ export abstract class ScpiDevice {
     for (const unit of splitUnits(message)) {
       const { header, args } = parseUnit(unit);
       if (!header) continue;
-      const entry = this.table.find((e) => headerMatches(e.header, header));
+      const entry = this.entryFor(header);
       if (!entry) {
         this.pushError(SCPI_ERRORS.undefinedHeader());
         break; // the rest of the message is not executed after a header error
@@ -111,6 +125,8 @@ export abstract class ScpiDevice {
 }
 
 function splitUnits(message: string): string[] {
+  // Without quotes (all but a few messages) a `;` always separates units.
+  if (message.indexOf('"') === -1 && message.indexOf("'") === -1) return trimmedUnits(message.split(';'));
   const units: string[] = [];
   let current = '';
   let quote: string | null = null;
@@ -126,14 +142,26 @@ function splitUnits(message: string): string[] {
     current += ch;
   }
   units.push(current);
-  return units.map((u) => u.trim()).filter((u) => u.length > 0);
+  return trimmedUnits(units);
 }
 
+function trimmedUnits(units: string[]): string[] {
+  const out: string[] = [];
+  for (const u of units) {
+    const t = u.trim();
+    if (t.length > 0) out.push(t);
+  }
+  return out;
+}
+
+const NO_ARGS: string[] = [];
+
+/** A unit's header and arguments (`unit` is trimmed: it starts with the header). */
 function parseUnit(unit: string): { header: string; args: string[] } {
-  const m = /^(\S+)\s*(.*)$/.exec(unit);
-  if (!m) return { header: '', args: [] };
-  const args = m[2]!.trim() === '' ? [] : m[2]!.split(',').map((a) => a.trim());
-  return { header: m[1]!, args };
+  const space = unit.search(/\s/);
+  if (space === -1) return { header: unit, args: NO_ARGS };
+  const rest = unit.slice(space).trim();
+  return { header: unit.slice(0, space), args: rest === '' ? NO_ARGS : rest.split(',').map((a) => a.trim()) };
 }
 
 /** A SCPI numeric parameter: "10", "1E-5", "+5.000", "MIN"/"MAX"/"DEF" mapped by the caller. */

@@ -19,9 +19,14 @@ export function followChildren(supervisor: AnyActorRef, kinds: ReadonlySet<strin
   const followed = new WeakSet<AnyActorRef>();
   const kindOf = new Map(((supervisor.getSnapshot() as { context: SupervisorContext }).context.specs ?? []).map((s) => [s.id, s.kind]));
   let seen: Children | undefined;
+  let seenContext: unknown;
   const look = () => {
-    const children = (supervisor.getSnapshot() as { children?: Children }).children ?? {};
-    // The supervisor's snapshot changes with every event it routes; its children seldom.
+    const snapshot = supervisor.getSnapshot() as { children?: Children; context?: unknown };
+    const children = snapshot.children ?? {};
+    // The supervisor's snapshot changes with every event it routes (every reading); its context
+    // (the children's supervision) and its children seldom. Unchanged, nothing of the alarms moved.
+    if (children === seen && snapshot.context === seenContext) return;
+    seenContext = snapshot.context;
     if (children === seen) return changed();
     seen = children;
     for (const id in children) {

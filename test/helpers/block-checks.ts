@@ -1,7 +1,6 @@
 // The reading checks as the config's defaults give them, an output that always operates, and a
 // block that never corrects, for tests that build block machines by hand.
-import { fromPromise } from 'xstate';
-import type { CorrectionSettings, OutputState } from '../../machines/block.machine.js';
+import { outputProber, type CorrectionSettings, type OutputState } from '../../machines/block.machine.js';
 import type { CheckSettings } from '../../machines/reading-judge.js';
 
 export const defaultChecks: CheckSettings = {
@@ -21,7 +20,7 @@ export const defaultChecks: CheckSettings = {
 /** Checks, output probe period and probe for a block input. */
 export const blockChecks = { checks: defaultChecks, outputCheckMs: 4000, holdLimitV: 1, demandRange: [-1e6, 1e6] as [number, number] };
 
-export const alwaysOperating = (volts = 0) => fromPromise<OutputState, { block: number }>(async () => ({ operating: true, volts }));
+export const alwaysOperating = (volts = 0) => outputProber(async (): Promise<OutputState> => ({ operating: true, volts }));
 
 /** No correction and an instant supply: for tests about commands, freshness, timeouts and supervision. */
 export const plainCorrection: CorrectionSettings = {

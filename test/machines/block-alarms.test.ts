@@ -3,7 +3,7 @@
 // ends a running check at once.
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
-import { blockMachine, topState, type CorrectionSettings, type OutputState } from '../../machines/block.machine.js';
+import { blockMachine, outputProber, topState, type CorrectionSettings, type OutputState } from '../../machines/block.machine.js';
 import type { Reading, Reply } from '../../machines/types.js';
 import { ManualClock } from '../../src/kit/clock/clock.js';
 import { InstrumentError } from '../../src/hv/instruments/instrument.js';
@@ -28,7 +28,7 @@ function harness() {
         writes.push({ volts: input.volts, energize: input.energize });
         return { sentAt: clock.now() };
       }),
-      probeOutput: fromPromise<OutputState, { block: number }>(async () => ({ ...output })),
+      probeOutput: outputProber(async (): Promise<OutputState> => ({ ...output })),
     },
     actions: { reply: (_, p) => replies.push(p) },
   });

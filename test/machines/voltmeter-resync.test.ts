@@ -1,7 +1,7 @@
 // The voltmeter lines its readings up with a settling output, without ever going silent for long.
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, setup, spawnChild } from 'xstate';
-import { voltmeterMachine } from '../../machines/voltmeter.machine.js';
+import { instrumentReader, voltmeterMachine } from '../../machines/voltmeter.machine.js';
 import type { Reading } from '../../machines/types.js';
 import { ManualClock } from '../../src/kit/clock/clock.js';
 
@@ -13,7 +13,7 @@ function harness() {
   const meter = voltmeterMachine.provide({
     actors: {
       initVoltmeter: fromPromise(async () => {}),
-      takeReading: fromPromise(async ({ signal }) => {
+      reader: instrumentReader(async (_, signal) => {
         const startedAt = clock.now() + 10;
         await clock.sleep(PERIOD, signal);
         return { raw: 1, startedAt, endedAt: startedAt + 2000 };

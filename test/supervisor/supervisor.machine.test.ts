@@ -4,7 +4,7 @@ import { createActor, fromPromise } from 'xstate';
 import { blockMachine } from '../../machines/block.machine.js';
 import { supervisorMachine, type ChildSpec } from '../../machines/supervisor.machine.js';
 import type { Reading, Reply } from '../../machines/types.js';
-import { voltmeterMachine } from '../../machines/voltmeter.machine.js';
+import { instrumentReader, voltmeterMachine } from '../../machines/voltmeter.machine.js';
 import { ManualClock } from '../../src/kit/clock/clock.js';
 import { alwaysOperating, blockChecks, plainCorrection } from '../helpers/block-checks.js';
 
@@ -44,7 +44,7 @@ function harness(faults: Faults = {}, maxRestartsPerMinute = 5) {
       voltmeter: voltmeterMachine.provide({
         actors: {
           initVoltmeter: fromPromise(async () => {}),
-          takeReading: fromPromise(async () => {
+          reader: instrumentReader(async () => {
             const startedAt = clock.now();
             await clock.sleep(4000);
             if (faults.voltmeterDown?.()) throw new Error('no answer to READ? within 10 s');
@@ -188,7 +188,7 @@ describe('voltmeter', () => {
         voltmeter: voltmeterMachine.provide({
           actors: {
             initVoltmeter: fromPromise(async () => {}),
-            takeReading: fromPromise(async () => ({ raw: Number.NaN, startedAt: clock.now(), endedAt: clock.now() })),
+            reader: instrumentReader(async () => ({ raw: Number.NaN, startedAt: clock.now(), endedAt: clock.now() })),
           },
         }),
       },

@@ -3,7 +3,7 @@
 // readings at a known output teach the transfer.
 
 import { fromPromise } from 'xstate';
-import type { OutputFound, OutputState, SetpointSent } from '../../../machines/block.machine.js';
+import { outputProber, type OutputFound, type OutputState, type SetpointSent } from '../../../machines/block.machine.js';
 import type { Reading } from '../../../machines/types.js';
 import type { OutputConfig } from '../../../schemas/types.js';
 import type { Clock } from '../../kit/clock/clock.js';
@@ -118,7 +118,7 @@ export function blockInstrumentActors(channels: ReadonlyMap<number, OutputChanne
       const stepHv = Math.max(Math.abs(nominalHv(volts, ch) - nominalHv(before ?? volts, ch)), Math.abs(nominalHv(volts, ch)));
       return { sentAt: clock.now(), nominalHv: nominalHv(produced, ch), ...(ch.estimator ? { demandHv } : {}), ...(dropout ? { stepHv } : {}) };
     }),
-    probeOutput: fromPromise<OutputState, { block: number }>(async ({ input, signal }) => channel(input.block).instrument.outputState(signal)),
+    probeOutput: outputProber(async (block, signal) => channel(block).instrument.outputState(signal)),
   };
 }
 

@@ -1,7 +1,8 @@
 // Provides the voltmeter machine's instrument actors.
 
 import { fromPromise } from 'xstate';
-import type { RawReading, VoltmeterInstrument } from '../instruments/instrument.js';
+import { instrumentReader } from '../../../machines/voltmeter.machine.js';
+import type { VoltmeterInstrument } from '../instruments/instrument.js';
 
 export function voltmeterInstrumentActors(instruments: ReadonlyMap<string, VoltmeterInstrument>) {
   const instrument = (id: string): VoltmeterInstrument => {
@@ -11,6 +12,7 @@ export function voltmeterInstrumentActors(instruments: ReadonlyMap<string, Voltm
   };
   return {
     initVoltmeter: fromPromise<void, { voltmeter: string }>(async ({ input, signal }) => instrument(input.voltmeter).init(signal)),
-    takeReading: fromPromise<RawReading, { voltmeter: string }>(async ({ input, signal }) => instrument(input.voltmeter).read(signal)),
+    // `async`: an unknown voltmeter is a failed reading, as it was a failed promise actor.
+    reader: instrumentReader(async (voltmeter, signal) => instrument(voltmeter).read(signal)),
   };
 }

@@ -105,6 +105,9 @@ export class AlarmTable {
 
   /** Takes the alarms the actors show now: new ones are raised, missing ones cleared, each logged once. */
   update(current: Raw[]): void {
+    // None shown now and none last time: nothing to raise, update or clear (what raise() holds was
+    // reconciled when it was raised). The common case, checked at every reading.
+    if (current.length === 0 && this.fromActors.length === 0) return;
     this.fromActors = current;
     this.reconcile();
   }

@@ -78,6 +78,8 @@ function turn(): Promise<void> {
 export interface RunFigures {
   /** Timers fired since the clock was made. */
   fired: number;
+  /** Timers set since the clock was made (fired, cancelled or still waiting). */
+  set: number;
   /** Virtual milliseconds the clock has moved since it was made. */
   elapsedMs: number;
 }
@@ -92,6 +94,7 @@ export class DiscreteEventClock implements Clock {
   private readonly live = new Map<number, Timer>();
   private readonly holds = new Set<Promise<unknown>>();
   private firedCount = 0;
+  private setCount = 0;
   private running = false;
 
   constructor(startAt = Date.UTC(2026, 0, 1, 0, 0, 0)) {
@@ -106,6 +109,7 @@ export class DiscreteEventClock implements Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const delay = Number.isFinite(ms) ? Math.max(0, ms) : 0;
     const timer: Timer = { id: this.nextId++, due: this.time + delay, fn, cancelled: false };
+    this.setCount++;
     this.queue.push(timer);
     this.live.set(timer.id, timer);
     return { id: timer.id };
@@ -135,7 +139,7 @@ export class DiscreteEventClock implements Clock {
   }
 
   get figures(): RunFigures {
-    return { fired: this.firedCount, elapsedMs: this.time - this.start };
+    return { fired: this.firedCount, set: this.setCount, elapsedMs: this.time - this.start };
   }
 
   /** Time stands still until `work` settles (work outside the clock the simulation waits for). */

@@ -74,8 +74,8 @@ interface Row {
 export class ReadingsLog {
   private readonly files = new Map<string, OpenFile>();
   private readonly backlog: Row[] = [];
-  /** Each series' present file name, so the rows waiting in memory share one string. */
-  private readonly paths = new Map<string, string>();
+  /** Each series' present file and the local day it holds ([from, to) clock ms): the rows waiting in memory share one string, made once a day. */
+  private readonly paths = new Map<string, { path: string; from: number; to: number }>();
   private readonly maxRows: number;
   private readonly retryMs: number;
   private readonly health: StorageHealth;
@@ -126,6 +126,18 @@ export class ReadingsLog {
     return join(this.options.dataDir, series, `${dayName(at)}${this.options.virtual ? '-virtual' : ''}.tsv`);
   }
 
+  /** The file of `series` for a row at `at`: the day's, worked out when the day changes, not at every row. */
+  private currentPath(series: string, at: number): string {
+    const known = this.paths.get(series);
+    if (known && at >= known.from && at < known.to) return known.path;
+    const d = new Date(at);
+    const from = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+    const to = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
+    const path = this.pathFor(series, at);
+    this.paths.set(series, { path, from, to });
+    return path;
+  }
+
   /** Queues one row; the returned promise settles when it is in the file, or kept in memory because the disk refused it. */
   append(series: string, at: number, value: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`readings log is closed; row for ${series} at ${timeOfDay(at)} not written`));
@@ -136,9 +148,7 @@ export class ReadingsLog {
       this.report();
       return this.running;
     }
-    let path = this.pathFor(series, at);
-    if (this.paths.get(series) === path) path = this.paths.get(series)!;
-    else this.paths.set(series, path);
+    const path = this.currentPath(series, at);
     this.backlog.push({ series, path, at, value });
     const clock = this.options.clock;
     const wait = this.options.coalesceMs ?? 0;
