@@ -1,8 +1,8 @@
 // The detector's configuration: the kit's sections and its own `detector` section, in one file,
 // loaded by the kit's loader against the composed schema.
 
-import { Ajv } from 'ajv';
 import { ConfigError, composeConfigSchema, loadManagerConfig, type KitConfig, type KitConfigFlags } from '../src/kit/index.js';
+import { config as validate } from './generated/validate-config.js';
 import configSchema from './schemas/config.schema.json' with { type: 'json' };
 
 export interface ModuleConfig {
@@ -17,8 +17,9 @@ export interface DetectorConfig extends KitConfig {
   detector: { modules: ModuleConfig[] };
 }
 
+// Its validator is compiled at build time (scripts/validators/validator-modules.ts); the schema
+// itself is kept for the descriptions an error sentence quotes.
 const schema = composeConfigSchema(configSchema);
-const validate = new Ajv({ allErrors: false, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true }).compile(schema);
 
 export function loadDetectorConfig(flags: KitConfigFlags = {}): DetectorConfig {
   return loadManagerConfig<DetectorConfig>(flags, {

@@ -1,12 +1,9 @@
 // A client's message to the detector: validated against schemas/command.schema.json, and the
 // module it names checked against the configuration, before any module sees it.
 
-import { Ajv } from 'ajv';
 import { describeSchemaErrors, errorReply, showValue, type CommandParser } from '../src/kit/index.js';
-import commandSchema from './schemas/command.schema.json' with { type: 'json' };
+import { command as validate } from './generated/validate-command.js';
 import type { DetectorCommand } from './module.machine.js';
-
-const validate = new Ajv({ allErrors: false, verbose: true, strict: true }).compile(commandSchema);
 
 export function detectorCommandParser(modules: ReadonlySet<string>): CommandParser<DetectorCommand> {
   return (meta) => {

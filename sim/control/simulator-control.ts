@@ -2,9 +2,10 @@
 // or another process (over the control channel). Every command is checked against its schema.
 
 import type { ControlResult, SimulatorBackDoor } from '../../src/kit/simulator-back-door.js';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import controlSchema from '../../schemas/sim-control.schema.json' with { type: 'json' };
 import type { ScaledClock } from '../../src/kit/clock/clock.js';
+import { control as validate } from './generated/validate-control.js';
 import { Agilent34401A } from '../devices/agilent-34401a.js';
 import { Fluke5502E } from '../devices/fluke-5502e.js';
 import type { LineDevice } from '../devices/line-device.js';
@@ -37,11 +38,8 @@ type SupplyCommand = Extract<ControlCommand, { cmd: 'drift' | 'trip' }>;
 
 export type { ControlResult } from '../../src/kit/simulator-back-door.js';
 
-// The schema picks its branch by `cmd`, so a refusal names what is wrong in that very command.
-// Compiled with the first command (30 ms): a server nobody trains never pays for it.
-let validator: ValidateFunction | null = null;
-const validate = (input: unknown): boolean =>
-  (validator ??= new Ajv({ allErrors: false, allowUnionTypes: true, discriminator: true, verbose: true }).compile(controlSchema))(input);
+// The schema picks its branch by `cmd`, so a refusal names what is wrong in that very command
+// (its validator is compiled at build time: scripts/validators/validator-modules.ts).
 const COMMANDS = controlSchema.oneOf.map((branch) => branch.properties.cmd.const);
 
 /** One schema error in words: where, what is wrong, what was expected. */
@@ -76,7 +74,7 @@ export class SimulatorControl implements SimulatorBackDoor {
 
   apply(input: unknown): ControlResult {
     if (!validate(input)) {
-      return { ok: false, error: `the command is not valid: ${schemaError(validator?.errors?.[0])}; see schemas/sim-control.schema.json` };
+      return { ok: false, error: `the command is not valid: ${schemaError(validate.errors?.[0])}; see schemas/sim-control.schema.json` };
     }
     const command = input as ControlCommand;
     const result = this.run(command);

@@ -26,7 +26,6 @@ import { MEASUREMENT_MS } from './instruments/agilent-34401a.js';
 import type { Instruments } from './instruments/create-instruments.js';
 import { answerDetail } from './messages/answer-detail.js';
 import { hvCommandParser } from './messages/parse-command.js';
-import { warmCommandValidators } from './messages/schema-validators.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { SetpointLog } from './storage/setpoint-log.js';
 import { instrumentRoles, RACK_PAGES, rackRoutes } from './web/http-routes.js';
@@ -120,8 +119,6 @@ export function rackManager(options: RackOptions): ManagerFactory {
   return (kit): HardwareManager => {
     const { config, instruments } = options;
     const { clock, log, hub, readingsLog } = kit;
-    // Compiled while the server starts, so Online's first command is answered as fast as the next.
-    warmCommandValidators();
     const transferStore = new TransferStore(join(config.data_dir, 'transfer'), (message) => log.error(message), {
       health: kit.storageHealth('transfer-store'),
       clock,

@@ -1,7 +1,7 @@
 // Commands are refused with Online's codes and a sentence that names the field, the value and what was expected.
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/hv/messages/parse-command.js';
-import { validators } from '../../src/hv/messages/schema-validators.js';
+import { serverMessage } from '../../src/hv/messages/generated/validate-answer.js';
 
 const blocks = new Map([
   [1, { id: 1, min_volts: 0, max_volts: 25000 }],
@@ -12,7 +12,7 @@ const base = { type: 'command', command_type: 'set_voltage', block: 1, voltage: 
 function refusal(meta: Record<string, unknown>) {
   const parsed = parseCommand(meta, blocks);
   if (parsed.ok) throw new Error(`expected a refusal for ${JSON.stringify(meta)}`);
-  expect(validators.serverMessage(parsed.reply)).toBe(true);
+  expect(serverMessage(parsed.reply)).toBe(true);
   return parsed.reply;
 }
 

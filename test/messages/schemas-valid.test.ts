@@ -1,5 +1,5 @@
-// The rack's JSON Schemas are valid JSON Schemas: the server compiles them without checking them
-// against the meta-schema at start (schema-validators.ts), so the check is made here.
+// The rack's JSON Schemas are valid JSON Schemas: checked here, as well as when the build compiles
+// their validators (scripts/validators/validator-modules.ts); the server compiles none at run time.
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import commandSchema from '../../schemas/command.schema.json' with { type: 'json' };

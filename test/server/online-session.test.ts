@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { topState } from '../../machines/block.machine.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkCommand, setVoltageCommand } from '../../src/hv/client/hv-connection.js';
-import { validators } from '../../src/hv/messages/schema-validators.js';
+import { serverMessage } from '../../src/hv/messages/generated/validate-answer.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -29,7 +29,7 @@ describe('a server driven as Online drives it', () => {
     expect(m.error).toBeCloseTo((m.voltage as number) - 18600, 9);
     // One reading period (4.02 s) at least: the reading that confirms must start after the command.
     expect(t.clock.now() - sentAt).toBeGreaterThan(4000);
-    expect(validators.serverMessage(m)).toBe(true);
+    expect(serverMessage(m)).toBe(true);
   });
 
   it('sends readings to a passive client but none of another client’s answers', async () => {
@@ -44,7 +44,7 @@ describe('a server driven as Online drives it', () => {
     await t.clock.advance(10_000);
     expect(passive.received.filter(isReading).length).toBeGreaterThanOrEqual(2);
     expect(passive.received.filter((m) => !isReading(m))).toEqual([]);
-    for (const m of [...passive.received, ...online.received]) expect(validators.serverMessage(m)).toBe(true);
+    for (const m of [...passive.received, ...online.received]) expect(serverMessage(m)).toBe(true);
   });
 
   it('answers a second command to a busy block with code 8, while the other block is not blocked', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { topState } from '../../machines/block.machine.js';
 import { checkCommand, type HvConnection } from '../../src/hv/client/hv-connection.js';
-import { validators } from '../../src/hv/messages/schema-validators.js';
+import { serverMessage } from '../../src/hv/messages/generated/validate-answer.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { envelopeWithMetaText, openRaw } from '../helpers/raw-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -148,7 +148,7 @@ describe.each([
     await t.advanceUntil(() => channel.received.some(wanted), 60_000, 20);
     const message = channel.received.find(wanted)!;
     expect(message).toEqual(row.expected);
-    expect(validators.serverMessage(message)).toBe(true);
+    expect(serverMessage(message)).toBe(true);
     channel.close();
     await row.after?.();
   });
