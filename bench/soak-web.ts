@@ -10,7 +10,7 @@ import { realSleep } from './soak-time.js';
 
 export interface WebTally {
   visits: number;
-  /** `GET /api/status 200`, … and `GET /api/status failed` for no answer. */
+  /** `GET /api/status 200`, … and `GET /api/status failed (why)` for no answer. */
   requests: Record<string, number>;
   observers: number;
   /** Observer frames received (readings, commands, answers, state events). */
@@ -31,8 +31,10 @@ async function get(endpoint: Endpoint, path: string, tally: WebTally): Promise<v
     const res = await fetch(`http://${endpoint.host}:${endpoint.httpPort}${path}`, { signal: AbortSignal.timeout(10_000) });
     await res.arrayBuffer();
     key = `GET ${route} ${res.status}`;
-  } catch {
-    key = `GET ${route} failed`;
+  } catch (err) {
+    // Why, in the key: a time-out and a refused or reset connection are different findings.
+    const e = err as Error & { cause?: { code?: string } };
+    key = `GET ${route} failed (${e.name === 'TimeoutError' ? 'no answer in 10 s' : (e.cause?.code ?? e.message)})`;
   }
   tally.requests[key] = (tally.requests[key] ?? 0) + 1;
 }
