@@ -16,7 +16,8 @@ export interface RoundTrips {
   max: number;
 }
 
-function percentile(sorted: number[], p: number): number {
+/** The value below which `p` % of `sorted` (ascending) lies. */
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 

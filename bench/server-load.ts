@@ -23,29 +23,21 @@ import { join } from 'node:path';
 import { HvConnection, setVoltageCommand } from '../src/hv/client/hv-connection.js';
 import { machineLine, processMemory, referenceMemory } from './process-memory.js';
 import { encodeEnvelope } from '../src/kit/protocol/envelope-encoder.js';
-import { errorRoundTrips, startFloor, summarize, type RoundTrips } from './error-round-trips.js';
+import { errorRoundTrips, percentile, startFloor, summarize, type RoundTrips } from './error-round-trips.js';
 import { firstAccept, startFigures } from './start-figures.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rssMiB(pid: number): number {
-  return processMemory(pid).rss;
-}
 
 /** RSS once the process has had a moment to settle: the mean of five samples, MiB. */
 async function settledRss(pid: number): Promise<number> {
   await sleep(1500);
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) {
-    samples.push(rssMiB(pid));
+    samples.push(processMemory(pid).rss);
     await sleep(100);
   }
   return Math.round((samples.reduce((a, b) => a + b, 0) / samples.length) * 10) / 10;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /** The TCP port from the server's `ready:` line (it listens on port 0, so the system picks one). */
