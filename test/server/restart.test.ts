@@ -7,12 +7,13 @@
 // answers and readings themselves. The real executable, at --time-scale 10.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { eventuallyWithin, sendAsOnline } from '../helpers/eventually.js';
+import { freePort } from '../helpers/free-ports.js';
 import { root } from '../helpers/server-process.js';
 import { OnlineLikeClient, PortProbe } from '../../bench/online-like-client.js';
 
@@ -38,15 +39,6 @@ afterAll(() => {
   }
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const port = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface HvServer {
   /** The process started: hv-server's supervisor. */

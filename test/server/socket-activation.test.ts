@@ -5,13 +5,13 @@
 // would, and starts the real executable on it.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { holdListeningSocket, type HeldSocket } from '../../bench/held-socket.js';
 import { OnlineLikeClient, PortProbe } from '../../bench/online-like-client.js';
 import { eventuallyWithin, sendAsOnline } from '../helpers/eventually.js';
+import { freePort } from '../helpers/free-ports.js';
 import { root } from '../helpers/server-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hv-socket-activation-'));
@@ -41,15 +41,6 @@ function startOn(socket: HeldSocket, args: string[]): Started {
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (running.delete(child), resolve(code))));
   return { process: child, output: () => output, exited };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const port = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 describe('Online’s port from systemd (LISTEN_FDS)', () => {

@@ -3,11 +3,11 @@
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkCommand, HvConnection } from '../../src/hv/client/hv-connection.js';
+import { freePortRange } from '../helpers/free-ports.js';
 import { printedBy, untilReady } from '../helpers/server-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,24 +17,6 @@ afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
-
-/** Twelve consecutive free ports, so a restarted simulator can take the same ones again. */
-async function freePortRange(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
-    const checks = await Promise.all(Array.from({ length: 12 }, (_, i) => portIsFree(base + i)));
-    if (checks.every(Boolean)) return base;
-  }
-  throw new Error('no free range of 12 ports');
-}
 
 function start(bin: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   const child = spawn(process.execPath, [join(root, 'bin', bin), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
@@ -63,7 +45,7 @@ async function checkWhenReady(conn: HvConnection, httpPort: number, voltage: num
 
 describe.each(['lan-sockets', 'lan-prologix'])('hv-server with examples/%s.yaml and hv-sim in its own process', (example) => {
   it('reads, answers set_voltage_and_check ok, and survives the simulator being killed and restarted', async () => {
-    const base = await freePortRange();
+    const base = await freePortRange(12);
     const sim = await startSim(base);
     const ports = JSON.parse(sim.match[1]!) as Record<string, number>;
     expect(Object.keys(ports).sort()).toEqual(['ao', 'calibrator', 'control', 'prologix', 'voltmeter-1', 'voltmeter-2', 'voltmeter-gun']);

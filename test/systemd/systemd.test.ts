@@ -3,11 +3,11 @@
 // installed as the README says (Deploying on the rack), and the service run on a simulated rack.
 // Run by `npm run test:systemd` (root, Debian); not part of `npm test`.
 import { readFileSync, realpathSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnlineLikeClient, PortProbe } from '../../bench/online-like-client.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
+import { freePort } from '../helpers/free-ports.js';
 import { root as projectRoot } from '../helpers/server-process.js';
 import { Container } from './container.js';
 import { ensureTools, nspawnRoot } from './nspawn-root.js';
@@ -37,15 +37,6 @@ function simConfig(): string {
     .replace(/^time_scale: 1\b/m, 'time_scale: 10')
     .replace(/^(\s+)port: 5555/m, `$1port: ${port}`)
     .replace(/^(\s+)port: 8080/m, '$1port: 0');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const p = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(p));
-    });
-  });
 }
 
 async function waitFor(predicate: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
