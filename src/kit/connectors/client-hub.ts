@@ -121,7 +121,8 @@ export class ClientHub {
   /** To observers only: what some client sent or was answered, with who it was. */
   observe(event: ObservedEvent, origin: Origin, message: Record<string, unknown>): void {
     for (const tap of this.taps) tap(event, origin, message);
-    this.toObservers({ type: 'event', event_type: event, origin, message });
+    // Every answer and reply passes here: nothing is built for watchers when there are none.
+    if (this.observers > 0) this.toObservers({ type: 'event', event_type: event, origin, message });
   }
 
   private toObservers(message: Record<string, unknown>): void {

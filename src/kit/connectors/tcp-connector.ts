@@ -31,6 +31,9 @@ class TcpClient implements ConnectorClient {
   private readonly throttle: Throttle;
   /** Set once the decoder failed: later bytes cannot be framed, so they are ignored until the close. */
   private lost = false;
+  /** What a failure in this client's handler is logged with; made once, not per chunk. */
+  private readonly fields: { client: string; remote: string };
+  private readonly decodingFields: { client: string; remote: string; while: string };
 
   constructor(
     readonly connector: string,
@@ -43,6 +46,8 @@ class TcpClient implements ConnectorClient {
     decoder?: EnvelopeDecoder,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.fields = { client: this.id, remote: this.remote };
+    this.decodingFields = { ...this.fields, while: 'decoding' };
     // Online's protocol has no authentication: its address is all a TCP client is judged by.
     this.grant = ctx.access.policy.forPeer(socket.remoteAddress);
     this.throttle = ctx.throttle.forRemote(this.remote);
@@ -60,7 +65,6 @@ class TcpClient implements ConnectorClient {
   private receive(chunk: Buffer): void {
     if (this.lost) return;
     let events: DecoderEvent[] = [];
-    const fields = { client: this.id, remote: this.remote };
     this.boundary.run(
       () => (events = this.decoder.push(chunk)),
       () => {
@@ -69,11 +73,11 @@ class TcpClient implements ConnectorClient {
         this.replyFailed();
         this.end("the server lost its place in this client's byte stream");
       },
-      { ...fields, while: 'decoding' },
+      this.decodingFields,
     );
     for (const event of events) {
       let stop = false;
-      this.boundary.run(() => (stop = this.handle(event)), () => this.replyFailed(), fields);
+      this.boundary.run(() => (stop = this.handle(event)), () => this.replyFailed(), this.fields);
       if (stop || this.socket.destroyed) return;
     }
   }

@@ -51,18 +51,23 @@ export function metaToJson(meta: Meta, indent?: number): string {
 
 export function encodeEnvelope(meta: Meta, data: Buffer = EMPTY, options: EncodeOptions = {}): Buffer {
   const h = HEADER_14000;
-  const metaBytes = Buffer.from(metaToJson(meta, 4) + META_TERMINATOR, 'utf8');
+  const json = metaToJson(meta, 4);
+  // The meta is written straight into the message: no Buffer of its own, no string joined to the
+  // terminator first (every reply and every reading is encoded here).
+  const metaLength = Buffer.byteLength(json, 'utf8') + META_TERMINATOR.length;
   const body = meta.compression === 'zlib' && data.length > 0 ? deflateSync(data) : data;
-  const out = Buffer.allocUnsafe(h.size + metaBytes.length + body.length);
+  const out = Buffer.allocUnsafe(h.size + metaLength + body.length);
   TAGLESS_START.copy(out, 0);
   out.writeUInt32BE(h.type, h.offsets.type);
-  out.writeUInt32BE(Number(BigInt(Math.floor(options.now ?? Date.now())) & 0xffffffffn), h.offsets.time);
+  // The low 32 bits of the time in ms (ToUint32 is exactly that, for any integer a Date can hold).
+  out.writeUInt32BE(Math.floor(options.now ?? Date.now()) >>> 0, h.offsets.time);
   out.writeUInt32BE(META_TYPE.json, h.offsets.metaType);
-  out.writeUInt32BE(metaBytes.length, h.offsets.metaLength);
+  out.writeUInt32BE(metaLength, h.offsets.metaLength);
   out.writeUInt32BE(options.dataType ?? DATA_TYPE.undefined, h.offsets.dataType);
   out.writeUInt32BE(body.length, h.offsets.dataLength);
   h.end.copy(out, h.offsets.end);
-  metaBytes.copy(out, h.size);
-  body.copy(out, h.size + metaBytes.length);
+  const terminatorAt = h.size + out.write(json, h.size, 'utf8');
+  out.write(META_TERMINATOR, terminatorAt, 'latin1');
+  body.copy(out, h.size + metaLength);
   return out;
 }
