@@ -50,7 +50,8 @@ export interface ManagerProcess<C extends KitConfig> {
   start(options: { config: C; clock: Clock; log: Logger; logFile: LogFile | null; earlyTcp: EarlyTcp }): Promise<StartedServer>;
 }
 
-function kitProgram(manager: Pick<ManagerProcess<KitConfig>, 'name' | 'description' | 'version' | 'helpAfter' | 'supervised'>): Command {
+/** The kit's command line (every manager's); exported for the test that holds port-flags.ts to the same flags. */
+export function kitProgram(manager: Pick<ManagerProcess<KitConfig>, 'name' | 'description' | 'version' | 'helpAfter' | 'supervised'>): Command {
   const program = new Command(manager.name)
     .description(manager.description)
     .version(manager.version, '-V, --version', 'print the version and exit')
