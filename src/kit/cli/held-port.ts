@@ -74,7 +74,6 @@ function supervised(supervisorPid: number, events: SupervisorEvents): HeldPort {
     } else if (kind === 'stop') events.stop((message as { signal: NodeJS.Signals }).signal);
   });
   process.on('disconnect', () => events.gone());
-  send({ hvSupervisor: 'attach' });
   let restart: SocketMessage['restart'] = null;
   /** Whether the supervisor wants this server's socket: it gave none (this server binds the port), or asked for it back. */
   let wanted = true;

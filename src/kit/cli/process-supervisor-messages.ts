@@ -7,14 +7,9 @@
 export const SUPERVISOR_ENV = 'HV_SUPERVISOR';
 
 /**
- * Worker → supervisor, once it listens for the supervisor's messages: a message sent earlier, while
- * the worker was still loading its modules, would have found no listener and been lost.
+ * Supervisor → worker, first, sent as the worker starts (Node keeps it until the worker listens):
+ * the held socket comes with it, or none and the worker binds the port.
  */
-export interface AttachMessage {
-  hvSupervisor: 'attach';
-}
-
-/** Supervisor → worker, the answer to `attach`: the held socket comes with it, or none and the worker binds the port. */
 export interface SocketMessage {
   hvSupervisor: 'socket';
   /** Set for a worker started after another ended: which restart, and how the one before ended. */
@@ -50,7 +45,7 @@ export interface ReadyMessage {
 }
 
 export type ToWorker = SocketMessage | ConnectionMessage | StopMessage;
-export type ToSupervisor = AttachMessage | BoundMessage | ReadyMessage;
+export type ToSupervisor = BoundMessage | ReadyMessage;
 
 /** The message's kind when it is one of ours, else null (anything else on the channel is not). */
 export function supervisorMessageKind(message: unknown): string | null {

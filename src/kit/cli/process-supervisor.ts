@@ -69,17 +69,13 @@ class Supervisor {
   private readonly clock: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
   private readonly policy: RestartPolicy;
   private worker: ChildProcess | null = null;
-  /** The worker asked for its socket: messages sent now are heard. */
-  private attached = false;
   private held: RawHandle | null = null;
   /** The port this process bound and accepts on until the first worker listens on it. */
   private accepting: Server | null = null;
-  /** Connections accepted before a worker asked for its socket, unread, in the order they came. */
+  /** Connections accepted while no worker runs, unread, in the order they came. */
   private acceptedEarly: Socket[] = [];
   private everReady = false;
   private stopRequested = false;
-  /** Signals received before the worker listened for them; sent once it does. */
-  private stopsWaiting: NodeJS.Signals[] = [];
   private restartsAt: number[] = [];
   private restarts = 0;
   private restart: SocketMessage['restart'] = null;
@@ -127,7 +123,7 @@ class Supervisor {
 
   private onEarlyConnection(socket: Socket): void {
     const worker = this.worker;
-    if (worker && this.attached) this.forward(worker, socket);
+    if (worker) this.forward(worker, socket);
     else this.acceptedEarly.push(socket);
   }
 
@@ -148,7 +144,6 @@ class Supervisor {
 
   private startWorker(): void {
     this.pending = null;
-    this.attached = false;
     const worker = fork(this.options.entry, this.options.argv, {
       env: { ...process.env, [SUPERVISOR_ENV]: String(process.pid) },
       execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS),
@@ -180,21 +175,20 @@ class Supervisor {
       }
     });
     worker.on('exit', exited);
+    // Sent at once, while the worker is still loading: Node keeps the messages (and takes the
+    // handles) until the worker listens for them (nodejs/node#41221), so it finds its socket as
+    // soon as it asks, with no round trip to wait for.
+    // The socket held, or the one this process still accepts on (as a raw handle: the worker listens on it too).
+    const accepting = this.held ? null : ((this.accepting as unknown as { _handle: RawHandle | null } | null)?._handle ?? null);
+    this.send(worker, { hvSupervisor: 'socket', restart: this.restart, handBack: accepting !== null }, this.held ?? accepting ?? undefined);
+    for (const socket of this.acceptedEarly) this.forward(worker, socket);
+    this.acceptedEarly = [];
   }
 
   private onMessage(worker: ChildProcess, message: unknown, handle: RawHandle | undefined): void {
     if (worker !== this.worker) return;
     const kind = supervisorMessageKind(message);
-    if (kind === 'attach') {
-      this.attached = true;
-      // The socket held, or the one this process still accepts on (as a raw handle: the worker listens on it too).
-      const accepting = this.held ? null : ((this.accepting as unknown as { _handle: RawHandle | null } | null)?._handle ?? null);
-      this.send(worker, { hvSupervisor: 'socket', restart: this.restart, handBack: accepting !== null }, this.held ?? accepting ?? undefined);
-      for (const signal of this.stopsWaiting) this.send(worker, { hvSupervisor: 'stop', signal });
-      this.stopsWaiting = [];
-      for (const socket of this.acceptedEarly) this.forward(worker, socket);
-      this.acceptedEarly = [];
-    } else if (kind === 'bound' && handle) {
+    if (kind === 'bound' && handle) {
       // One socket is held; a second would be a mistake, not one to keep open.
       if (this.held) handle.close?.();
       else this.held = handle;
@@ -228,8 +222,7 @@ class Supervisor {
     const worker = this.worker;
     if (worker) {
       // Passed on as a message, never as a signal: on Windows process.kill ends a process at once.
-      if (this.attached) this.send(worker, { hvSupervisor: 'stop', signal });
-      else this.stopsWaiting.push(signal);
+      this.send(worker, { hvSupervisor: 'stop', signal });
       return;
     }
     // Before the first worker (the port being bound) or between two (a back-off): nothing runs that a stop would have to wait for.
