@@ -6,7 +6,8 @@
 // dist/bundle/<tool>.js: each executable, with the parts it imports lazily (the server proper,
 //   loaded once the port is bound; the logger; prom-client on the first scrape) as chunks of its
 //   own under dist/bundle/chunks/, still loaded only when imported.
-// dist/bundle/supervise.js: the port-holding supervisor (process-supervisor.ts), one file.
+// dist/bundle/supervise.js: the port-holding supervisor (process-supervisor.ts), one file, with the
+//   configuration file's reader as a chunk of its own (loaded only with --config).
 // koffi and serialport (native) stay in node_modules: the code requires them at run time.
 // dist/ keeps tsc's output for the tests and the benches.
 
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
   // One build per executable: a chunk is then shared only between an executable's own parts, and
   // the code one executable loads before its port is not split by what another needs.
   await Promise.all(TOOLS.map((tool) => build({ ...common, entryPoints: { [tool]: join(root, 'dist', 'app', 'cli', `${tool}.js`) }, splitting: true })));
-  await build({ ...common, entryPoints: { supervise: join(root, 'dist', 'src', 'kit', 'cli', 'supervise-if-wanted.js') }, splitting: false });
+  // The supervisor: one file, and the configuration file's reader (YAML) as a chunk loaded only where there is a file.
+  await build({ ...common, entryPoints: { supervise: join(root, 'dist', 'src', 'kit', 'cli', 'supervise-if-wanted.js') }, splitting: true });
 }
 
 await main();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type ConfigFlags } from '../../src/hv/config/load-config.js';
 import { earlyTcpSettings } from '../../src/kit/config/early-tcp-settings.js';
+import { readConfigFile } from '../../src/kit/config/read-config-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hv-early-tcp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,7 +32,7 @@ describe('earlyTcpSettings', () => {
   ];
   for (const [what, flags] of accepted) {
     it(`${what}: the address, backlog and limits the validated configuration has`, () => {
-      expect(earlyTcpSettings(flags)).toEqual(fromWholeConfig(flags));
+      expect(earlyTcpSettings(flags, readConfigFile)).toEqual(fromWholeConfig(flags));
     });
   }
 
@@ -47,14 +48,14 @@ describe('earlyTcpSettings', () => {
   ];
   for (const [what, flags] of refused) {
     it(`${what}: none, and the whole validation refuses the configuration`, () => {
-      expect(earlyTcpSettings(flags)).toBeNull();
+      expect(earlyTcpSettings(flags, readConfigFile)).toBeNull();
       expect(() => loadConfig(flags)).toThrow(ConfigError);
     });
   }
 
   it('a configuration refused elsewhere than these keys still has early settings: the port is bound, then the validation refuses it', () => {
     const flags = { config: file('k.yaml', 'tcp: { port: 6004 }\nno_such_key: 1\n') };
-    expect(earlyTcpSettings(flags)).toMatchObject({ port: 6004 });
+    expect(earlyTcpSettings(flags, readConfigFile)).toMatchObject({ port: 6004 });
     expect(() => loadConfig(flags)).toThrow(/no_such_key/);
   });
 });

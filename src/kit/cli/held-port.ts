@@ -4,7 +4,7 @@
 // second after it loses the server; while the port is held, that reconnect waits in the socket's
 // backlog and is served once the next server is up, however long it takes to start.
 
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { ListeningSocket } from '../connectors/early-tcp.js';
 import { supervisorMessageKind, SUPERVISOR_ENV, type SocketMessage, type ToSupervisor, type ToWorker } from './process-supervisor-messages.js';
 import { forgetSystemdSockets, systemdSockets } from './systemd-socket.js';
@@ -16,14 +16,19 @@ export interface HeldPort {
   readonly restart: SocketMessage['restart'];
   /** The socket to listen on; null to bind the port here. */
   socket(): Promise<ListeningSocket | null>;
-  /** The port was bound here: the holder keeps it from now on. */
+  /** This server listens (on the port it bound, or on the socket it was given): the holder keeps the socket from now on, where it asked for it. */
   keep(server: Server): void;
+  /**
+   * The connections the holder accepted before this server listened, each to `accept` as it comes
+   * (those that came already at once), unread: what their clients sent is still in them.
+   */
+  connections(accept: (socket: Socket) => void): void;
   /** The server is serving: from now on its end is a crash to restart from. */
   ready(): void;
 }
 
 /** Nobody holds the port: it is bound by the server and closes with it. */
-const unheld: HeldPort = { holder: null, restart: null, socket: async () => null, keep: () => {}, ready: () => {} };
+const unheld: HeldPort = { holder: null, restart: null, socket: async () => null, keep: () => {}, connections: () => {}, ready: () => {} };
 
 /** What the supervisor tells the server besides its socket. */
 export interface SupervisorEvents {
@@ -54,17 +59,24 @@ function supervised(supervisorPid: number, events: SupervisorEvents): HeldPort {
   };
   let answered: (message: { message: SocketMessage; handle: object | undefined }) => void = () => {};
   const socketMessage = new Promise<{ message: SocketMessage; handle: object | undefined }>((resolve) => (answered = resolve));
+  let accept: ((socket: Socket) => void) | null = null;
+  const early: Socket[] = [];
   process.on('message', (message: ToWorker, handle?: object) => {
     const kind = supervisorMessageKind(message);
     if (kind === 'socket') {
       answered({ message: message as SocketMessage, handle });
-      // From now on the channel only carries stops: it must not keep the process alive.
+      // From now on the channel carries stops and the connections accepted early: it must not keep the process alive.
       process.channel?.unref();
+    } else if (kind === 'connection' && handle) {
+      const socket = handle as Socket;
+      if (accept) accept(socket);
+      else early.push(socket);
     } else if (kind === 'stop') events.stop((message as { signal: NodeJS.Signals }).signal);
   });
   process.on('disconnect', () => events.gone());
-  send({ hvSupervisor: 'attach' });
   let restart: SocketMessage['restart'] = null;
+  /** Whether the supervisor wants this server's socket: it gave none (this server binds the port), or asked for it back. */
+  let wanted = true;
   return {
     holder: `the supervising process (pid ${supervisorPid})`,
     get restart() {
@@ -73,13 +85,19 @@ function supervised(supervisorPid: number, events: SupervisorEvents): HeldPort {
     socket: async () => {
       const { message, handle } = await socketMessage;
       restart = message.restart;
+      wanted = !handle || message.handBack === true;
       return handle ? { handle } : null;
     },
     keep: (server) => {
+      if (!wanted) return;
       const address = server.address();
       // The raw handle, not the Server: a Server would be listened on (and accept) in the supervisor.
       const handle = (server as unknown as { _handle: object | null })._handle;
       if (handle && typeof address === 'object' && address) send({ hvSupervisor: 'bound', host: address.address, port: address.port }, handle);
+    },
+    connections: (to) => {
+      accept = to;
+      for (const socket of early.splice(0)) to(socket);
     },
     ready: () => send({ hvSupervisor: 'ready' }),
   };

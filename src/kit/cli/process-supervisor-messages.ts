@@ -1,23 +1,29 @@
 // The messages between the port-holding supervisor (process-supervisor.ts) and its server worker
 // (held-port.ts), over the IPC channel of child_process.fork. Listening sockets travel beside them
-// as raw handles (Node's "net.Native"), which the receiving process holds without accepting on.
+// as raw handles (Node's "net.Native"), which the receiving process holds without accepting on;
+// the connections the supervisor accepted before the first worker listened travel as sockets.
 
 /** Set in the worker's environment to the supervisor's pid: the worker waits for its socket. */
 export const SUPERVISOR_ENV = 'HV_SUPERVISOR';
 
 /**
- * Worker → supervisor, once it listens for the supervisor's messages: a message sent earlier, while
- * the worker was still loading its modules, would have found no listener and been lost.
+ * Supervisor → worker, first, sent as the worker starts (Node keeps it until the worker listens):
+ * the held socket comes with it, or none and the worker binds the port.
  */
-export interface AttachMessage {
-  hvSupervisor: 'attach';
-}
-
-/** Supervisor → worker, the answer to `attach`: the held socket comes with it, or none and the worker binds the port. */
 export interface SocketMessage {
   hvSupervisor: 'socket';
   /** Set for a worker started after another ended: which restart, and how the one before ended. */
   restart: { count: number; previous: string; previousPid: number } | null;
+  /**
+   * The supervisor bound this socket and accepts on it until the worker listens: the worker sends
+   * it back (`bound`), as a handle the supervisor holds without accepting, and it stops.
+   */
+  handBack: boolean;
+}
+
+/** Supervisor → worker: a connection the supervisor accepted before the worker listened; its socket comes with it, unread. */
+export interface ConnectionMessage {
+  hvSupervisor: 'connection';
 }
 
 /** Supervisor → worker: a stop signal the supervisor received. */
@@ -26,7 +32,7 @@ export interface StopMessage {
   signal: NodeJS.Signals;
 }
 
-/** Worker → supervisor: the port is bound; the socket comes with it, for the supervisor to hold. */
+/** Worker → supervisor: the worker listens (on a port it bound, or on the socket handed back); the socket comes with it, for the supervisor to hold. */
 export interface BoundMessage {
   hvSupervisor: 'bound';
   host: string;
@@ -38,8 +44,8 @@ export interface ReadyMessage {
   hvSupervisor: 'ready';
 }
 
-export type ToWorker = SocketMessage | StopMessage;
-export type ToSupervisor = AttachMessage | BoundMessage | ReadyMessage;
+export type ToWorker = SocketMessage | ConnectionMessage | StopMessage;
+export type ToSupervisor = BoundMessage | ReadyMessage;
 
 /** The message's kind when it is one of ours, else null (anything else on the channel is not). */
 export function supervisorMessageKind(message: unknown): string | null {

@@ -11,11 +11,13 @@ import { ScaledClock, type Clock } from '../clock/clock.js';
 import { ConfigError } from '../config/config-error.js';
 import type { KitConfig } from '../config/kit-config.js';
 import { earlyTcpSettings } from '../config/early-tcp-settings.js';
+import { readConfigFile } from '../config/read-config-file.js';
 import type { KitConfigFlags } from '../config/load-kit-config.js';
 import { EarlyTcp } from '../connectors/early-tcp.js';
 import type { LogFile } from '../log/log-file.js';
 import type { Logger } from '../log/logger.js';
 import { heldPort, type HeldPort } from './held-port.js';
+import { cannotListen } from './listen-failure.js';
 import { numberArgument } from './parse-number.js';
 import { StopRequests, type StopFrom } from './stop-requests.js';
 import { exitDeadlineMs, stopSignals } from './stop-signals.js';
@@ -48,7 +50,8 @@ export interface ManagerProcess<C extends KitConfig> {
   start(options: { config: C; clock: Clock; log: Logger; logFile: LogFile | null; earlyTcp: EarlyTcp }): Promise<StartedServer>;
 }
 
-function kitProgram(manager: Pick<ManagerProcess<KitConfig>, 'name' | 'description' | 'version' | 'helpAfter' | 'supervised'>): Command {
+/** The kit's command line (every manager's); exported for the test that holds port-flags.ts to the same flags. */
+export function kitProgram(manager: Pick<ManagerProcess<KitConfig>, 'name' | 'description' | 'version' | 'helpAfter' | 'supervised'>): Command {
   const program = new Command(manager.name)
     .description(manager.description)
     .version(manager.version, '-V, --version', 'print the version and exit')
@@ -148,7 +151,7 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   // (early-tcp-settings.ts); the whole configuration is validated, and the rest of the server
   // loaded, once the port is bound. Where the port is held across restarts, its socket is taken
   // as it is, with the connections waiting in it.
-  const settings = earlyTcpSettings(flags);
+  const settings = earlyTcpSettings(flags, readConfigFile);
   let config: C | null = settings ? null : await loadConfig();
   const tcp = config ? { ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections } : settings!;
   const socket = await held.socket();
@@ -156,12 +159,14 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   try {
     early = await EarlyTcp.open({ ...tcp, socket });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
     const where = socket ? `the socket held by ${held.holder}` : `${tcp.host}:${tcp.port}`;
-    process.stderr.write(`${name}: cannot listen for Online on ${where} (${e.code ?? e.message})${e.code === 'EADDRINUSE' ? '; is another server running?' : ''}\n`);
+    process.stderr.write(cannotListen(name, where, err as NodeJS.ErrnoException));
     process.exit(1);
   }
-  if (!socket) held.keep(early.server);
+  held.keep(early.server);
+  // What the supervising process accepted before this server listened comes as it would have from the port.
+  const listening = early;
+  held.connections((client) => listening.adopt(client));
   if (stopRequested) return; // exit is under way
   config ??= await loadConfig();
   if (stopRequested) return; // exit is under way

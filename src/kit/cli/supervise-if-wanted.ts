@@ -1,14 +1,29 @@
 // The supervising side of an executable that runs its server under the port-holding supervisor:
 // decides from the command line and the environment alone whether to supervise, and if so starts
-// the supervisor at once. Bundled on its own (dist/bundle/supervise.js) so that the supervising
-// process reads one small file before it starts the server's process.
+// the supervisor at once, which binds Online's port before it starts the server's process. Bundled
+// on its own (dist/bundle/supervise.js) so that the supervising process reads one small file
+// before the port is bound, and the configuration file's reader (YAML) only where there is a file.
 
-import { supervise } from './process-supervisor.js';
+import { earlyTcpSettings } from '../config/early-tcp-settings.js';
+import { portFlags } from './port-flags.js';
+import { supervise, type PortToBind } from './process-supervisor.js';
 import { supervisionWanted } from './supervision-wanted.js';
 
 /** Starts the supervisor for `entry` and returns true, or returns false when the server should run in this process. */
 export function superviseIfWanted(options: { name: string; entry: string; argv: string[] }): boolean {
   if (!supervisionWanted(options.argv, process.env, process.pid)) return false;
-  supervise(options);
+  supervise({ ...options, port: () => portToBind(options.argv) });
   return true;
+}
+
+/** Where the server would bind Online's port, read as it reads it; null when only the server can say (it then binds the port). */
+export async function portToBind(argv: readonly string[]): Promise<PortToBind | null> {
+  const flags = portFlags(argv);
+  if (!flags) return null;
+  const read = flags.config ? (await import('../config/read-config-file.js')).readConfigFile : noFile;
+  return earlyTcpSettings(flags, read);
+}
+
+function noFile(): Record<string, unknown> {
+  return {};
 }

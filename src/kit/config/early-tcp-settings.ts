@@ -5,10 +5,13 @@
 // right after, and a refused one still ends the server with exit 2, the port closed.
 // Each value is checked against the kit schema's own rule for it (type, minimum, maximum): where one
 // breaks it, there are no early settings and the whole validation comes first, to name the key.
+// The supervising process reads the same settings to bind the port before it starts the server
+// (process-supervisor.ts); it loads the file reader only when there is a file, so the reader is
+// passed in rather than imported here.
 
 import { KIT_CONFIG_SCHEMA } from './compose-schema.js';
 import type { KitConfigFlags } from './load-kit-config.js';
-import { readConfigFile, sectionOf } from './load-kit-config.js';
+import { sectionOf } from './section-of.js';
 
 export interface EarlyTcpSettings {
   host: string;
@@ -48,10 +51,11 @@ function kept(value: unknown, path: string[]): unknown {
 }
 
 /**
- * The early settings from `flags` and the raw file they name, or null when the file cannot be read
- * or a value breaks its rule (the whole configuration's validation then says which).
+ * The early settings from `flags` and the raw file they name (read with `read`, read-config-file.ts;
+ * not called without a file), or null when the file cannot be read or a value breaks its rule (the
+ * whole configuration's validation then says which).
  */
-export function earlyTcpSettings(flags: KitConfigFlags, read: (path: string) => Record<string, unknown> = readConfigFile): EarlyTcpSettings | null {
+export function earlyTcpSettings(flags: Pick<KitConfigFlags, 'config' | 'tcpHost' | 'tcpPort'>, read: (path: string) => Record<string, unknown>): EarlyTcpSettings | null {
   let raw: Record<string, unknown>;
   try {
     raw = flags.config ? read(flags.config) : {};

@@ -3,15 +3,13 @@
 // manager's whole schema (compose-schema.ts) that fills in the defaults, and the checks of the
 // kit's own sections that a schema cannot say. The manager adds its defaults and its own checks.
 
-import { readFileSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { parse as parseYaml } from 'yaml';
 import { AccessPolicy } from '../access/access-policy.js';
 import { notifyConfigProblem } from '../alarms/notify/check-notify-config.js';
-import { MAX_JSON_DEPTH, parseBoundedJson, valueNesting } from '../protocol/bounded-json.js';
 import { ConfigError } from './config-error.js';
 import type { KitConfig } from './kit-config.js';
+import { readConfigFile } from './read-config-file.js';
+import { sectionOf } from './section-of.js';
 import { describeSchemaErrors } from './schema-errors.js';
 
 /** Flags as a CLI parsed them; each overrides the file's key of the same meaning. */
@@ -29,61 +27,8 @@ export interface KitConfigFlags {
   allowControl?: string[];
 }
 
-/** Largest config file read; the rack's own are a few kilobytes. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
-
-export function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    // Sized before it is read: a device such as /dev/zero must be refused, not read until memory runs out.
-    const stat = statSync(path);
-    if (!stat.isFile()) throw new ConfigError(`config file ${path} is not a regular file; expected a JSON or YAML file`);
-    const size = stat.size;
-    if (size > MAX_CONFIG_BYTES) throw new ConfigError(`config file ${path} is ${size} bytes long; at most ${MAX_CONFIG_BYTES} are accepted`);
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`config file ${path} cannot be read: ${(err as Error).message}`);
-  }
-  const parsed = extname(path) === '.json' ? parseJsonConfig(path, text) : parseYamlConfig(path, text);
-  if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError(`config file ${path} holds ${Array.isArray(parsed) ? 'a list' : `a ${typeof parsed}`}; expected a mapping of keys`);
-  }
-  // Checked before the value is cloned, validated or shown in a message, all of which recurse.
-  if (valueNesting(parsed, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
-    throw new ConfigError(`config file ${path} nests more than ${MAX_JSON_DEPTH} levels deep; at most ${MAX_JSON_DEPTH} are accepted`);
-  }
-  return parsed as Record<string, unknown>;
-}
-
-function parseJsonConfig(path: string, text: string): unknown {
-  const parsed = parseBoundedJson(text, { what: `config file ${path}` });
-  if (!parsed.ok) throw new ConfigError(parsed.kind === 'not-json' ? `${parsed.message}; expected a JSON object of keys` : parsed.message);
-  return parsed.value;
-}
-
-function parseYamlConfig(path: string, text: string): unknown {
-  try {
-    return parseYaml(text);
-  } catch (err) {
-    // The YAML parser recurses, and reports its own stack overflow as a parse error.
-    if (/call stack/i.test((err as Error).message)) {
-      throw new ConfigError(`config file ${path} nests too deep for the YAML parser; at most ${MAX_JSON_DEPTH} levels are accepted`);
-    }
-    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
-  }
-}
-
-function section(raw: Record<string, unknown>, key: string): Record<string, unknown> {
-  const value = raw[key];
-  return value && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : {};
-}
-
-export function sectionOf(raw: Record<string, unknown>, key: string): Record<string, unknown> {
-  const value = raw[key];
-  return value && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : {};
-}
+export { MAX_CONFIG_BYTES, readConfigFile } from './read-config-file.js';
+export { sectionOf } from './section-of.js';
 
 export interface ManagerConfigRules<T extends KitConfig> {
   /** The manager's whole schema, compiled with `useDefaults` (compose-schema.ts). */

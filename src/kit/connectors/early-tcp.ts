@@ -92,6 +92,20 @@ export class EarlyTcp {
     return this.server;
   }
 
+  /**
+   * A connection accepted elsewhere on this port (by the supervising process, before this server
+   * listened), unread: taken as one accepted here, by this listener or the connector it was handed
+   * over to. Closed when the port is closed already.
+   */
+  adopt(socket: Socket): void {
+    if (!this.server.listening) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    this.server.emit('connection', socket);
+  }
+
   /** Closes the port and every waiting client (a stop before the server was ready). */
   close(): Promise<void> {
     for (const client of this.waiting) client.socket.destroy();
