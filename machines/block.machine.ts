@@ -109,7 +109,7 @@ const block = setup({
     /** A client's command is taken: a new setpoint, whose first settled reading may be off by the transfer's error over the step. */
     takeCommand: assign(({ context, event }) => ({
       ...commandTaken(context, event as CommandEvent),
-      judge: afterNewSetpoint(context.judge, (event as CommandEvent).command.voltage - (context.demand ?? 0), context.checks),
+      judge: afterNewSetpoint(context.judge, (event as CommandEvent).command.voltage - (context.demand ?? 0), context.settings.checks),
     })),
     /**
      * A client's command in alarm is always taken, and clears the alarms (a lost voltmeter's own
@@ -125,7 +125,7 @@ const block = setup({
         judge: afterNewSetpoint(
           { ...freshJudge(), lastRaw: judge.lastRaw, outputAtLastRaw: judge.outputAtLastRaw, repeats: judge.repeats },
           (event as CommandEvent).command.voltage - (context.demand ?? 0),
-          context.checks,
+          context.settings.checks,
         ),
       };
     }),
@@ -194,7 +194,7 @@ const block = setup({
   },
   delays: {
     commandTimeout: ({ context }) => (checkCommand(context)?.timeout ?? 0) * 1000,
-    outputCheck: ({ context }) => context.outputCheckMs,
+    outputCheck: ({ context }) => context.settings.outputCheckMs,
   },
 });
 
@@ -329,7 +329,7 @@ export const blockMachine = block.createMachine({
               'recordWrite',
               'commandWritten',
               enqueueActions(({ context, enqueue }) => {
-                if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
+                if (context.settings.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
               }),
             ],
           },
@@ -378,7 +378,7 @@ export const blockMachine = block.createMachine({
                 'recordWrite',
                 'countCorrection',
                 enqueueActions(({ context, enqueue }) => {
-                  if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
+                  if (context.settings.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
                 }),
               ],
             },
