@@ -191,6 +191,8 @@ const block = setup({
     standbyWhileOn: ({ context, event }) => isStandbyError((event as { error?: unknown }).error) && context.energized === true,
     /** The output check found the instrument in standby while the block had it on. */
     foundInStandby: ({ context, event }) => !doneOutput<OutputState>(event).operating && context.energized === true,
+    /** The block has the output on and the check found it operating: noteOutputState would change nothing. */
+    knownOn: ({ context, event }) => doneOutput<OutputState>(event).operating && context.energized === true,
   },
   delays: {
     commandTimeout: ({ context }) => (checkCommand(context)?.timeout ?? 0) * 1000,
@@ -237,6 +239,8 @@ function outputCheck(onStandby: string, then: string, answers = false) {
     on: {
       OUTPUT_STATE: [
         { guard: 'foundInStandby', target: onStandby, actions: 'raiseStandby' },
+        // Known to be on (the usual answer, every few seconds): nothing to note, no copy of the context.
+        { guard: 'knownOn', target: then },
         { target: then, actions: 'noteOutputState' },
       ],
       OUTPUT_CHECK_FAILED: { target: '#block.error', actions: answers ? (['outputCheckFailed', answer(failedReply)] as const) : ('outputCheckFailed' as const) },
