@@ -9,7 +9,7 @@
 // the one in progress (machines/instrument-query.ts). A promise actor started per reading cost an
 // actor, its abort controller and two more events each ~4 s per voltmeter, for the same exchange.
 
-import { assign, enqueueActions, fromPromise, sendTo, setup, type AnyActorRef } from 'xstate';
+import { assign, cancel, enqueueActions, fromPromise, raise, sendTo, setup, type AnyActorRef } from 'xstate';
 import { instrumentQuery } from './instrument-query.js';
 import type { Fault, Reading } from './types.js';
 import { errorText } from './types.js';
@@ -59,7 +59,9 @@ export type VoltmeterEvent =
   | { type: 'SETTLE_NEAR' }
   | { type: 'SETTLED' }
   | { type: 'READING_TAKEN'; output: RawReading }
-  | { type: 'READING_FAILED'; error: unknown };
+  | { type: 'READING_FAILED'; error: unknown }
+  /** No reading within readingTimeoutMs of asking for it (raised by the voltmeter itself). */
+  | { type: 'READING_OVERDUE' };
 
 /**
  * The voltmeter's reader over `read` (one reading of voltmeter `voltmeter`; `signal` aborts it):
@@ -99,6 +101,9 @@ const voltmeter = setup({
   },
   actions: {
     startReading: sendTo('reader', { type: 'ASK' }),
+    /** A safety net under the driver's own time-outs: a reading asked for must come within readingTimeoutMs. */
+    armReadingTimeout: raise({ type: 'READING_OVERDUE' }, { delay: ({ context }) => context.readingTimeoutMs, id: 'readingTimeout' }),
+    disarmReadingTimeout: cancel('readingTimeout'),
     abandonReading: sendTo('reader', { type: 'DROP' }),
     /** Publishes a reading to every client and logs it (provided by the manager: src/hv/rack-manager.ts). */
     publishReading: (_, _params: { reading: Reading }) => {},
@@ -185,7 +190,8 @@ export const voltmeterMachine = voltmeter.createMachine({
       },
     },
     measuring: {
-      entry: 'startReading',
+      entry: ['startReading', 'armReadingTimeout'],
+      exit: 'disarmReadingTimeout',
       on: {
         READING_TAKEN: [
           {
@@ -201,11 +207,15 @@ export const voltmeterMachine = voltmeter.createMachine({
             actions: publish,
           },
           {
-            target: 'measuring',
-            reenter: true,
-            actions: publish,
+            // The next reading is asked for at once, with a time-out of its own: a step within
+            // measuring rather than leaving and entering it again, at every reading.
+            actions: [publish, 'startReading', 'disarmReadingTimeout', 'armReadingTimeout'],
           },
         ],
+        READING_OVERDUE: {
+          target: 'error',
+          actions: assign({ fault: ({ context }) => `no reading within ${context.readingTimeoutMs / 1000} s` }),
+        },
         READING_FAILED: {
           target: 'error',
           actions: assign({ fault: ({ event }) => `reading failed: ${errorText(event.error)}` }),
@@ -214,13 +224,6 @@ export const voltmeterMachine = voltmeter.createMachine({
           { guard: 'shortSettle', target: 'resyncing', actions: ['abandonReading', 'startShortSettle'] },
           { actions: 'startLongSettle' },
         ],
-      },
-      // A safety net under the driver's own timeouts: a reading that never comes is a failure.
-      after: {
-        readingTimeout: {
-          target: 'error',
-          actions: assign({ fault: ({ context }) => `no reading within ${context.readingTimeoutMs / 1000} s` }),
-        },
       },
     },
     /** A short settle: the abandoned reading's successor begins when it ends. */
