@@ -63,7 +63,7 @@ export const standbyAlarm = (context: BlockContext): BlockAlarm => ({
 export const holdLimitAlarm = (context: BlockContext, moveV: number): BlockAlarm => ({
   code: 'HOLD_LIMIT',
   severity: 'MAJOR',
-  message: `holding ${context.setpoint} V would move the demand ${moveV >= 0 ? '+' : '−'}${Math.abs(moveV).toFixed(3)} V from where the command left it (at most ${context.holdLimitV} V): the supply or the voltmeter drifts more than the supply's own drift explains; holding stops until a client commands a voltage`,
+  message: `holding ${context.setpoint} V would move the demand ${moveV >= 0 ? '+' : '−'}${Math.abs(moveV).toFixed(3)} V from where the command left it (at most ${context.settings.holdLimitV} V): the supply or the voltmeter drifts more than the supply's own drift explains; holding stops until a client commands a voltage`,
   value: moveV,
 });
 
@@ -80,8 +80,8 @@ export function judged(context: BlockContext, reading: Reading, frozen = false):
   if (!measured) return null;
   const { nominal, transientV, beforeChange } = measured;
   // What moves the expectation must be fresh by the block's own rule, its floor included.
-  const settled = transientV <= context.checks.outlierFloorV / 2 && isFresh(context, reading);
-  return judgeReading(context.judge, reading, nominal, context.checks, { transientV, settled, frozen, beforeChange });
+  const settled = transientV <= context.settings.checks.outlierFloorV / 2 && isFresh(context, reading);
+  return judgeReading(context.judge, reading, nominal, context.settings.checks, { transientV, settled, frozen, beforeChange });
 }
 
 /** A reading judged as the block takes it while it may act on readings (idle, correcting). */

@@ -48,11 +48,18 @@ export interface CommandInFlight {
   ending: null | 'timeout' | 'shutdown';
 }
 
+/** What a block is configured with: the same for as long as its actor runs. */
+export type BlockSettings = Omit<BlockInput, 'block'>;
+
+/**
+ * At most 19 fields: XState copies the context at every assignment (Object.assign onto {}), and V8
+ * makes a copy with more fields a dictionary object, about 20 times slower to copy and to read, at
+ * every reading (test/machines/block-context.test.ts keeps the count).
+ */
 export interface BlockContext {
   block: number;
-  name: string;
-  settleMs: number;
-  correction: CorrectionSettings;
+  /** The configuration, in one field: it never changes, so every copy shares it. */
+  settings: BlockSettings;
   /** HV volts the operator asked for; adopted from the instrument at start. */
   setpoint: number | null;
   /** HV volts last written to the output: the setpoint plus the corrections made since. */
@@ -84,10 +91,6 @@ export interface BlockContext {
   lastReading: Reading | null;
   inFlight: CommandInFlight | null;
   fault: string | null;
-  checks: CheckSettings;
-  outputCheckMs: number;
-  holdLimitV: number;
-  demandRange: [number, number];
   /** The reading checks' memory (expectation, held reading, repeats, drift). */
   judge: JudgeState;
   /** Active alarms; any one of them keeps the block from correcting. OUTPUT_STANDBY stays until a command. */
@@ -156,15 +159,10 @@ export interface OutputFound {
 
 /** The context a block starts with: nothing adopted yet, nothing in flight, no alarm. */
 export function initialContext(input: BlockInput): BlockContext {
+  const { block, ...settings } = input;
   return {
-    block: input.block,
-    name: input.name,
-    settleMs: input.settleMs,
-    correction: input.correction,
-    checks: input.checks,
-    outputCheckMs: input.outputCheckMs,
-    holdLimitV: input.holdLimitV,
-    demandRange: input.demandRange,
+    block,
+    settings,
     setpoint: null,
     demand: null,
     nominal: null,

@@ -29,10 +29,10 @@ export function settleTimeMs(stepV: number, c: CorrectionSettings, floorMs: numb
 }
 
 /** Whether the last output change has settled in `reading` to below `residualV`. */
-export function isFresh(context: BlockContext, reading: Reading, residualV = context.correction.settleResidualV): boolean {
+export function isFresh(context: BlockContext, reading: Reading, residualV = context.settings.correction.settleResidualV): boolean {
   const last = context.recentSteps.at(-1);
   if (!last) return true;
-  return reading.startedAt >= last.at + settleTimeMs(last.stepV, context.correction, context.settleMs, residualV);
+  return reading.startedAt >= last.at + settleTimeMs(last.stepV, context.settings.correction, context.settings.settleMs, residualV);
 }
 
 /**
@@ -41,8 +41,8 @@ export function isFresh(context: BlockContext, reading: Reading, residualV = con
  * older servers' strategies answer on any reading begun after the change, as they did.
  */
 export function mayAnswer(context: BlockContext, reading: Reading, maxError: number): boolean {
-  if (context.correction.strategy !== 'ours') return beganAfterChange(context, reading) && isFresh(context, reading, Infinity);
-  return isFresh(context, reading, Math.max(context.correction.settleResidualV, maxError / 4));
+  if (context.settings.correction.strategy !== 'ours') return beganAfterChange(context, reading) && isFresh(context, reading, Infinity);
+  return isFresh(context, reading, Math.max(context.settings.correction.settleResidualV, maxError / 4));
 }
 
 /** The half-error strategy waits only for readings that began after the change, as the older server did. */
@@ -59,7 +59,7 @@ const clamp = (x: number, limit: number) => Math.max(-limit, Math.min(limit, x))
  * away. Null when there is nothing to change.
  */
 export function correctedDemand(context: BlockContext, error: number, smoothed = error): number | null {
-  const c = context.correction;
+  const c = context.settings.correction;
   if (c.strategy === 'none' || context.demand === null || context.setpoint === null) return null;
   const step = c.strategy === 'half' ? -error / 2 : -smoothed;
   const wanted = context.demand + clamp(step, c.maxStepV);
@@ -69,15 +69,15 @@ export function correctedDemand(context: BlockContext, error: number, smoothed =
 
 /** A demand the output can produce: nothing winds up against the output's own limits. */
 export function reachable(context: BlockContext, demand: number): number {
-  const [low, high] = context.demandRange;
+  const [low, high] = context.settings.demandRange;
   return Math.min(high, Math.max(low, demand));
 }
 
 /** How long the transient of the change just written needs before a reading can answer or correct. */
 export function announcedSettle(context: BlockContext): { block: number; settleMs: number } {
   const command = checkCommand(context);
-  const residual = command ? Math.max(context.correction.settleResidualV, command.max_error / 4) : 0.025;
-  return { block: context.block, settleMs: settleTimeMs(context.recentSteps.at(-1)?.stepV ?? 0, context.correction, context.settleMs, residual) };
+  const residual = command ? Math.max(context.settings.correction.settleResidualV, command.max_error / 4) : 0.025;
+  return { block: context.block, settleMs: settleTimeMs(context.recentSteps.at(-1)?.stepV ?? 0, context.settings.correction, context.settings.settleMs, residual) };
 }
 
 /** After the output was written: when, and by how much it moved. */
@@ -104,7 +104,7 @@ export function written(context: BlockContext, sent: SetpointSent): Partial<Bloc
  * the whole step for one made after the reading began.
  */
 export function transientIn(context: BlockContext, reading: Reading): number {
-  const c = context.correction;
+  const c = context.settings.correction;
   let left = 0;
   for (const { at, stepV } of context.recentSteps) {
     left += reading.startedAt < at ? stepV : stepV * windowFactor(c) * Math.exp(-(reading.startedAt - at) / c.responseTauMs);
@@ -118,7 +118,7 @@ export function transientIn(context: BlockContext, reading: Reading): number {
  * change is of unknown size or was made after the reading began, so no prediction can be taken out.
  */
 export function signedTransientIn(context: BlockContext, reading: Reading): number | null {
-  const c = context.correction;
+  const c = context.settings.correction;
   let left = 0;
   for (const { at, stepV, deltaV } of context.recentSteps) {
     if (reading.startedAt < at) return null;
@@ -139,7 +139,7 @@ export function signedTransientIn(context: BlockContext, reading: Reading): numb
  */
 export function settledError(context: BlockContext, reading: Reading, target: number): number {
   const error = reading.volts - target;
-  if (context.correction.strategy !== 'ours') return error;
+  if (context.settings.correction.strategy !== 'ours') return error;
   return error - (signedTransientIn(context, reading) ?? 0);
 }
 

@@ -25,7 +25,7 @@ export type BlockStep = { assign: Partial<BlockContext> } | { effect: BlockEffec
  */
 export function whileHolding(context: BlockContext, reading: Reading): BlockStep[] {
   const steps: BlockStep[] = [{ assign: { lastReading: reading } }];
-  const c = context.correction;
+  const c = context.settings.correction;
   const taken = takeReading(context, reading);
   if (!taken) return steps;
   const { verdict } = taken;
@@ -52,7 +52,7 @@ export function whileHolding(context: BlockContext, reading: Reading): BlockStep
   if (Math.abs(smoothed) <= c.holdDeadbandV) return steps;
   const demand = correctedDemand(context, error, smoothed);
   const from = context.holdFrom ?? context.demand!;
-  if (demand !== null && Math.abs(demand - from) > context.holdLimitV) {
+  if (demand !== null && Math.abs(demand - from) > context.settings.holdLimitV) {
     steps.push({ assign: { alarms: withAlarm(context.alarms, holdLimitAlarm(context, demand - from)) } });
     return steps;
   }
@@ -67,7 +67,7 @@ export function whileHolding(context: BlockContext, reading: Reading): BlockStep
  */
 export function whileChecking(context: BlockContext, reading: Reading): BlockStep[] {
   const steps: BlockStep[] = [{ assign: { lastReading: reading } }];
-  const c = context.correction;
+  const c = context.settings.correction;
   const command = checkCommand(context)!;
   const error = reading.volts - command.voltage;
   const answers = mayAnswer(context, reading, command.max_error) && Math.abs(error) <= command.max_error;
@@ -103,11 +103,11 @@ export function whileChecking(context: BlockContext, reading: Reading): BlockSte
  * (holding then starts from the corrected demand). Null when there is none to make.
  */
 export function lastCorrection(context: BlockContext, reading: Reading, target: number): number | null {
-  const c = context.correction;
+  const c = context.settings.correction;
   const left = settledError(context, reading, target);
   if (c.strategy !== 'ours' || !c.hold || Math.abs(left) <= c.holdDeadbandV) return null;
   const demand = correctedDemand(context, left);
-  return demand !== null && Math.abs(demand - context.demand!) <= context.holdLimitV ? demand : null;
+  return demand !== null && Math.abs(demand - context.demand!) <= context.settings.holdLimitV ? demand : null;
 }
 
 /**

@@ -109,7 +109,7 @@ const block = setup({
     /** A client's command is taken: a new setpoint, whose first settled reading may be off by the transfer's error over the step. */
     takeCommand: assign(({ context, event }) => ({
       ...commandTaken(context, event as CommandEvent),
-      judge: afterNewSetpoint(context.judge, (event as CommandEvent).command.voltage - (context.demand ?? 0), context.checks),
+      judge: afterNewSetpoint(context.judge, (event as CommandEvent).command.voltage - (context.demand ?? 0), context.settings.checks),
     })),
     /**
      * A client's command in alarm is always taken, and clears the alarms (a lost voltmeter's own
@@ -125,7 +125,7 @@ const block = setup({
         judge: afterNewSetpoint(
           { ...freshJudge(), lastRaw: judge.lastRaw, outputAtLastRaw: judge.outputAtLastRaw, repeats: judge.repeats },
           (event as CommandEvent).command.voltage - (context.demand ?? 0),
-          context.checks,
+          context.settings.checks,
         ),
       };
     }),
@@ -191,10 +191,12 @@ const block = setup({
     standbyWhileOn: ({ context, event }) => isStandbyError((event as { error?: unknown }).error) && context.energized === true,
     /** The output check found the instrument in standby while the block had it on. */
     foundInStandby: ({ context, event }) => !doneOutput<OutputState>(event).operating && context.energized === true,
+    /** The block has the output on and the check found it operating: noteOutputState would change nothing. */
+    knownOn: ({ context, event }) => doneOutput<OutputState>(event).operating && context.energized === true,
   },
   delays: {
     commandTimeout: ({ context }) => (checkCommand(context)?.timeout ?? 0) * 1000,
-    outputCheck: ({ context }) => context.outputCheckMs,
+    outputCheck: ({ context }) => context.settings.outputCheckMs,
   },
 });
 
@@ -237,6 +239,8 @@ function outputCheck(onStandby: string, then: string, answers = false) {
     on: {
       OUTPUT_STATE: [
         { guard: 'foundInStandby', target: onStandby, actions: 'raiseStandby' },
+        // Known to be on (the usual answer, every few seconds): nothing to note, no copy of the context.
+        { guard: 'knownOn', target: then },
         { target: then, actions: 'noteOutputState' },
       ],
       OUTPUT_CHECK_FAILED: { target: '#block.error', actions: answers ? (['outputCheckFailed', answer(failedReply)] as const) : ('outputCheckFailed' as const) },
@@ -329,7 +333,7 @@ export const blockMachine = block.createMachine({
               'recordWrite',
               'commandWritten',
               enqueueActions(({ context, enqueue }) => {
-                if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
+                if (context.settings.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
               }),
             ],
           },
@@ -378,7 +382,7 @@ export const blockMachine = block.createMachine({
                 'recordWrite',
                 'countCorrection',
                 enqueueActions(({ context, enqueue }) => {
-                  if (context.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
+                  if (context.settings.correction.strategy === 'ours') enqueue({ type: 'outputChanged', params: announcedSettle(context) });
                 }),
               ],
             },

@@ -1,8 +1,9 @@
 // The HV rack's supervisor: the kit's supervisor (src/kit/machines/supervisor.machine.ts) with the
 // rack's rules. A command goes to its block, unless the block (or, for a check, its voltmeter) is
-// in error; a reading is published and passed to the blocks its voltmeter measures; a block whose
-// output changed has its voltmeter start the next reading when the output settles; a voltmeter
-// that fails is reported at once to its blocks; a block still busy at shutdown is told to abort.
+// in error; a block whose output changed has its voltmeter start the next reading when the output
+// settles; a voltmeter that fails is reported at once to its blocks; a block still busy at shutdown
+// is told to abort. Readings do not pass through it: each voltmeter publishes its own and sends
+// them to its blocks, the route its spec gives it (`input.blocks`), at the supervisor's spawn.
 
 import type { EventObject } from 'xstate';
 import {
@@ -29,7 +30,6 @@ export type SupervisorInput = { children: ChildSpec[]; policy: KitSupervisorCont
 
 export type SupervisorEvent =
   | CommandEvent
-  | ReadingEvent
   | { type: 'RESTART_CHILD'; id: string }
   | { type: 'FORGET_RESTART'; id: string }
   | { type: 'RESET_CHILD'; id: string }
@@ -80,14 +80,6 @@ export const rackRules: SupervisorRules<ChildSpec, Command> = {
   },
   onShutdown: (spec) => (spec.kind === 'block' ? { type: 'ABORT', reason: 'shutdown' } : null),
   relays: {
-    READING: (e: EventObject, context) => {
-      const event = e as ReadingEvent;
-      const blocks = blocksOf(context.specs, event.reading.voltmeter);
-      return {
-        actions: [{ type: 'publishReading', params: { reading: event.reading, blocks: blocks.map((b) => b.input.block) } }],
-        send: blocks.filter((b) => context.children[b.id]?.status === 'running').map((b) => ({ to: b.id, event })),
-      };
-    },
     // A block's output changed for a command: its voltmeter starts the next reading when that settles.
     OUTPUT_CHANGED: (e: EventObject, context) => {
       const event = e as Extract<SupervisorEvent, { type: 'OUTPUT_CHANGED' }>;
@@ -99,13 +91,9 @@ export const rackRules: SupervisorRules<ChildSpec, Command> = {
   },
 };
 
-type RackEvent = ReadingEvent | Extract<SupervisorEvent, { type: 'OUTPUT_CHANGED' }>;
+type RackEvent = Extract<SupervisorEvent, { type: 'OUTPUT_CHANGED' }>;
 
-export const supervisorMachine = createSupervisorMachine<ChildSpec, Command, RackEvent, { publishReading: (_: unknown, params: { reading: Reading; blocks: number[] }) => void }>({
+export const supervisorMachine = createSupervisorMachine<ChildSpec, Command, RackEvent>({
   actors: { block: blockMachine, voltmeter: voltmeterMachine },
-  actions: {
-    /** Publishes a reading to every client and logs it, as get_voltage for each block it measures. */
-    publishReading: () => {},
-  },
   rules: rackRules,
 });

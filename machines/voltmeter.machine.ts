@@ -1,12 +1,15 @@
-// One voltmeter reading one divider: runs its init sequence, then reads in a loop and reports
-// each reading to the supervisor, stamped with its integration window.
+// One voltmeter reading one divider: runs its init sequence, then reads in a loop and delivers
+// each reading, stamped with its integration window: published to every client and the log
+// (`publishReading`), and sent to each block on its divider that runs now. The blocks are its
+// route, given at spawn (`blocks`, their ids in the actor system, where the supervisor registers
+// each child while it runs): a reading costs the supervisor no step of its own.
 //
 // The instrument is read by one long-lived actor, the reader, for as long as the voltmeter runs:
 // ASK starts a reading, which it sends back as READING_TAKEN (or READING_FAILED); DROP abandons
 // the one in progress (machines/instrument-query.ts). A promise actor started per reading cost an
 // actor, its abort controller and two more events each ~4 s per voltmeter, for the same exchange.
 
-import { assign, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
+import { assign, cancel, enqueueActions, fromPromise, raise, sendTo, setup, type AnyActorRef } from 'xstate';
 import { instrumentQuery } from './instrument-query.js';
 import type { Fault, Reading } from './types.js';
 import { errorText } from './types.js';
@@ -19,6 +22,8 @@ export interface VoltmeterInput {
   dividerRatio: number;
   /** Longest one reading may take before the voltmeter counts as failed. */
   readingTimeoutMs: number;
+  /** The blocks on this divider, by their ids in the actor system: each reading goes to those running. */
+  blocks: string[];
 }
 
 /** What the instrument returns for one reading: its own volts and when integration began and ended. */
@@ -54,7 +59,9 @@ export type VoltmeterEvent =
   | { type: 'SETTLE_NEAR' }
   | { type: 'SETTLED' }
   | { type: 'READING_TAKEN'; output: RawReading }
-  | { type: 'READING_FAILED'; error: unknown };
+  | { type: 'READING_FAILED'; error: unknown }
+  /** No reading within readingTimeoutMs of asking for it (raised by the voltmeter itself). */
+  | { type: 'READING_OVERDUE' };
 
 /**
  * The voltmeter's reader over `read` (one reading of voltmeter `voltmeter`; `signal` aborts it):
@@ -68,7 +75,7 @@ export function instrumentReader(read: (voltmeter: string, signal: AbortSignal) 
   );
 }
 
-export const voltmeterMachine = setup({
+const voltmeter = setup({
   types: {
     context: {} as VoltmeterContext,
     events: {} as VoltmeterEvent,
@@ -94,19 +101,12 @@ export const voltmeterMachine = setup({
   },
   actions: {
     startReading: sendTo('reader', { type: 'ASK' }),
+    /** A safety net under the driver's own time-outs: a reading asked for must come within readingTimeoutMs. */
+    armReadingTimeout: raise({ type: 'READING_OVERDUE' }, { delay: ({ context }) => context.readingTimeoutMs, id: 'readingTimeout' }),
+    disarmReadingTimeout: cancel('readingTimeout'),
     abandonReading: sendTo('reader', { type: 'DROP' }),
-    publish: enqueueActions(({ context, event, enqueue }) => {
-      const output = (event as unknown as { output: RawReading }).output;
-      const reading = {
-        voltmeter: context.voltmeter,
-        raw: output.raw,
-        volts: output.raw * context.dividerRatio,
-        startedAt: output.startedAt,
-        endedAt: output.endedAt,
-      };
-      enqueue.assign({ lastReading: reading, readings: context.readings + 1 });
-      enqueue.sendParent({ type: 'READING', reading });
-    }),
+    /** Publishes a reading to every client and logs it (provided by the manager: src/hv/rack-manager.ts). */
+    publishReading: (_, _params: { reading: Reading }) => {},
     startShortSettle: enqueueActions(({ context, event, enqueue }) => {
       enqueue.cancel('settleNear');
       enqueue.cancel('settled');
@@ -126,7 +126,27 @@ export const voltmeterMachine = setup({
       enqueue.raise({ type: 'SETTLED' }, { delay, id: 'settled' });
     }),
   },
-}).createMachine({
+});
+
+/** The reading just taken: published first, then sent to each running block on the divider (a block is not registered while it restarts). */
+const publish = voltmeter.enqueueActions(({ context, event, enqueue, system }) => {
+  const output = (event as unknown as { output: RawReading }).output;
+  const reading: Reading = {
+    voltmeter: context.voltmeter,
+    raw: output.raw,
+    volts: output.raw * context.dividerRatio,
+    startedAt: output.startedAt,
+    endedAt: output.endedAt,
+  };
+  enqueue.assign({ lastReading: reading, readings: context.readings + 1 });
+  enqueue({ type: 'publishReading', params: { reading } });
+  for (const id of context.blocks) {
+    const block = system.get(id) as AnyActorRef | undefined;
+    if (block) enqueue.sendTo(block, { type: 'READING', reading });
+  }
+});
+
+export const voltmeterMachine = voltmeter.createMachine({
   id: 'voltmeter',
   context: ({ input }) => ({
     ...input,
@@ -170,7 +190,8 @@ export const voltmeterMachine = setup({
       },
     },
     measuring: {
-      entry: 'startReading',
+      entry: ['startReading', 'armReadingTimeout'],
+      exit: 'disarmReadingTimeout',
       on: {
         READING_TAKEN: [
           {
@@ -183,14 +204,18 @@ export const voltmeterMachine = setup({
             // The settle ends before another whole reading would: publish this one, then wait for it.
             guard: ({ context }) => context.settlePending && context.settleNear,
             target: 'waitingToSettle',
-            actions: 'publish',
+            actions: publish,
           },
           {
-            target: 'measuring',
-            reenter: true,
-            actions: 'publish',
+            // The next reading is asked for at once, with a time-out of its own: a step within
+            // measuring rather than leaving and entering it again, at every reading.
+            actions: [publish, 'startReading', 'disarmReadingTimeout', 'armReadingTimeout'],
           },
         ],
+        READING_OVERDUE: {
+          target: 'error',
+          actions: assign({ fault: ({ context }) => `no reading within ${context.readingTimeoutMs / 1000} s` }),
+        },
         READING_FAILED: {
           target: 'error',
           actions: assign({ fault: ({ event }) => `reading failed: ${errorText(event.error)}` }),
@@ -199,13 +224,6 @@ export const voltmeterMachine = setup({
           { guard: 'shortSettle', target: 'resyncing', actions: ['abandonReading', 'startShortSettle'] },
           { actions: 'startLongSettle' },
         ],
-      },
-      // A safety net under the driver's own timeouts: a reading that never comes is a failure.
-      after: {
-        readingTimeout: {
-          target: 'error',
-          actions: assign({ fault: ({ context }) => `no reading within ${context.readingTimeoutMs / 1000} s` }),
-        },
       },
     },
     /** A short settle: the abandoned reading's successor begins when it ends. */

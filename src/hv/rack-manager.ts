@@ -84,7 +84,14 @@ function childSpecs(config: ServerConfig, stepHv: ReadonlyMap<number, number>, t
       // The machine's own limit is a safety net behind the driver's deadline (twice it, so the
       // driver's clearer reason comes first, also at a raised time scale where the deadline is held
       // to a real-time floor).
-      input: { voltmeter: m.id, dividerRatio: m.divider_ratio, readingTimeoutMs: Math.max(m.reading_timeout_s * 2000, timeoutFloorMs), readingPeriodMs: MEASUREMENT_MS },
+      // Its route: the blocks on its divider, by their child ids (where the supervisor registers them).
+      input: {
+        voltmeter: m.id,
+        dividerRatio: m.divider_ratio,
+        readingTimeoutMs: Math.max(m.reading_timeout_s * 2000, timeoutFloorMs),
+        readingPeriodMs: MEASUREMENT_MS,
+        blocks: config.blocks.filter((b) => b.voltmeter === m.id).map((b) => blockChildId(b.id)),
+      },
     })),
     ...config.blocks.map((b): ChildSpec => ({
       id: blockChildId(b.id),
@@ -133,6 +140,8 @@ export function rackManager(options: RackOptions): ManagerFactory {
     }
     const seriesOf = new Map(config.voltmeters.map((m) => [m.id, m.series]));
     const publishedAs = new Map(config.voltmeters.flatMap((m) => (m.publish_as ? [[m.id, m.publish_as] as const] : [])));
+    /** The blocks each voltmeter measures: each reading is published as get_voltage of each. */
+    const measuredBy = new Map(config.voltmeters.map((m) => [m.id, config.blocks.filter((b) => b.voltmeter === m.id).map((b) => b.id)]));
     const setpoints = new SetpointLog(readingsLog, (change) => hub.setpoint(change));
     const metrics = new ServerMetrics({
       blocks: config.blocks,
@@ -180,17 +189,21 @@ export function rackManager(options: RackOptions): ManagerFactory {
             },
           },
         }),
-        voltmeter: voltmeterMachine.provide({ actors: voltmeterInstrumentActors(instruments.voltmeters) }),
-      },
-      actions: {
-        publishReading: (_, { reading, blocks: measured }) => {
-          void readingsLog.append(seriesOf.get(reading.voltmeter) ?? reading.voltmeter, reading.endedAt, reading.volts);
-          for (const block of measured) hub.broadcast({ type: 'answer', answer_type: 'get_voltage', block, voltage: reading.volts });
-          const label = measured.length === 0 ? publishedAs.get(reading.voltmeter) : undefined;
-          if (label) hub.broadcast({ type: 'answer', answer_type: 'get_voltage', block: label, voltage: reading.volts });
-          if (hub.hasObservers) for (const block of label ? [label] : measured) hub.reading({ block, voltage: reading.volts, at: reading.endedAt });
-          deviceLog.debug({ voltmeter: reading.voltmeter, volts: reading.volts, raw: reading.raw }, 'reading');
-        },
+        voltmeter: voltmeterMachine.provide({
+          actors: voltmeterInstrumentActors(instruments.voltmeters),
+          actions: {
+            /** Every client gets get_voltage for each block the voltmeter measures (or under its publish_as name); the TSV log a row. */
+            publishReading: (_, { reading }) => {
+              const measured = measuredBy.get(reading.voltmeter) ?? [];
+              void readingsLog.append(seriesOf.get(reading.voltmeter) ?? reading.voltmeter, reading.endedAt, reading.volts);
+              for (const block of measured) hub.broadcast({ type: 'answer', answer_type: 'get_voltage', block, voltage: reading.volts });
+              const label = measured.length === 0 ? publishedAs.get(reading.voltmeter) : undefined;
+              if (label) hub.broadcast({ type: 'answer', answer_type: 'get_voltage', block: label, voltage: reading.volts });
+              if (hub.hasObservers) for (const block of label ? [label] : measured) hub.reading({ block, voltage: reading.volts, at: reading.endedAt });
+              deviceLog.debug({ voltmeter: reading.voltmeter, volts: reading.volts, raw: reading.raw }, 'reading');
+            },
+          },
+        }),
       },
     });
 

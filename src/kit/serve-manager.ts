@@ -32,6 +32,7 @@ import { ClientLogThrottle } from './log/client-log-throttle.js';
 import type { LogFile } from './log/log-file.js';
 import type { Logger } from './log/logger.js';
 import { connectorMachine } from './machines/connector.machine.js';
+import type { ChildSpec } from './machines/supervisor.machine.js';
 import type { HardwareManager, ManagerFactory } from './manager.js';
 import type { SimulatorBackDoor } from './simulator-back-door.js';
 import { checkDataDir } from './storage/check-data-dir.js';
@@ -274,8 +275,20 @@ export async function serveManager(create: ManagerFactory, options: ServeOptions
   ];
   const actorIds = new Set(['supervisor', ...children.map((c) => c.id)]);
   // The alarm table follows the supervisor's and the children's snapshots, once per tick at most.
+  // A followed child's snapshot (a block's, at every reading) that shows no alarm of its own, as the
+  // one before it did, changes nothing in the table: no refresh.
   let alarmsDue = false;
-  const refreshAlarms = () => {
+  const specOf = new Map<string, ChildSpec>(children.map((c) => [c.id, c]));
+  const quietChildren = new Set<string>();
+  const refreshAlarms = (id?: string, snapshot?: unknown) => {
+    const spec = id === undefined ? undefined : specOf.get(id);
+    if (spec && manager.alarmSources.childAlarms) {
+      const quiet = manager.alarmSources.childAlarms(spec, snapshot).length === 0;
+      const wasQuiet = quietChildren.has(spec.id);
+      if (quiet) quietChildren.add(spec.id);
+      else quietChildren.delete(spec.id);
+      if (quiet && wasQuiet) return;
+    }
     if (alarmsDue) return;
     alarmsDue = true;
     queueMicrotask(() => {

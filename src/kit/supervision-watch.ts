@@ -12,10 +12,16 @@ import type { SupervisorContext } from './machines/supervisor.machine.js';
 type Children = Record<string, AnyActorRef | undefined>;
 
 /**
- * Calls `changed()` on every snapshot of the supervisor, and `child(id, snapshot)` (then `changed()`)
- * on every snapshot of each child whose kind is in `kinds`, a restarted child included.
+ * Calls `changed()` on every snapshot of the supervisor, and `child(id, snapshot)` (then
+ * `changed(id, snapshot)`) on every snapshot of each child whose kind is in `kinds`, a restarted
+ * child included.
  */
-export function followChildren(supervisor: AnyActorRef, kinds: ReadonlySet<string>, changed: () => void, child: (id: string, snapshot: unknown) => void): Subscription {
+export function followChildren(
+  supervisor: AnyActorRef,
+  kinds: ReadonlySet<string>,
+  changed: (id?: string, snapshot?: unknown) => void,
+  child: (id: string, snapshot: unknown) => void,
+): Subscription {
   const followed = new WeakSet<AnyActorRef>();
   const kindOf = new Map(((supervisor.getSnapshot() as { context: SupervisorContext }).context.specs ?? []).map((s) => [s.id, s.kind]));
   let seen: Children | undefined;
@@ -35,7 +41,7 @@ export function followChildren(supervisor: AnyActorRef, kinds: ReadonlySet<strin
       followed.add(ref);
       const onChild = (snapshot: unknown) => {
         child(id, snapshot);
-        changed();
+        changed(id, snapshot);
       };
       // An error handler of its own, so a failing child (the supervisor's business) is not also reported as unhandled.
       ref.subscribe({ next: onChild, error: () => {} });

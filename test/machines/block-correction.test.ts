@@ -168,7 +168,8 @@ describe('the corrected demand', () => {
   });
 
   it('never beyond what the output can produce', () => {
-    const c = context({ demandRange: [0, 10_000.2] });
+    const base = context();
+    const c = { ...base, settings: { ...base.settings, demandRange: [0, 10_000.2] as [number, number] } };
     expect(correctedDemand(c, -5)).toBe(10_000.2);
     expect(reachable(c, -1)).toBe(0);
     expect(reachable(c, 5000)).toBe(5000);

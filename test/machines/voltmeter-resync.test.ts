@@ -1,6 +1,6 @@
 // The voltmeter lines its readings up with a settling output, without ever going silent for long.
 import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise, setup, spawnChild } from 'xstate';
+import { createActor, fromPromise } from 'xstate';
 import { instrumentReader, voltmeterMachine } from '../../machines/voltmeter.machine.js';
 import type { Reading } from '../../machines/types.js';
 import { ManualClock } from '../../src/kit/clock/clock.js';
@@ -19,15 +19,12 @@ function harness() {
         return { raw: 1, startedAt, endedAt: startedAt + 2000 };
       }),
     },
+    // Collects the readings as they are published.
+    actions: { publishReading: (_, { reading }) => readings.push(reading) },
   });
-  // A parent that collects the readings, as the supervisor does.
-  const parent = setup({ actors: { meter } }).createMachine({
-    entry: spawnChild('meter', { id: 'm', input: { voltmeter: 'v', dividerRatio: 1, readingTimeoutMs: 20_000, readingPeriodMs: PERIOD } }),
-    on: { READING: { actions: ({ event }) => readings.push((event as unknown as { reading: Reading }).reading) } },
-  });
-  const actor = createActor(parent, { clock });
+  const actor = createActor(meter, { clock, input: { voltmeter: 'v', dividerRatio: 1, readingTimeoutMs: 20_000, readingPeriodMs: PERIOD, blocks: [] } });
   actor.start();
-  const resync = (delayMs: number) => actor.getSnapshot().children.m!.send({ type: 'RESYNC', delayMs });
+  const resync = (delayMs: number) => actor.send({ type: 'RESYNC', delayMs });
   return { clock, readings, resync };
 }
 

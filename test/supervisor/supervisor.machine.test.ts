@@ -20,10 +20,10 @@ interface Faults {
 function harness(faults: Faults = {}, maxRestartsPerMinute = 5) {
   const clock = new ManualClock();
   const replies: Reply[] = [];
-  const published: { reading: Reading; blocks: number[] }[] = [];
+  const published: Reading[] = [];
   const notes: string[] = [];
   const specs: ChildSpec[] = [
-    { id: 'voltmeter-dvm1', kind: 'voltmeter', input: { voltmeter: 'dvm1', dividerRatio: -4000, readingTimeoutMs: 15_000, readingPeriodMs: 4020 } },
+    { id: 'voltmeter-dvm1', kind: 'voltmeter', input: { voltmeter: 'dvm1', dividerRatio: -4000, readingTimeoutMs: 15_000, readingPeriodMs: 4020, blocks: ['block-1'] } },
     { id: 'block-1', kind: 'block', voltmeter: 'dvm1', input: { block: 1, name: 'main', settleMs: 1000, correction: plainCorrection, ...blockChecks } },
   ];
   const machine = supervisorMachine.provide({
@@ -51,11 +51,11 @@ function harness(faults: Faults = {}, maxRestartsPerMinute = 5) {
             return { raw: -0.25, startedAt, endedAt: startedAt + 2000 };
           }),
         },
+        actions: { publishReading: (_, { reading }) => published.push(reading) },
       }),
     },
     actions: {
       reply: (_, params) => replies.push(params),
-      publishReading: (_, params) => published.push(params),
       note: (_, params) => notes.push(`${params.level}: ${params.message}`),
     },
   });
@@ -69,14 +69,36 @@ function harness(faults: Faults = {}, maxRestartsPerMinute = 5) {
 }
 
 describe('supervisor', () => {
-  it('routes readings to clients and to the blocks that divider measures', async () => {
+  it('has each voltmeter publish its readings and send them to the blocks on its divider', async () => {
     const h = harness();
     await h.clock.advance(8100);
     expect(h.published).toHaveLength(2);
-    expect(h.published[0]!.blocks).toEqual([1]);
-    expect(h.published[0]!.reading.volts).toBe(1000);
+    expect(h.published[0]!.volts).toBe(1000);
     const block = h.actor.getSnapshot().children['block-1'];
     expect((block?.getSnapshot() as { context: { lastReading: Reading } }).context.lastReading.volts).toBe(1000);
+  });
+
+  it('sends a reading to no block that is restarting, and to the restarted one again', async () => {
+    let crash = true;
+    const h = harness({ blockCrashes: () => crash });
+    await h.clock.advance(0);
+    expect(h.childState('block-1').status).toBe('restarting');
+    crash = false;
+    // The restart comes at 1 s; the meter's readings at 4 s, 8 s, ... go to the new block only.
+    await h.clock.advance(4100);
+    expect(h.published).toHaveLength(1);
+    expect(h.childState('block-1').status).toBe('running');
+    const block = h.actor.getSnapshot().children['block-1'];
+    expect((block?.getSnapshot() as { context: { lastReading: Reading | null } }).context.lastReading?.volts).toBe(1000);
+  });
+
+  it('publishes readings while the block is down, and the meter keeps running', async () => {
+    const h = harness({ blockCrashes: () => true }, 0);
+    await h.clock.advance(8100);
+    expect(h.childState('block-1').status).toBe('failed');
+    expect(h.published).toHaveLength(2);
+    expect(h.childState('voltmeter-dvm1').status).toBe('running');
+    expect(h.actor.getSnapshot().children['block-1']?.getSnapshot().status).not.toBe('active');
   });
 
   it('routes a command to its block and the answer to the sender', async () => {
@@ -190,14 +212,15 @@ describe('voltmeter', () => {
             initVoltmeter: fromPromise(async () => {}),
             reader: instrumentReader(async () => ({ raw: Number.NaN, startedAt: clock.now(), endedAt: clock.now() })),
           },
+          actions: { publishReading: (_, params) => seen.push(params) },
         }),
       },
-      actions: { publishReading: (_, params) => seen.push(params), note: () => {}, reply: () => {} },
+      actions: { note: () => {}, reply: () => {} },
     });
     const actor = createActor(parent, {
       clock,
       input: {
-        children: [{ id: 'voltmeter-v', kind: 'voltmeter', input: { voltmeter: 'v', dividerRatio: -4000, readingTimeoutMs: 15_000, readingPeriodMs: 4020 } }],
+        children: [{ id: 'voltmeter-v', kind: 'voltmeter', input: { voltmeter: 'v', dividerRatio: -4000, readingTimeoutMs: 15_000, readingPeriodMs: 4020, blocks: [] } }],
         policy: { maxRestartsPerMinute: 0, backoffInitialMs: 1000, backoffMaxMs: 1000 },
       },
     });

@@ -100,6 +100,8 @@ export class TransferEstimator {
     return true;
   }
 
+  // refit runs at every learned reading (every few seconds per block) over all the points, twice:
+  // numbers in typed arrays, no array per point, and the same arithmetic in the same order as ever.
   private refit(now: number): void {
     const all = [...this.points.values()];
     if (all.length === 0) return;
@@ -107,9 +109,14 @@ export class TransferEstimator {
     for (let pass = 0; pass < 2; pass++) {
       const next = this.fit(use, now);
       // Drop points far off the fit (more than 5 times the median residual, and over 20 mV).
-      const residuals = use.map((p) => Math.abs(p.hv - (next.gain * p.v + next.offset + next.quadratic * p.v * p.v)));
-      const typical = [...residuals].sort((a, b) => a - b)[residuals.length >> 1]!;
-      const kept = use.filter((_, i) => residuals[i]! <= Math.max(5 * typical, 0.02));
+      const residuals = new Float64Array(use.length);
+      for (let k = 0; k < use.length; k++) {
+        const p = use[k]!;
+        residuals[k] = Math.abs(p.hv - (next.gain * p.v + next.offset + next.quadratic * p.v * p.v));
+      }
+      const typical = residuals.slice().sort()[residuals.length >> 1]!;
+      const limit = Math.max(5 * typical, 0.02);
+      const kept = use.filter((_, i) => residuals[i]! <= limit);
       this.fitted = next;
       if (kept.length === use.length || kept.length < 1) break;
       use = kept;
@@ -122,29 +129,39 @@ export class TransferEstimator {
    */
   private fit(points: TransferPoint[], now: number): Transfer {
     const c = this.configured;
-    const w = points.map((p) => Math.min(p.n, 10) * 0.5 ** (Math.max(0, now - p.at) / HALF_LIFE_MS));
-    const y = points.map((p) => p.hv - (c.gain * p.v + c.offset + c.quadratic * p.v * p.v));
-    const vs = points.map((p) => p.v);
-    const span = Math.max(...vs) - Math.min(...vs);
+    let low = Infinity;
+    let high = -Infinity;
+    for (const p of points) {
+      if (p.v < low) low = p.v;
+      if (p.v > high) high = p.v;
+    }
+    const span = high - low;
     const basis = span >= 2 ? 3 : span >= 0.5 ? 2 : 1;
-    const m = Array.from({ length: basis }, () => new Array<number>(basis + 1).fill(0));
-    points.forEach((_, k) => {
-      const f = [1, vs[k]!, vs[k]! ** 2].slice(0, basis);
+    // The normal equations, row by row: basis coefficients and the right-hand side.
+    const width = basis + 1;
+    const m = new Float64Array(basis * width);
+    const f = new Float64Array(3);
+    for (const p of points) {
+      const w = Math.min(p.n, 10) * 0.5 ** (Math.max(0, now - p.at) / HALF_LIFE_MS);
+      const y = p.hv - (c.gain * p.v + c.offset + c.quadratic * p.v * p.v);
+      f[0] = 1;
+      f[1] = p.v;
+      f[2] = p.v ** 2;
       for (let i = 0; i < basis; i++) {
-        for (let j = 0; j < basis; j++) m[i]![j]! += w[k]! * f[i]! * f[j]!;
-        m[i]![basis]! += w[k]! * f[i]! * y[k]!;
+        for (let j = 0; j < basis; j++) m[i * width + j] = m[i * width + j]! + w * f[i]! * f[j]!;
+        m[i * width + basis] = m[i * width + basis]! + w * f[i]! * y;
       }
-    });
+    }
     for (let col = 0; col < basis; col++) {
-      const pivot = m[col]![col]!;
+      const pivot = m[col * width + col]!;
       if (Math.abs(pivot) < 1e-12) return { ...c };
       for (let r = 0; r < basis; r++) {
         if (r === col) continue;
-        const f = m[r]![col]! / pivot;
-        for (let k = col; k <= basis; k++) m[r]![k]! -= f * m[col]![k]!;
+        const g = m[r * width + col]! / pivot;
+        for (let k = col; k <= basis; k++) m[r * width + k] = m[r * width + k]! - g * m[col * width + k]!;
       }
     }
-    const d = m.map((row, i) => row[basis]! / row[i]!);
-    return { offset: c.offset + (d[0] ?? 0), gain: c.gain + (d[1] ?? 0), quadratic: c.quadratic + (d[2] ?? 0) };
+    const d = (i: number) => (i < basis ? m[i * width + basis]! / m[i * width + i]! : 0);
+    return { offset: c.offset + d(0), gain: c.gain + d(1), quadratic: c.quadratic + d(2) };
   }
 }

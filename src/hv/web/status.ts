@@ -10,7 +10,7 @@ import { actorsStatus, type ChildDetails } from '../../kit/web/status.js';
 const rackDetails: ChildDetails = (spec, child) => {
   if (spec.kind === 'block') {
     const c = child.context as unknown as BlockContext;
-    return { block: c.block, name: c.name, setpoint: c.setpoint, demand: c.demand, corrections: c.corrections, last_reading: c.lastReading };
+    return { block: c.block, name: c.settings.name, setpoint: c.setpoint, demand: c.demand, corrections: c.corrections, last_reading: c.lastReading };
   }
   if (spec.kind === 'voltmeter') {
     const c = child.context as unknown as VoltmeterContext;

@@ -4,6 +4,10 @@
 // failed child one-for-one with exponential back-off, at most N restarts a minute; past that the
 // child stays in error until reset. It knows nothing of what the children drive: the manager's
 // rules say that (machines/supervisor.machine.ts for the HV rack).
+//
+// Each child is registered in the actor system under its id while it runs (`system.get(id)`), and
+// only then: a child the manager connects to a sibling at spawn (a voltmeter to its blocks) sends
+// to it directly, without a step of the supervisor per message, and reaches it only while it runs.
 
 import { assign, enqueueActions, raise, setup, type AnyActorLogic, type EventObject, type StateMachine } from 'xstate';
 import { errorText, type Fault, type Origin, type Reply } from '../actor-types.js';
@@ -49,7 +53,7 @@ export interface Delivery {
   event: EventObject;
 }
 
-/** What relaying one event does: events for children, and named actions the manager provides (publishing a reading, say). */
+/** What relaying one event does: events for children, and named actions the manager provides. */
 export interface RelayOutcome {
   send?: Delivery[];
   actions?: { type: string; params: unknown }[];
@@ -157,7 +161,7 @@ export function createSupervisorMachine<S extends ChildSpec, C, E extends EventO
     }),
     entry: enqueueActions(({ context, enqueue }) => {
       // `as never`: each kind takes its own input, which TypeScript cannot follow through a string.
-      for (const spec of context.specs) enqueue.spawnChild(spec.kind as never, { id: spec.id, input: spec.input as never });
+      for (const spec of context.specs) enqueue.spawnChild(spec.kind as never, { id: spec.id, systemId: spec.id, input: spec.input as never });
     }),
     initial: 'running',
     on: {
@@ -229,7 +233,7 @@ export function createSupervisorMachine<S extends ChildSpec, C, E extends EventO
               const spec = context.specs.find((s) => s.id === event.id);
               if (!spec || context.children[spec.id]?.status !== 'restarting') return;
               enqueue.stopChild(spec.id);
-              enqueue.spawnChild(spec.kind as never, { id: spec.id, input: spec.input as never });
+              enqueue.spawnChild(spec.kind as never, { id: spec.id, systemId: spec.id, input: spec.input as never });
               enqueue.assign({ children: patch(context, spec.id, () => ({ status: 'running', nextRestartInMs: null })) });
               enqueue({ type: 'note', params: { level: 'info', child: spec.id, message: `restarted ${spec.id}` } });
             }),
@@ -239,7 +243,7 @@ export function createSupervisorMachine<S extends ChildSpec, C, E extends EventO
               const spec = context.specs.find((s) => s.id === event.id);
               if (!spec || context.children[spec.id]?.status !== 'failed') return;
               enqueue.stopChild(spec.id);
-              enqueue.spawnChild(spec.kind as never, { id: spec.id, input: spec.input as never });
+              enqueue.spawnChild(spec.kind as never, { id: spec.id, systemId: spec.id, input: spec.input as never });
               enqueue.assign({ children: patch(context, spec.id, () => ({ status: 'running', recentRestarts: 0, nextRestartInMs: null })) });
               enqueue({ type: 'note', params: { level: 'warn', child: spec.id, message: `${spec.id} restarted by request after it was left in error` } });
             }),
