@@ -29,7 +29,11 @@ export abstract class StreamTransport implements Transport {
 
   /** Connects, and arranges for received bytes to reach `this.reader` and a loss to call `this.lost`. */
   protected abstract connect(): Promise<void>;
-  protected abstract send(data: Buffer): Promise<void>;
+  /**
+   * Hands `data` to the connection. Returns nothing when the bytes were taken at once (an
+   * in-process instrument), so no deadline is set for them; else a promise that settles once they are.
+   */
+  protected abstract send(data: Buffer): Promise<void> | void;
   protected abstract disconnect(): Promise<void>;
 
   /** The connection went away: the read in progress fails, and the next call reconnects. */
@@ -53,13 +57,14 @@ export abstract class StreamTransport implements Transport {
   }
 
   async write(data: string | Buffer, timeoutMs = this.options.timeoutMs): Promise<void> {
-    await this.open();
+    if (!this.isOpen) await this.open();
     const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-    await this.withTimeout(this.send(bytes), timeoutMs, `writing ${bytes.length} bytes`);
+    const sending = this.send(bytes);
+    if (sending) await this.withTimeout(sending, timeoutMs, `writing ${bytes.length} bytes`);
   }
 
   async read(options: ReadOptions = {}): Promise<Buffer> {
-    await this.open();
+    if (!this.isOpen) await this.open();
     return this.reader.read(
       options.bytes !== undefined ? { bytes: options.bytes } : { terminator: options.terminator ?? this.options.readTerminator },
       options.timeoutMs ?? this.options.timeoutMs,
