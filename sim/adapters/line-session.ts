@@ -27,7 +27,8 @@ export class LineSession implements InProcessSession {
     const t = this.device.terminator;
     let at: number;
     while ((at = this.pending.indexOf(t)) !== -1) {
-      const message = this.pending.slice(0, at).replace(/\r$/, '');
+      const end = at > 0 && this.pending.charCodeAt(at - 1) === 13 ? at - 1 : at; // a CR before the terminator is not part of the message
+      const message = this.pending.slice(0, end);
       this.pending = this.pending.slice(at + t.length);
       this.handle(message);
     }

@@ -117,7 +117,9 @@ export abstract class ScpiDevice {
         break; // the rest of the message is not executed after a header error
       }
       try {
-        const out = await entry.handler(args);
+        // Most handlers answer at once; only a measurement is waited for.
+        const answer = entry.handler(args);
+        const out = answer instanceof Promise ? await answer : answer;
         if (typeof out === 'string') responses.push(out);
       } catch (err) {
         if (err instanceof ScpiError) this.pushError(err);
@@ -192,7 +194,10 @@ export function boolArg(args: string[], index: number): boolean {
 
 /** "+1.23456789E+00": the 34401A's reading format (sign, nine digits, two-digit exponent). */
 export function scpiExponential(value: number, digits = 8): string {
-  const [mantissa, exponent] = value.toExponential(digits).split('e') as [string, string];
-  const exp = Number(exponent);
-  return `${mantissa.startsWith('-') ? '' : '+'}${mantissa}E${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  const text = value.toExponential(digits); // "-1.23456789e-5"
+  const e = text.indexOf('e');
+  const sign = text.charCodeAt(0) === 45 ? '' : '+';
+  if (e === -1) return `${sign}${text}E+NaN`; // NaN or ±Infinity: no exponent (a meter never sends these)
+  const exponent = text.slice(e + 2);
+  return `${sign}${text.slice(0, e)}E${text[e + 1]}${exponent.length < 2 ? '0' : ''}${exponent}`;
 }
