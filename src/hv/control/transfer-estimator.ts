@@ -100,51 +100,86 @@ export class TransferEstimator {
     return true;
   }
 
+  /** Scratch for refits (reused: a refit comes with every settled reading): the points in use, those kept, their residuals. */
+  private use: TransferPoint[] = [];
+  private kept: TransferPoint[] = [];
+  private residuals = new Float64Array(MAX_POINTS + 1);
+  private sorted = new Float64Array(MAX_POINTS + 1);
+  /** The normal equations, row by row, (basis + 1) numbers a row. */
+  private readonly normal = new Float64Array(12);
+
   private refit(now: number): void {
-    const all = [...this.points.values()];
-    if (all.length === 0) return;
-    let use = all;
+    if (this.points.size === 0) return;
+    if (this.residuals.length < this.points.size) {
+      this.residuals = new Float64Array(this.points.size);
+      this.sorted = new Float64Array(this.points.size);
+    }
+    let use = this.use;
+    let kept = this.kept;
+    use.length = 0;
+    for (const p of this.points.values()) use.push(p);
     for (let pass = 0; pass < 2; pass++) {
       const next = this.fit(use, now);
       // Drop points far off the fit (more than 5 times the median residual, and over 20 mV).
-      const residuals = use.map((p) => Math.abs(p.hv - (next.gain * p.v + next.offset + next.quadratic * p.v * p.v)));
-      const typical = [...residuals].sort((a, b) => a - b)[residuals.length >> 1]!;
-      const kept = use.filter((_, i) => residuals[i]! <= Math.max(5 * typical, 0.02));
+      const n = use.length;
+      const residuals = this.residuals;
+      for (let i = 0; i < n; i++) {
+        const p = use[i]!;
+        residuals[i] = Math.abs(p.hv - (next.gain * p.v + next.offset + next.quadratic * p.v * p.v));
+      }
+      const sorted = this.sorted.subarray(0, n);
+      sorted.set(residuals.subarray(0, n));
+      sorted.sort();
+      const limit = Math.max(5 * sorted[n >> 1]!, 0.02);
+      kept.length = 0;
+      for (let i = 0; i < n; i++) if (residuals[i]! <= limit) kept.push(use[i]!);
       this.fitted = next;
-      if (kept.length === use.length || kept.length < 1) break;
-      use = kept;
+      if (kept.length === n || kept.length < 1) break;
+      [use, kept] = [kept, use];
     }
+    // Nothing kept past the refit: the points belong to `this.points` alone.
+    this.use.length = 0;
+    this.kept.length = 0;
   }
 
   /**
    * Weighted least squares of the departure from the configured transfer: only the offset with
    * points at one output, offset and gain once they span 0.5 V, the curvature too once they span 2 V.
    */
-  private fit(points: TransferPoint[], now: number): Transfer {
+  private fit(points: readonly TransferPoint[], now: number): Transfer {
     const c = this.configured;
-    const w = points.map((p) => Math.min(p.n, 10) * 0.5 ** (Math.max(0, now - p.at) / HALF_LIFE_MS));
-    const y = points.map((p) => p.hv - (c.gain * p.v + c.offset + c.quadratic * p.v * p.v));
-    const vs = points.map((p) => p.v);
-    const span = Math.max(...vs) - Math.min(...vs);
+    let lowest = Infinity;
+    let highest = -Infinity;
+    for (const p of points) {
+      if (p.v < lowest) lowest = p.v;
+      if (p.v > highest) highest = p.v;
+    }
+    const span = highest - lowest;
     const basis = span >= 2 ? 3 : span >= 0.5 ? 2 : 1;
-    const m = Array.from({ length: basis }, () => new Array<number>(basis + 1).fill(0));
-    points.forEach((_, k) => {
-      const f = [1, vs[k]!, vs[k]! ** 2].slice(0, basis);
+    const width = basis + 1;
+    const m = this.normal;
+    m.fill(0);
+    for (const p of points) {
+      const w = Math.min(p.n, 10) * 0.5 ** (Math.max(0, now - p.at) / HALF_LIFE_MS);
+      const y = p.hv - (c.gain * p.v + c.offset + c.quadratic * p.v * p.v);
+      const v = p.v;
+      const v2 = v ** 2;
       for (let i = 0; i < basis; i++) {
-        for (let j = 0; j < basis; j++) m[i]![j]! += w[k]! * f[i]! * f[j]!;
-        m[i]![basis]! += w[k]! * f[i]! * y[k]!;
+        const fi = i === 0 ? 1 : i === 1 ? v : v2;
+        for (let j = 0; j < basis; j++) m[i * width + j]! += w * fi * (j === 0 ? 1 : j === 1 ? v : v2);
+        m[i * width + basis]! += w * fi * y;
       }
-    });
+    }
     for (let col = 0; col < basis; col++) {
-      const pivot = m[col]![col]!;
+      const pivot = m[col * width + col]!;
       if (Math.abs(pivot) < 1e-12) return { ...c };
       for (let r = 0; r < basis; r++) {
         if (r === col) continue;
-        const f = m[r]![col]! / pivot;
-        for (let k = col; k <= basis; k++) m[r]![k]! -= f * m[col]![k]!;
+        const f = m[r * width + col]! / pivot;
+        for (let k = col; k <= basis; k++) m[r * width + k]! -= f * m[col * width + k]!;
       }
     }
-    const d = m.map((row, i) => row[basis]! / row[i]!);
-    return { offset: c.offset + (d[0] ?? 0), gain: c.gain + (d[1] ?? 0), quadratic: c.quadratic + (d[2] ?? 0) };
+    const d = (i: number): number => (i < basis ? m[i * width + basis]! / m[i * width + i]! : 0);
+    return { offset: c.offset + d(0), gain: c.gain + d(1), quadratic: c.quadratic + d(2) };
   }
 }
