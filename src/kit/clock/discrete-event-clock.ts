@@ -75,11 +75,6 @@ function earlier(a: Timer, b: Timer): boolean {
 
 const noop = (): void => {};
 
-/** One full turn of the event loop: every microtask and I/O callback queued so far has run. */
-function turn(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}
-
 export interface RunFigures {
   /** Timers fired since the clock was made. */
   fired: number;
@@ -183,31 +178,49 @@ export class DiscreteEventClock implements Clock {
     return watched;
   }
 
-  private async drive(stop: () => boolean, target: number): Promise<void> {
-    if (this.running) throw new Error('the discrete-event clock is already running');
+  /**
+   * The loop, one timer per turn of the event loop: each step runs from setImmediate, so every
+   * microtask and I/O callback queued before it has run (plain callbacks: no promise per turn).
+   */
+  private drive(stop: () => boolean, target: number): Promise<void> {
+    if (this.running) return Promise.reject(new Error('the discrete-event clock is already running'));
     this.running = true;
-    try {
-      for (;;) {
-        await turn();
-        while (this.holds.size > 0) {
-          await Promise.race([...this.holds].map((p) => p.then(noop, noop)));
-          await turn();
+    return new Promise<void>((resolve, reject) => {
+      const end = (): void => {
+        this.running = false;
+        resolve();
+      };
+      const step = (): void => {
+        try {
+          if (this.holds.size > 0) {
+            // Outside work pending: wait for one piece of it, give the loop a turn, and look again.
+            void Promise.race([...this.holds].map((p) => p.then(noop, noop))).then(() => setImmediate(step));
+            return;
+          }
+          if (stop()) {
+            end();
+            return;
+          }
+          const next = this.nextTimer();
+          if (!next || next.due > target) {
+            this.time = Math.max(this.time, target);
+            setImmediate(end);
+            return;
+          }
+          this.queue.pop();
+          next.state = DONE;
+          this.live--;
+          this.time = Math.max(this.time, next.due);
+          this.firedCount++;
+          next.fn();
+          setImmediate(step);
+        } catch (err) {
+          this.running = false;
+          reject(err);
         }
-        if (stop()) return;
-        const next = this.nextTimer();
-        if (!next || next.due > target) break;
-        this.queue.pop();
-        next.state = DONE;
-        this.live--;
-        this.time = Math.max(this.time, next.due);
-        this.firedCount++;
-        next.fn();
-      }
-      this.time = Math.max(this.time, target);
-      await turn();
-    } finally {
-      this.running = false;
-    }
+      };
+      setImmediate(step);
+    });
   }
 
   private nextTimer(): Timer | undefined {
