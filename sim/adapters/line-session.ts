@@ -10,7 +10,9 @@ const MAX_MESSAGE = 4096;
 
 export class LineSession implements InProcessSession {
   private pending = '';
-  private queue: Promise<void> = Promise.resolve();
+  /** Messages heard and not yet handled, oldest first; `busy` while one is being handled. */
+  private readonly waiting: string[] = [];
+  private busy = false;
   private closed = false;
 
   constructor(
@@ -42,10 +44,18 @@ export class LineSession implements InProcessSession {
   }
 
   private handle(message: string): void {
-    this.queue = this.queue.then(async () => {
+    this.waiting.push(message);
+    if (!this.busy) void this.handleWaiting();
+  }
+
+  /** One message after another, each after the bus's round trip. */
+  private async handleWaiting(): Promise<void> {
+    this.busy = true;
+    for (let message = this.waiting.shift(); message !== undefined; message = this.waiting.shift()) {
       if (this.timing) await this.timing.clock.sleep(this.timing.latencyMs);
       const reply = await this.device.handleMessage(message);
       if (reply !== null && !this.closed) this.send(Buffer.from(reply + this.device.terminator, 'latin1'));
-    });
+    }
+    this.busy = false;
   }
 }
