@@ -45,17 +45,35 @@ export class LineSession implements InProcessSession {
 
   private handle(message: string): void {
     this.waiting.push(message);
-    if (!this.busy) void this.handleWaiting();
+    if (!this.busy) this.next();
   }
 
-  /** One message after another, each after the bus's round trip. */
-  private async handleWaiting(): Promise<void> {
-    this.busy = true;
-    for (let message = this.waiting.shift(); message !== undefined; message = this.waiting.shift()) {
-      if (this.timing) await this.timing.clock.sleep(this.timing.latencyMs);
-      const reply = await this.device.handleMessage(message);
-      if (reply !== null && !this.closed) this.send(Buffer.from(reply + this.device.terminator, 'latin1'));
+  /** One message after another, each after the bus's round trip (plain callbacks: no promise per message). */
+  private next(): void {
+    const message = this.waiting.shift();
+    if (message === undefined) {
+      this.busy = false;
+      return;
     }
-    this.busy = false;
+    this.busy = true;
+    if (this.timing) this.timing.clock.setTimeout(() => this.answer(message), this.timing.latencyMs);
+    else queueMicrotask(() => this.answer(message));
+  }
+
+  private answer(message: string): void {
+    let reply: string | null | Promise<string | null>;
+    try {
+      reply = this.device.handleMessage(message);
+    } catch (err) {
+      void Promise.reject(err); // a fault in the simulator itself: reported as an unhandled rejection, as a thrown handler always was
+      return;
+    }
+    if (reply instanceof Promise) reply.then((r) => this.reply(r));
+    else this.reply(reply);
+  }
+
+  private reply(reply: string | null): void {
+    if (reply !== null && !this.closed) this.send(Buffer.from(reply + this.device.terminator, 'latin1'));
+    this.next();
   }
 }
