@@ -58,26 +58,41 @@ export abstract class StreamTransport implements Transport {
 
   async write(data: string | Buffer, timeoutMs = this.options.timeoutMs): Promise<void> {
     if (!this.isOpen) await this.open();
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-    const sending = this.send(bytes);
-    if (sending) await this.withTimeout(sending, timeoutMs, `writing ${bytes.length} bytes`);
+    await this.sendBytes(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, timeoutMs);
   }
 
   async read(options: ReadOptions = {}): Promise<Buffer> {
     if (!this.isOpen) await this.open();
+    return this.readAnswer(options);
+  }
+
+  query(command: string, options: ReadOptions = {}): Promise<string> {
+    return this.lock.run(() => this.exchange(command, options));
+  }
+
+  /** One command and its answer, inside the transaction lock: write() then read(), without their wrappers. */
+  private async exchange(command: string, options: ReadOptions): Promise<string> {
+    if (!this.isOpen) await this.open();
+    const sending = this.sendBytes(Buffer.from(command + this.options.writeTerminator, 'latin1'), options.timeoutMs ?? this.options.timeoutMs);
+    if (sending) await sending;
+    options.onSent?.();
+    // The connection may have gone while the command went out: the read reconnects, as read() does.
+    if (!this.isOpen) await this.open();
+    const answer = await this.readAnswer(options);
+    return answer.toString('latin1').trim();
+  }
+
+  /** Sends `bytes`: nothing to wait for when the connection took them at once, else a promise under a deadline. */
+  private sendBytes(bytes: Buffer, timeoutMs: number): Promise<void> | void {
+    const sending = this.send(bytes);
+    if (sending) return this.withTimeout(sending, timeoutMs, `writing ${bytes.length} bytes`);
+  }
+
+  private readAnswer(options: ReadOptions): Promise<Buffer> {
     return this.reader.read(
       options.bytes !== undefined ? { bytes: options.bytes } : { terminator: options.terminator ?? this.options.readTerminator },
       options.timeoutMs ?? this.options.timeoutMs,
     );
-  }
-
-  query(command: string, options: ReadOptions = {}): Promise<string> {
-    return this.lock.run(async () => {
-      await this.write(command + this.options.writeTerminator, options.timeoutMs);
-      options.onSent?.();
-      const answer = await this.read(options);
-      return answer.toString('latin1').trim();
-    });
   }
 
   async clear(): Promise<void> {
