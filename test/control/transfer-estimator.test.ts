@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TransferEstimator } from '../../src/hv/control/transfer-estimator.js';
 import { TransferStore } from '../../src/hv/control/transfer-store.js';
+import { ManualClock } from '../../src/kit/clock/clock.js';
 import { FITTED_PLANT } from '../../sim/plant/plant-model.js';
 
 const configured = { gain: 3500.5, offset: 1.26, quadratic: 0 };
@@ -117,5 +118,28 @@ describe('TransferEstimator', () => {
     const messages: string[] = [];
     expect(new TransferStore(dir, (m) => messages.push(m)).load(2)).toBeNull();
     expect(messages[0]).toMatch(/is not readable .* moved to .*unreadable-\d+, starting from the configured coefficients/);
+  });
+
+  it('saves what the estimator has learned when the save is written, not when it was asked for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hv-transfer-'));
+    const clock = new ManualClock(0);
+    const store = new TransferStore(dir, () => {}, { clock, intervalMs: 300_000 });
+    const e = new TransferEstimator(configured);
+    let v = e.outputFor(12000);
+    e.add(v, trueHv(v), 0);
+    store.save(1, e.stateLater); // the first save is written at once
+    await store.flush();
+    expect(new TransferStore(dir).load(1)!.points).toHaveLength(1);
+    // Later saves wait for the interval; the one written then has every point learned meanwhile.
+    for (const hv of [14000, 16000, 18000]) {
+      v = e.outputFor(hv);
+      e.add(v, trueHv(v), 1000);
+      store.save(1, e.stateLater);
+    }
+    expect(new TransferStore(dir).load(1)!.points).toHaveLength(1);
+    await clock.advance(300_000);
+    await store.flush();
+    expect(new TransferStore(dir).load(1)).toEqual(JSON.parse(JSON.stringify(e.state)));
+    expect(new TransferStore(dir).load(1)!.points).toHaveLength(4);
   });
 });

@@ -57,6 +57,9 @@ export class TransferEstimator {
     return { points: [...this.points.values()] };
   }
 
+  /** The state as a function, for a save written later (transfer-store.ts): the points are copied then, not now. */
+  readonly stateLater = (): EstimatorState => this.state;
+
   /** HV the output produces at `v`, by the present estimate. */
   hvFor(v: number): number {
     const t = this.fitted;

@@ -28,12 +28,18 @@ export interface TransferStoreOptions {
 /** A learned transfer changes with every reading while a block holds: on disk every five minutes is enough (a restart loses at most that much learning, which the next readings make up). */
 export const DEFAULT_TRANSFER_SAVE_INTERVAL_MS = 300_000;
 
+/**
+ * What a save writes: a state, or a function giving the present state when the save is written, so
+ * a block that learns at every reading does not copy its points at every reading.
+ */
+export type TransferSource = EstimatorState | (() => EstimatorState);
+
 export class TransferStore {
   private writing: Promise<void> = Promise.resolve();
   private busy = false;
-  private readonly pending = new Map<number, EstimatorState>();
+  private readonly pending = new Map<number, TransferSource>();
   /** Saves the disk refused, by block, until one succeeds. */
-  private readonly refused = new Map<number, { state: EstimatorState; error: unknown }>();
+  private readonly refused = new Map<number, { state: TransferSource; error: unknown }>();
   private retryTimer: TimerHandle | null = null;
   /** Set while a round of writes was started less than `intervalMs` ago: saves wait for it. */
   private spacingTimer: TimerHandle | null = null;
@@ -77,7 +83,7 @@ export class TransferStore {
   }
 
   /** Queues a save; saves of the same block coalesce, and are written at most once every `intervalMs`. */
-  save(block: number, state: EstimatorState): void {
+  save(block: number, state: TransferSource): void {
     this.pending.set(block, state);
     this.retryRefused();
     if (this.spacingTimer !== null) return; // written when the interval is over
@@ -150,14 +156,15 @@ export class TransferStore {
     this.report();
   }
 
-  private takeNext(): [number, EstimatorState] | undefined {
+  private takeNext(): [number, TransferSource] | undefined {
     const next = this.pending.entries().next();
     if (next.done) return undefined;
     this.pending.delete(next.value[0]);
     return next.value;
   }
 
-  private async write(block: number, state: EstimatorState): Promise<void> {
+  private async write(block: number, source: TransferSource): Promise<void> {
+    const state = typeof source === 'function' ? source() : source;
     const path = this.pathFor(block);
     const temp = `${path}.tmp`;
     try {
