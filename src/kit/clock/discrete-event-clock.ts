@@ -9,7 +9,7 @@
 // Work outside the clock that the simulation must wait for (a socket round trip, say) is announced
 // with `hold(promise)`: time does not move while it is pending.
 
-import { sleepOn, type Clock, type TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 
 const PENDING = 0;
 const DONE = 1;
@@ -75,6 +75,11 @@ function earlier(a: Timer, b: Timer): boolean {
 
 const noop = (): void => {};
 
+interface AbortableSleep {
+  readonly timer: TimerHandle;
+  readonly reject: (reason: unknown) => void;
+}
+
 export interface RunFigures {
   /** Timers fired since the clock was made. */
   fired: number;
@@ -94,6 +99,8 @@ export class DiscreteEventClock implements Clock {
   /** Timers set and neither fired nor cleared. */
   private live = 0;
   private readonly holds = new Set<Promise<unknown>>();
+  /** Sleeps that a signal can cut short, by signal. */
+  private readonly abortable = new WeakMap<AbortSignal, Set<AbortableSleep>>();
   private firedCount = 0;
   private setCount = 0;
   private running = false;
@@ -131,7 +138,43 @@ export class DiscreteEventClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     // Without a signal nothing can cut the sleep short: the timer resolves the promise itself.
     if (!signal) return new Promise<void>((resolve) => void this.setTimeout(resolve, ms));
-    return sleepOn(this, ms, signal);
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const sleeps = this.sleepsOn(signal);
+      const sleep: AbortableSleep = {
+        timer: this.setTimeout(() => {
+          sleeps.delete(sleep);
+          resolve();
+        }, ms),
+        reject,
+      };
+      sleeps.add(sleep);
+    });
+  }
+
+  /**
+   * The sleeps waiting on `signal`, under one listener for all of them: a long-lived signal (an
+   * instrument's question after question) costs one addEventListener, not one per sleep. On abort
+   * they are cut short in the order they began, as one listener each would have been.
+   */
+  private sleepsOn(signal: AbortSignal): Set<AbortableSleep> {
+    const known = this.abortable.get(signal);
+    if (known) return known;
+    const sleeps = new Set<AbortableSleep>();
+    this.abortable.set(signal, sleeps);
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.abortable.delete(signal);
+        for (const sleep of sleeps) {
+          this.clearTimeout(sleep.timer);
+          sleep.reject(signal.reason);
+        }
+        sleeps.clear();
+      },
+      { once: true },
+    );
+    return sleeps;
   }
 
   /** Timers still to fire. */
