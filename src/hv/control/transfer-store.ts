@@ -94,12 +94,9 @@ export class TransferStore {
   async flush(): Promise<void> {
     this.cancelSpacing();
     if (this.pending.size > 0) this.writePending();
-    await this.writing;
-    // A round that was running may have left saves queued after its last look.
-    if (this.pending.size > 0) {
-      this.writePending();
-      await this.writing;
-    }
+    // A round that was running leaves what came during it to the next round, which starts at once
+    // now that no interval is running.
+    while (this.busy) await this.writing;
   }
 
   /** Writes what is queued, waits for it, and stops retrying refused saves. */
@@ -117,10 +114,10 @@ export class TransferStore {
   }
 
   private writePending(): void {
-    if (this.busy) return; // the running round takes the new state too
+    if (this.busy) return; // the round that is running ends by looking again
     this.busy = true;
     this.startSpacing();
-    this.writing = this.writeRounds();
+    this.writing = this.writeRound();
   }
 
   /** Saves from now on wait `intervalMs` (on the clock; without one, nothing waits). */
@@ -138,11 +135,17 @@ export class TransferStore {
     this.spacingTimer = null;
   }
 
-  private async writeRounds(): Promise<void> {
+  /**
+   * Writes the saves queued when it starts. Saves queued while it writes wait for the interval, as
+   * any save does: when the clock runs faster than the disk (a simulated day, a training server at a
+   * high time scale), a round that took them too would write again and again, at the disk's pace
+   * rather than once an interval.
+   */
+  private async writeRound(): Promise<void> {
+    const round = [...this.pending];
+    this.pending.clear();
     try {
-      // `busy` drops in the same tick as the last look at `pending`, so no save is left behind.
-      for (let next = this.takeNext(); next; next = this.takeNext()) {
-        const [block, state] = next;
+      for (const [block, state] of round) {
         try {
           await this.write(block, state);
           this.refused.delete(block);
@@ -154,13 +157,8 @@ export class TransferStore {
       this.busy = false;
     }
     this.report();
-  }
-
-  private takeNext(): [number, TransferSource] | undefined {
-    const next = this.pending.entries().next();
-    if (next.done) return undefined;
-    this.pending.delete(next.value[0]);
-    return next.value;
+    // What came meanwhile goes now if the interval is already over (or there is none), else when it is.
+    if (this.pending.size > 0 && this.spacingTimer === null) this.writePending();
   }
 
   private async write(block: number, source: TransferSource): Promise<void> {
