@@ -32,6 +32,8 @@ interface Segment {
 /** History kept for readings whose integration began before the latest change. */
 const HISTORY_MS = 120_000;
 const DRIFT_STEP_MS = 1000;
+/** Drift steps kept behind the latest asked for: an hour, far more than a reading looks back (HISTORY_MS); a training server runs for weeks. */
+export const DRIFT_KEPT_STEPS = 3600;
 
 export class SupplyPlant {
   private segments: Segment[];
@@ -39,7 +41,8 @@ export class SupplyPlant {
   /** A training fault: a steady ramp added from `since` (V/s), and a tripped supply (output 0). */
   private ramp = { voltsPerS: 0, since: 0, base: 0 };
   private tripped = false;
-  private readonly drift: { origin: number; values: number[]; random: SeededRandom; sigmaPerStep: number };
+  /** The random walk: `values[k]` is its value at step `first + k` (steps of DRIFT_STEP_MS from `origin`). */
+  private readonly drift: { origin: number; first: number; values: number[]; random: SeededRandom; sigmaPerStep: number };
 
   constructor(
     readonly parameters: SupplyParameters,
@@ -51,6 +54,7 @@ export class SupplyPlant {
     this.segments = [{ from: now - HISTORY_MS, start: hv, target: hv }];
     this.drift = {
       origin: now,
+      first: 0,
       values: [0],
       random: new SeededRandom(parameters.seed ?? 7),
       sigmaPerStep: Math.sqrt((parameters.driftV2PerS ?? 0) * (DRIFT_STEP_MS / 1000)),
@@ -148,7 +152,16 @@ export class SupplyPlant {
     if (d.sigmaPerStep === 0 || t <= d.origin) return 0;
     const x = (t - d.origin) / DRIFT_STEP_MS;
     const i = Math.floor(x);
-    while (d.values.length <= i + 1) d.values.push(d.values.at(-1)! + d.sigmaPerStep * d.random.gaussian());
-    return d.values[i]! + (d.values[i + 1]! - d.values[i]!) * (x - i);
+    while (d.first + d.values.length <= i + 1) d.values.push(d.values.at(-1)! + d.sigmaPerStep * d.random.gaussian());
+    if (i < d.first) {
+      throw new Error(`the simulated supply's drift ${(d.first - i) * (DRIFT_STEP_MS / 1000)} s before the oldest step kept is gone; expected a time at most ${DRIFT_KEPT_STEPS} s before the latest asked for`);
+    }
+    if (i - d.first > 2 * DRIFT_KEPT_STEPS) {
+      const drop = i - d.first - DRIFT_KEPT_STEPS;
+      d.values.splice(0, drop);
+      d.first += drop;
+    }
+    const k = i - d.first;
+    return d.values[k]! + (d.values[k + 1]! - d.values[k]!) * (x - i);
   }
 }

@@ -10,7 +10,9 @@ const MAX_MESSAGE = 4096;
 
 export class LineSession implements InProcessSession {
   private pending = '';
-  private queue: Promise<void> = Promise.resolve();
+  /** Messages heard and not yet handled, oldest first; `busy` while one is being handled. */
+  private readonly waiting: string[] = [];
+  private busy = false;
   private closed = false;
 
   constructor(
@@ -27,7 +29,8 @@ export class LineSession implements InProcessSession {
     const t = this.device.terminator;
     let at: number;
     while ((at = this.pending.indexOf(t)) !== -1) {
-      const message = this.pending.slice(0, at).replace(/\r$/, '');
+      const end = at > 0 && this.pending.charCodeAt(at - 1) === 13 ? at - 1 : at; // a CR before the terminator is not part of the message
+      const message = this.pending.slice(0, end);
       this.pending = this.pending.slice(at + t.length);
       this.handle(message);
     }
@@ -41,10 +44,36 @@ export class LineSession implements InProcessSession {
   }
 
   private handle(message: string): void {
-    this.queue = this.queue.then(async () => {
-      if (this.timing) await this.timing.clock.sleep(this.timing.latencyMs);
-      const reply = await this.device.handleMessage(message);
-      if (reply !== null && !this.closed) this.send(Buffer.from(reply + this.device.terminator, 'latin1'));
-    });
+    this.waiting.push(message);
+    if (!this.busy) this.next();
+  }
+
+  /** One message after another, each after the bus's round trip (plain callbacks: no promise per message). */
+  private next(): void {
+    const message = this.waiting.shift();
+    if (message === undefined) {
+      this.busy = false;
+      return;
+    }
+    this.busy = true;
+    if (this.timing) this.timing.clock.setTimeout(() => this.answer(message), this.timing.latencyMs);
+    else queueMicrotask(() => this.answer(message));
+  }
+
+  private answer(message: string): void {
+    let reply: string | null | Promise<string | null>;
+    try {
+      reply = this.device.handleMessage(message);
+    } catch (err) {
+      void Promise.reject(err); // a fault in the simulator itself: reported as an unhandled rejection, as a thrown handler always was
+      return;
+    }
+    if (reply instanceof Promise) reply.then((r) => this.reply(r));
+    else this.reply(reply);
+  }
+
+  private reply(reply: string | null): void {
+    if (reply !== null && !this.closed) this.send(Buffer.from(reply + this.device.terminator, 'latin1'));
+    this.next();
   }
 }

@@ -30,7 +30,7 @@ export class Adam4024 implements LineDevice {
     return this.heard.list;
   }
 
-  async handleMessage(message: string): Promise<string | null> {
+  handleMessage(message: string): string | null {
     this.heard.add(message);
     if (this.faults.offline || this.faults.timeout) return null;
     const reply = this.answer(message.trim());

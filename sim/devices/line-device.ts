@@ -8,5 +8,6 @@ export interface LineDevice {
   readonly faults: DeviceFaults;
   /** What ends a message in each direction ("\n" for SCPI, "\r" for ADAM modules). */
   readonly terminator: string;
-  handleMessage(message: string): Promise<string | null>;
+  /** The answer (null: none), at once or as a promise. */
+  handleMessage(message: string): string | null | Promise<string | null>;
 }

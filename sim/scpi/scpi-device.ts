@@ -103,26 +103,50 @@ export abstract class ScpiDevice {
     return this.errors.length;
   }
 
-  /** One program message (without its terminator); resolves with the response line, or null for none. */
-  async handleMessage(message: string): Promise<string | null> {
+  /**
+   * One program message (without its terminator): the response line, or null for none. At once
+   * when every handler answers at once; a promise when one waits (a measurement).
+   */
+  handleMessage(message: string): string | null | Promise<string | null> {
     this.heard.add(message);
     if (this.faults.offline) return null;
-    const responses: string[] = [];
-    for (const unit of splitUnits(message)) {
-      const { header, args } = parseUnit(unit);
+    return this.runUnits(splitUnits(message), 0, []);
+  }
+
+  /** Runs `units` from `from` on, in order; goes on from a handler's promise when it gives one. */
+  private runUnits(units: string[], from: number, responses: string[]): string | null | Promise<string | null> {
+    for (let u = from; u < units.length; u++) {
+      const { header, args } = parseUnit(units[u]!);
       if (!header) continue;
       const entry = this.entryFor(header);
       if (!entry) {
         this.pushError(SCPI_ERRORS.undefinedHeader());
         break; // the rest of the message is not executed after a header error
       }
+      let out: string | void | Promise<string | void>;
       try {
-        const out = await entry.handler(args);
-        if (typeof out === 'string') responses.push(out);
+        out = entry.handler(args);
       } catch (err) {
-        if (err instanceof ScpiError) this.pushError(err);
-        else throw err;
+        if (err instanceof ScpiError) {
+          this.pushError(err);
+          continue;
+        }
+        throw err;
       }
+      if (out instanceof Promise) {
+        return out.then(
+          (value) => {
+            if (typeof value === 'string') responses.push(value);
+            return this.runUnits(units, u + 1, responses);
+          },
+          (err: unknown) => {
+            if (!(err instanceof ScpiError)) throw err;
+            this.pushError(err);
+            return this.runUnits(units, u + 1, responses);
+          },
+        );
+      }
+      if (typeof out === 'string') responses.push(out);
     }
     if (responses.length === 0 || this.faults.timeout) return null;
     if (this.faults.garbage) return '#\u0007?garbage\u00ff';
@@ -192,7 +216,10 @@ export function boolArg(args: string[], index: number): boolean {
 
 /** "+1.23456789E+00": the 34401A's reading format (sign, nine digits, two-digit exponent). */
 export function scpiExponential(value: number, digits = 8): string {
-  const [mantissa, exponent] = value.toExponential(digits).split('e') as [string, string];
-  const exp = Number(exponent);
-  return `${mantissa.startsWith('-') ? '' : '+'}${mantissa}E${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  const text = value.toExponential(digits); // "-1.23456789e-5"
+  const e = text.indexOf('e');
+  const sign = text.charCodeAt(0) === 45 ? '' : '+';
+  if (e === -1) return `${sign}${text}E+NaN`; // NaN or ±Infinity: no exponent (a meter never sends these)
+  const exponent = text.slice(e + 2);
+  return `${sign}${text.slice(0, e)}E${text[e + 1]}${exponent.length < 2 ? '0' : ''}${exponent}`;
 }

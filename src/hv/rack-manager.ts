@@ -179,7 +179,7 @@ export function rackManager(options: RackOptions): ManagerFactory {
             learnTransfer: ({ context }, { reading }) => {
               const channel = channels.get(context.block);
               const outcome = learnFrom(channel, reading, clock.now());
-              if (outcome === 'learned') transferStore.save(context.block, channel!.estimator!.state);
+              if (outcome === 'learned') transferStore.save(context.block, channel!.estimator!.stateLater);
               if (outcome === 'implausible') {
                 implausible.warn(
                   { block: context.block, volts: reading.volts, output_volts: channel!.lastOutputVolts },

@@ -1,5 +1,6 @@
 // The discrete-event clock: time jumps from timer to timer, in due order, once what a timer
 // started is waiting again; nothing sleeps for real.
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { DiscreteEventClock } from '../../src/kit/clock/discrete-event-clock.js';
 
@@ -57,5 +58,36 @@ describe('DiscreteEventClock', () => {
     await running;
     expect(fired).toBe(true);
     expect(clock.now()).toBe(100);
+  });
+});
+
+describe('DiscreteEventClock sleeps with a signal', () => {
+  it('cuts every sleep still waiting on an aborted signal short, in the order they began, and leaves finished ones alone', async () => {
+    const clock = new DiscreteEventClock(0);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const sleeper = (name: string, ms: number) =>
+      clock.sleep(ms, controller.signal).then(
+        () => seen.push(`${name} woke at ${clock.now()}`),
+        (reason: unknown) => seen.push(`${name} cut short at ${clock.now()}: ${(reason as Error).message}`),
+      );
+    const all = Promise.all([sleeper('a', 10), sleeper('b', 50), sleeper('c', 30)]);
+    clock.setTimeout(() => controller.abort(new Error('question abandoned')), 20);
+    await clock.runUntil(100);
+    await all;
+    expect(seen).toEqual(['a woke at 10', 'b cut short at 20: question abandoned', 'c cut short at 20: question abandoned']);
+    expect(clock.pendingTimers).toBe(0);
+    await expect(clock.sleep(5, controller.signal)).rejects.toThrow('question abandoned');
+  });
+
+  it('listens once on a signal however many sleeps wait on it', async () => {
+    const clock = new DiscreteEventClock(0);
+    const signal = new AbortController().signal;
+    const work = (async () => {
+      for (let i = 0; i < 100; i++) await clock.sleep(1000, signal);
+      return clock.now();
+    })();
+    expect(await clock.runWhile(work, 200_000)).toBe(100_000);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
   });
 });

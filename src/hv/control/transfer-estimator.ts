@@ -57,6 +57,9 @@ export class TransferEstimator {
     return { points: [...this.points.values()] };
   }
 
+  /** The state as a function, for a save written later (transfer-store.ts): the points are copied then, not now. */
+  readonly stateLater = (): EstimatorState => this.state;
+
   /** HV the output produces at `v`, by the present estimate. */
   hvFor(v: number): number {
     const t = this.fitted;
@@ -100,56 +103,74 @@ export class TransferEstimator {
     return true;
   }
 
-  // refit runs at every learned reading (every few seconds per block) over all the points, twice:
-  // numbers in typed arrays, no array per point, and the same arithmetic in the same order as ever.
+  /** Scratch for refits (reused: a refit comes with every settled reading): the points in use, those kept, their residuals. */
+  private use: TransferPoint[] = [];
+  private kept: TransferPoint[] = [];
+  private residuals = new Float64Array(MAX_POINTS + 1);
+  private sorted = new Float64Array(MAX_POINTS + 1);
+  /** The normal equations, row by row, (basis + 1) numbers a row. */
+  private readonly normal = new Float64Array(12);
+
   private refit(now: number): void {
-    const all = [...this.points.values()];
-    if (all.length === 0) return;
-    let use = all;
+    if (this.points.size === 0) return;
+    if (this.residuals.length < this.points.size) {
+      this.residuals = new Float64Array(this.points.size);
+      this.sorted = new Float64Array(this.points.size);
+    }
+    let use = this.use;
+    let kept = this.kept;
+    use.length = 0;
+    for (const p of this.points.values()) use.push(p);
     for (let pass = 0; pass < 2; pass++) {
       const next = this.fit(use, now);
       // Drop points far off the fit (more than 5 times the median residual, and over 20 mV).
-      const residuals = new Float64Array(use.length);
-      for (let k = 0; k < use.length; k++) {
-        const p = use[k]!;
-        residuals[k] = Math.abs(p.hv - (next.gain * p.v + next.offset + next.quadratic * p.v * p.v));
+      const n = use.length;
+      const residuals = this.residuals;
+      for (let i = 0; i < n; i++) {
+        const p = use[i]!;
+        residuals[i] = Math.abs(p.hv - (next.gain * p.v + next.offset + next.quadratic * p.v * p.v));
       }
-      const typical = residuals.slice().sort()[residuals.length >> 1]!;
-      const limit = Math.max(5 * typical, 0.02);
-      const kept = use.filter((_, i) => residuals[i]! <= limit);
+      const sorted = this.sorted.subarray(0, n);
+      sorted.set(residuals.subarray(0, n));
+      sorted.sort();
+      const limit = Math.max(5 * sorted[n >> 1]!, 0.02);
+      kept.length = 0;
+      for (let i = 0; i < n; i++) if (residuals[i]! <= limit) kept.push(use[i]!);
       this.fitted = next;
-      if (kept.length === use.length || kept.length < 1) break;
-      use = kept;
+      if (kept.length === n || kept.length < 1) break;
+      [use, kept] = [kept, use];
     }
+    // Nothing kept past the refit: the points belong to `this.points` alone.
+    this.use.length = 0;
+    this.kept.length = 0;
   }
 
   /**
    * Weighted least squares of the departure from the configured transfer: only the offset with
    * points at one output, offset and gain once they span 0.5 V, the curvature too once they span 2 V.
    */
-  private fit(points: TransferPoint[], now: number): Transfer {
+  private fit(points: readonly TransferPoint[], now: number): Transfer {
     const c = this.configured;
-    let low = Infinity;
-    let high = -Infinity;
+    let lowest = Infinity;
+    let highest = -Infinity;
     for (const p of points) {
-      if (p.v < low) low = p.v;
-      if (p.v > high) high = p.v;
+      if (p.v < lowest) lowest = p.v;
+      if (p.v > highest) highest = p.v;
     }
-    const span = high - low;
+    const span = highest - lowest;
     const basis = span >= 2 ? 3 : span >= 0.5 ? 2 : 1;
-    // The normal equations, row by row: basis coefficients and the right-hand side.
     const width = basis + 1;
-    const m = new Float64Array(basis * width);
-    const f = new Float64Array(3);
+    const m = this.normal;
+    m.fill(0);
     for (const p of points) {
       const w = Math.min(p.n, 10) * 0.5 ** (Math.max(0, now - p.at) / HALF_LIFE_MS);
       const y = p.hv - (c.gain * p.v + c.offset + c.quadratic * p.v * p.v);
-      f[0] = 1;
-      f[1] = p.v;
-      f[2] = p.v ** 2;
+      const v = p.v;
+      const v2 = v ** 2;
       for (let i = 0; i < basis; i++) {
-        for (let j = 0; j < basis; j++) m[i * width + j] = m[i * width + j]! + w * f[i]! * f[j]!;
-        m[i * width + basis] = m[i * width + basis]! + w * f[i]! * y;
+        const fi = i === 0 ? 1 : i === 1 ? v : v2;
+        for (let j = 0; j < basis; j++) m[i * width + j]! += w * fi * (j === 0 ? 1 : j === 1 ? v : v2);
+        m[i * width + basis]! += w * fi * y;
       }
     }
     for (let col = 0; col < basis; col++) {
@@ -157,11 +178,11 @@ export class TransferEstimator {
       if (Math.abs(pivot) < 1e-12) return { ...c };
       for (let r = 0; r < basis; r++) {
         if (r === col) continue;
-        const g = m[r * width + col]! / pivot;
-        for (let k = col; k <= basis; k++) m[r * width + k] = m[r * width + k]! - g * m[col * width + k]!;
+        const f = m[r * width + col]! / pivot;
+        for (let k = col; k <= basis; k++) m[r * width + k]! -= f * m[col * width + k]!;
       }
     }
-    const d = (i: number) => (i < basis ? m[i * width + basis]! / m[i * width + i]! : 0);
+    const d = (i: number): number => (i < basis ? m[i * width + basis]! / m[i * width + i]! : 0);
     return { offset: c.offset + d(0), gain: c.gain + d(1), quadratic: c.quadratic + d(2) };
   }
 }

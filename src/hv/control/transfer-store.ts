@@ -28,12 +28,18 @@ export interface TransferStoreOptions {
 /** A learned transfer changes with every reading while a block holds: on disk every five minutes is enough (a restart loses at most that much learning, which the next readings make up). */
 export const DEFAULT_TRANSFER_SAVE_INTERVAL_MS = 300_000;
 
+/**
+ * What a save writes: a state, or a function giving the present state when the save is written, so
+ * a block that learns at every reading does not copy its points at every reading.
+ */
+export type TransferSource = EstimatorState | (() => EstimatorState);
+
 export class TransferStore {
   private writing: Promise<void> = Promise.resolve();
   private busy = false;
-  private readonly pending = new Map<number, EstimatorState>();
+  private readonly pending = new Map<number, TransferSource>();
   /** Saves the disk refused, by block, until one succeeds. */
-  private readonly refused = new Map<number, { state: EstimatorState; error: unknown }>();
+  private readonly refused = new Map<number, { state: TransferSource; error: unknown }>();
   private retryTimer: TimerHandle | null = null;
   /** Set while a round of writes was started less than `intervalMs` ago: saves wait for it. */
   private spacingTimer: TimerHandle | null = null;
@@ -77,7 +83,7 @@ export class TransferStore {
   }
 
   /** Queues a save; saves of the same block coalesce, and are written at most once every `intervalMs`. */
-  save(block: number, state: EstimatorState): void {
+  save(block: number, state: TransferSource): void {
     this.pending.set(block, state);
     this.retryRefused();
     if (this.spacingTimer !== null) return; // written when the interval is over
@@ -88,12 +94,9 @@ export class TransferStore {
   async flush(): Promise<void> {
     this.cancelSpacing();
     if (this.pending.size > 0) this.writePending();
-    await this.writing;
-    // A round that was running may have left saves queued after its last look.
-    if (this.pending.size > 0) {
-      this.writePending();
-      await this.writing;
-    }
+    // A round that was running leaves what came during it to the next round, which starts at once
+    // now that no interval is running.
+    while (this.busy) await this.writing;
   }
 
   /** Writes what is queued, waits for it, and stops retrying refused saves. */
@@ -111,10 +114,10 @@ export class TransferStore {
   }
 
   private writePending(): void {
-    if (this.busy) return; // the running round takes the new state too
+    if (this.busy) return; // the round that is running ends by looking again
     this.busy = true;
     this.startSpacing();
-    this.writing = this.writeRounds();
+    this.writing = this.writeRound();
   }
 
   /** Saves from now on wait `intervalMs` (on the clock; without one, nothing waits). */
@@ -132,11 +135,17 @@ export class TransferStore {
     this.spacingTimer = null;
   }
 
-  private async writeRounds(): Promise<void> {
+  /**
+   * Writes the saves queued when it starts. Saves queued while it writes wait for the interval, as
+   * any save does: when the clock runs faster than the disk (a simulated day, a training server at a
+   * high time scale), a round that took them too would write again and again, at the disk's pace
+   * rather than once an interval.
+   */
+  private async writeRound(): Promise<void> {
+    const round = [...this.pending];
+    this.pending.clear();
     try {
-      // `busy` drops in the same tick as the last look at `pending`, so no save is left behind.
-      for (let next = this.takeNext(); next; next = this.takeNext()) {
-        const [block, state] = next;
+      for (const [block, state] of round) {
         try {
           await this.write(block, state);
           this.refused.delete(block);
@@ -148,16 +157,12 @@ export class TransferStore {
       this.busy = false;
     }
     this.report();
+    // What came meanwhile goes now if the interval is already over (or there is none), else when it is.
+    if (this.pending.size > 0 && this.spacingTimer === null) this.writePending();
   }
 
-  private takeNext(): [number, EstimatorState] | undefined {
-    const next = this.pending.entries().next();
-    if (next.done) return undefined;
-    this.pending.delete(next.value[0]);
-    return next.value;
-  }
-
-  private async write(block: number, state: EstimatorState): Promise<void> {
+  private async write(block: number, source: TransferSource): Promise<void> {
+    const state = typeof source === 'function' ? source() : source;
     const path = this.pathFor(block);
     const temp = `${path}.tmp`;
     try {

@@ -9,22 +9,25 @@
 // Work outside the clock that the simulation must wait for (a socket round trip, say) is announced
 // with `hold(promise)`: time does not move while it is pending.
 
-import { sleepOn, type Clock, type TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 
-interface Timer {
-  readonly id: number;
-  readonly due: number;
-  readonly fn: () => void;
-  cancelled: boolean;
+const PENDING = 0;
+const DONE = 1;
+
+/** A timer is its own handle: clearing one marks it, and the queue drops it when it comes up. */
+class Timer {
+  /** PENDING until it fires or is cleared. */
+  state = PENDING;
+  constructor(
+    readonly due: number,
+    readonly seq: number,
+    readonly fn: () => void,
+  ) {}
 }
 
-/** Binary min-heap on (due, id): the earliest timer, and the first set among equals. */
+/** Binary min-heap on (due, seq): the earliest timer, and the first set among equals. */
 class TimerQueue {
   private readonly heap: Timer[] = [];
-
-  get size(): number {
-    return this.heap.length;
-  }
 
   peek(): Timer | undefined {
     return this.heap[0];
@@ -32,47 +35,49 @@ class TimerQueue {
 
   push(timer: Timer): void {
     const h = this.heap;
+    let i = h.length;
     h.push(timer);
-    let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!earlier(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      const above = h[parent]!;
+      if (!earlier(timer, above)) break;
+      h[i] = above;
       i = parent;
     }
+    h[i] = timer;
   }
 
   pop(): Timer | undefined {
     const h = this.heap;
     const top = h[0];
     const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0 && last) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && earlier(h[l]!, h[m]!)) m = l;
-        if (r < h.length && earlier(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
+        const child = r < n && earlier(h[r]!, h[l]!) ? r : l;
+        if (!earlier(h[child]!, last)) break;
+        h[i] = h[child]!;
+        i = child;
       }
+      h[i] = last;
     }
     return top;
   }
 }
 
 function earlier(a: Timer, b: Timer): boolean {
-  return a.due < b.due || (a.due === b.due && a.id < b.id);
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }
 
 const noop = (): void => {};
 
-/** One full turn of the event loop: every microtask and I/O callback queued so far has run. */
-function turn(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
+interface AbortableSleep {
+  readonly timer: TimerHandle;
+  readonly reject: (reason: unknown) => void;
 }
 
 export interface RunFigures {
@@ -89,10 +94,13 @@ export class DiscreteEventClock implements Clock {
   readonly timeScale = Number.POSITIVE_INFINITY;
   private time: number;
   private readonly start: number;
-  private nextId = 1;
+  private nextSeq = 1;
   private readonly queue = new TimerQueue();
-  private readonly live = new Map<number, Timer>();
+  /** Timers set and neither fired nor cleared. */
+  private live = 0;
   private readonly holds = new Set<Promise<unknown>>();
+  /** Sleeps that a signal can cut short, by signal. */
+  private readonly abortable = new WeakMap<AbortSignal, Set<AbortableSleep>>();
   private firedCount = 0;
   private setCount = 0;
   private running = false;
@@ -108,11 +116,11 @@ export class DiscreteEventClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const delay = Number.isFinite(ms) ? Math.max(0, ms) : 0;
-    const timer: Timer = { id: this.nextId++, due: this.time + delay, fn, cancelled: false };
+    const timer = new Timer(this.time + delay, this.nextSeq++, fn);
     this.setCount++;
+    this.live++;
     this.queue.push(timer);
-    this.live.set(timer.id, timer);
-    return { id: timer.id };
+    return timer;
   }
 
   /** No real delay can make a deadline come early here: a deadline is a plain timer. */
@@ -121,21 +129,57 @@ export class DiscreteEventClock implements Clock {
   }
 
   clearTimeout(handle: TimerHandle): void {
-    const id = (handle as { id?: number } | undefined)?.id;
-    if (id === undefined) return;
-    const timer = this.live.get(id);
-    if (!timer) return;
-    timer.cancelled = true;
-    this.live.delete(id);
+    // Cleared timers stay in the queue until they come up (cheaper than taking them out now).
+    if (!(handle instanceof Timer) || handle.state !== PENDING) return;
+    handle.state = DONE;
+    this.live--;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return sleepOn(this, ms, signal);
+    // Without a signal nothing can cut the sleep short: the timer resolves the promise itself.
+    if (!signal) return new Promise<void>((resolve) => void this.setTimeout(resolve, ms));
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const sleeps = this.sleepsOn(signal);
+      const sleep: AbortableSleep = {
+        timer: this.setTimeout(() => {
+          sleeps.delete(sleep);
+          resolve();
+        }, ms),
+        reject,
+      };
+      sleeps.add(sleep);
+    });
+  }
+
+  /**
+   * The sleeps waiting on `signal`, under one listener for all of them: a long-lived signal (an
+   * instrument's question after question) costs one addEventListener, not one per sleep. On abort
+   * they are cut short in the order they began, as one listener each would have been.
+   */
+  private sleepsOn(signal: AbortSignal): Set<AbortableSleep> {
+    const known = this.abortable.get(signal);
+    if (known) return known;
+    const sleeps = new Set<AbortableSleep>();
+    this.abortable.set(signal, sleeps);
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.abortable.delete(signal);
+        for (const sleep of sleeps) {
+          this.clearTimeout(sleep.timer);
+          sleep.reject(signal.reason);
+        }
+        sleeps.clear();
+      },
+      { once: true },
+    );
+    return sleeps;
   }
 
   /** Timers still to fire. */
   get pendingTimers(): number {
-    return this.live.size;
+    return this.live;
   }
 
   get figures(): RunFigures {
@@ -177,35 +221,54 @@ export class DiscreteEventClock implements Clock {
     return watched;
   }
 
-  private async drive(stop: () => boolean, target: number): Promise<void> {
-    if (this.running) throw new Error('the discrete-event clock is already running');
+  /**
+   * The loop, one timer per turn of the event loop: each step runs from setImmediate, so every
+   * microtask and I/O callback queued before it has run (plain callbacks: no promise per turn).
+   */
+  private drive(stop: () => boolean, target: number): Promise<void> {
+    if (this.running) return Promise.reject(new Error('the discrete-event clock is already running'));
     this.running = true;
-    try {
-      for (;;) {
-        await turn();
-        while (this.holds.size > 0) {
-          await Promise.race([...this.holds].map((p) => p.then(noop, noop)));
-          await turn();
+    return new Promise<void>((resolve, reject) => {
+      const end = (): void => {
+        this.running = false;
+        resolve();
+      };
+      const step = (): void => {
+        try {
+          if (this.holds.size > 0) {
+            // Outside work pending: wait for one piece of it, give the loop a turn, and look again.
+            void Promise.race([...this.holds].map((p) => p.then(noop, noop))).then(() => setImmediate(step));
+            return;
+          }
+          if (stop()) {
+            end();
+            return;
+          }
+          const next = this.nextTimer();
+          if (!next || next.due > target) {
+            this.time = Math.max(this.time, target);
+            setImmediate(end);
+            return;
+          }
+          this.queue.pop();
+          next.state = DONE;
+          this.live--;
+          this.time = Math.max(this.time, next.due);
+          this.firedCount++;
+          next.fn();
+          setImmediate(step);
+        } catch (err) {
+          this.running = false;
+          reject(err);
         }
-        if (stop()) return;
-        const next = this.nextTimer();
-        if (!next || next.due > target) break;
-        this.queue.pop();
-        this.live.delete(next.id);
-        this.time = Math.max(this.time, next.due);
-        this.firedCount++;
-        next.fn();
-      }
-      this.time = Math.max(this.time, target);
-      await turn();
-    } finally {
-      this.running = false;
-    }
+      };
+      setImmediate(step);
+    });
   }
 
   private nextTimer(): Timer | undefined {
     for (let t = this.queue.peek(); t; t = this.queue.peek()) {
-      if (!t.cancelled) return t;
+      if (t.state === PENDING) return t;
       this.queue.pop();
     }
     return undefined;

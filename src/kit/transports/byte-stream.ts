@@ -17,6 +17,8 @@ export class ByteStreamReader {
   private readonly buffer = new ChunkList();
   private pending: PendingRead | null = null;
   private failure: TransportError | null = null;
+  private terminatorText = '\n';
+  private terminator = Buffer.from('\n', 'latin1');
 
   constructor(
     private readonly resource: string,
@@ -62,19 +64,32 @@ export class ByteStreamReader {
     if (this.failure) return Promise.reject(this.failure);
     if (this.pending) return Promise.reject(new TransportError('io', this.resource, 'a read is already in progress'));
     return new Promise((resolve, reject) => {
-      const what = options.bytes !== undefined ? `${options.bytes} bytes` : `answer ending in ${JSON.stringify(options.terminator ?? '\n')}`;
-      this.pending = {
-        terminator: options.bytes !== undefined ? null : Buffer.from(options.terminator ?? '\n', 'latin1'),
+      const pending: PendingRead = {
+        terminator: options.bytes !== undefined ? null : this.terminatorBytes(options.terminator ?? '\n'),
         bytes: options.bytes ?? null,
         resolve,
         reject,
-        timer: this.clock.setDeadline(() => {
-          this.pending = null;
-          reject(new TransportError('timeout', this.resource, `no ${what} within ${timeoutMs} ms`));
-        }, timeoutMs),
+        timer: null,
       };
+      this.pending = pending;
       this.satisfy();
+      // An answer already here needs no deadline.
+      if (this.pending !== pending) return;
+      pending.timer = this.clock.setDeadline(() => {
+        if (this.pending === pending) this.pending = null;
+        const what = options.bytes !== undefined ? `${options.bytes} bytes` : `answer ending in ${JSON.stringify(options.terminator ?? '\n')}`;
+        reject(new TransportError('timeout', this.resource, `no ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
     });
+  }
+
+  /** The terminator's bytes, made once per terminator rather than once per read. */
+  private terminatorBytes(text: string): Buffer {
+    if (text !== this.terminatorText) {
+      this.terminatorText = text;
+      this.terminator = Buffer.from(text, 'latin1');
+    }
+    return this.terminator;
   }
 
   private satisfy(): void {

@@ -38,7 +38,8 @@ export class InProcessTransport extends StreamTransport {
     );
   }
 
-  protected async send(data: Buffer): Promise<void> {
+  /** The simulated instrument takes the bytes at once: nothing to wait for, no deadline. */
+  protected send(data: Buffer): void {
     if (!this.session) throw new TransportError('closed', this.resource, 'not connected');
     this.session.write(data);
   }

@@ -29,7 +29,11 @@ export abstract class StreamTransport implements Transport {
 
   /** Connects, and arranges for received bytes to reach `this.reader` and a loss to call `this.lost`. */
   protected abstract connect(): Promise<void>;
-  protected abstract send(data: Buffer): Promise<void>;
+  /**
+   * Hands `data` to the connection. Returns nothing when the bytes were taken at once (an
+   * in-process instrument), so no deadline is set for them; else a promise that settles once they are.
+   */
+  protected abstract send(data: Buffer): Promise<void> | void;
   protected abstract disconnect(): Promise<void>;
 
   /** The connection went away: the read in progress fails, and the next call reconnects. */
@@ -53,26 +57,42 @@ export abstract class StreamTransport implements Transport {
   }
 
   async write(data: string | Buffer, timeoutMs = this.options.timeoutMs): Promise<void> {
-    await this.open();
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-    await this.withTimeout(this.send(bytes), timeoutMs, `writing ${bytes.length} bytes`);
+    if (!this.isOpen) await this.open();
+    await this.sendBytes(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, timeoutMs);
   }
 
   async read(options: ReadOptions = {}): Promise<Buffer> {
-    await this.open();
+    if (!this.isOpen) await this.open();
+    return this.readAnswer(options);
+  }
+
+  query(command: string, options: ReadOptions = {}): Promise<string> {
+    return this.lock.run(() => this.exchange(command, options));
+  }
+
+  /** One command and its answer, inside the transaction lock: write() then read(), without their wrappers. */
+  private async exchange(command: string, options: ReadOptions): Promise<string> {
+    if (!this.isOpen) await this.open();
+    const sending = this.sendBytes(Buffer.from(command + this.options.writeTerminator, 'latin1'), options.timeoutMs ?? this.options.timeoutMs);
+    if (sending) await sending;
+    options.onSent?.();
+    // The connection may have gone while the command went out: the read reconnects, as read() does.
+    if (!this.isOpen) await this.open();
+    const answer = await this.readAnswer(options);
+    return answer.toString('latin1').trim();
+  }
+
+  /** Sends `bytes`: nothing to wait for when the connection took them at once, else a promise under a deadline. */
+  private sendBytes(bytes: Buffer, timeoutMs: number): Promise<void> | void {
+    const sending = this.send(bytes);
+    if (sending) return this.withTimeout(sending, timeoutMs, `writing ${bytes.length} bytes`);
+  }
+
+  private readAnswer(options: ReadOptions): Promise<Buffer> {
     return this.reader.read(
       options.bytes !== undefined ? { bytes: options.bytes } : { terminator: options.terminator ?? this.options.readTerminator },
       options.timeoutMs ?? this.options.timeoutMs,
     );
-  }
-
-  query(command: string, options: ReadOptions = {}): Promise<string> {
-    return this.lock.run(async () => {
-      await this.write(command + this.options.writeTerminator, options.timeoutMs);
-      options.onSent?.();
-      const answer = await this.read(options);
-      return answer.toString('latin1').trim();
-    });
   }
 
   async clear(): Promise<void> {
