@@ -150,8 +150,9 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   // after it lost the server. What binding it needs of the configuration is read first
   // (early-tcp-settings.ts); the whole configuration is validated, and the rest of the server
   // loaded, once the port is bound. Where the port is held across restarts, its socket is taken
-  // as it is, with the connections waiting in it.
-  const settings = earlyTcpSettings(flags, readConfigFile);
+  // as it is, with the connections waiting in it: the port is open already, so the whole
+  // configuration is read first and the file parsed once.
+  const settings = held.holder ? null : earlyTcpSettings(flags, readConfigFile);
   let config: C | null = settings ? null : await loadConfig();
   const tcp = config ? { ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections } : settings!;
   const socket = await held.socket();
