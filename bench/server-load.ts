@@ -256,8 +256,9 @@ async function main(): Promise<void> {
   online.send(setVoltageCommand(2, 50));
   report.still_serving = (await answer).status === 'ok' ? 1 : 0;
   await online.close();
-  await stop(server, dataDir);
+  // Read before the stop: once the supervising process has exited, /proc holds nothing of it.
   if (pid !== server.pid) report.supervisor_rss_end_mib = processMemory(server.pid!).rss;
+  await stop(server, dataDir);
   print(report, jsonOut, machine);
 }
 
