@@ -14,6 +14,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { asciiOnly } from './ascii-only.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const out = join(root, 'dist', 'bundle');
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   // the code one executable loads before its port is not split by what another needs.
   await Promise.all(TOOLS.map((tool) => build({ ...common, entryPoints: { [tool]: join(root, 'dist', 'app', 'cli', `${tool}.js`) }, splitting: true })));
   await build({ ...common, entryPoints: { supervise: join(root, 'dist', 'src', 'kit', 'cli', 'supervise-if-wanted.js') }, splitting: false });
+  asciiOnly(out);
 }
 
 await main();
