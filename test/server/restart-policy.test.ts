@@ -7,7 +7,7 @@ import { afterWorkerEnd, DEFAULT_RESTART_POLICY, type WorkerEnd } from '../../sr
 import { StopRequests } from '../../src/kit/cli/stop-requests.js';
 import { systemdSockets, forgetSystemdSockets } from '../../src/kit/cli/systemd-socket.js';
 import { supervisionWanted } from '../../src/kit/cli/supervision-wanted.js';
-import { WORKER_MALLOC_TUNABLES, WORKER_SEMI_SPACE_MB, WORKER_V8_THREADS, workerEnv, workerExecArgv } from '../../src/kit/cli/worker-heap-flags.js';
+import { WORKER_MALLOC_TUNABLES, WORKER_OLD_SPACE_MB, WORKER_SEMI_SPACE_MB, WORKER_V8_THREADS, workerEnv, workerExecArgv } from '../../src/kit/cli/worker-heap-flags.js';
 
 const crash: WorkerEnd = { code: null, signal: 'SIGKILL', stopRequested: false, everReady: true };
 const minute = 60_000;
@@ -121,20 +121,22 @@ describe('whether hv-server supervises', () => {
 describe('the worker’s V8 flags', () => {
   const cap = `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`;
   const threads = `--v8-pool-size=${WORKER_V8_THREADS}`;
+  const ceiling = `--max-old-space-size=${WORKER_OLD_SPACE_MB}`;
 
-  it('caps the young generation and V8’s threads in the server’s process, keeping the flags Node was started with', () => {
-    expect(workerExecArgv(['--enable-source-maps'], undefined)).toEqual(['--enable-source-maps', cap, threads]);
-    expect(workerExecArgv([], '')).toEqual([cap, threads]);
+  it('caps the young generation, V8’s threads and the old generation in the server’s process, keeping the flags Node was started with', () => {
+    expect(workerExecArgv(['--enable-source-maps'], undefined)).toEqual(['--enable-source-maps', cap, threads, ceiling]);
+    expect(workerExecArgv([], '')).toEqual([cap, threads, ceiling]);
+    expect(WORKER_OLD_SPACE_MB).toBeLessThan(2048); // below 2 GB V8 grows the old generation by at most 2 ×, not 4 ×
   });
 
   it('leaves each to whoever chose one, on the command line or in NODE_OPTIONS', () => {
-    expect(workerExecArgv(['--max-semi-space-size=8'], undefined)).toEqual(['--max-semi-space-size=8', threads]);
-    expect(workerExecArgv(['--max-semi-space-size', '8'], undefined)).toEqual(['--max-semi-space-size', '8', threads]);
-    expect(workerExecArgv([], '--no-warnings --max-semi-space-size=16')).toEqual([threads]);
-    expect(workerExecArgv(['--v8-pool-size=8'], undefined)).toEqual(['--v8-pool-size=8', cap]);
-    expect(workerExecArgv([], '--v8-pool-size=1 --max-semi-space-size=1')).toEqual([]);
+    expect(workerExecArgv(['--max-semi-space-size=8'], undefined)).toEqual(['--max-semi-space-size=8', threads, ceiling]);
+    expect(workerExecArgv(['--max-semi-space-size', '8'], undefined)).toEqual(['--max-semi-space-size', '8', threads, ceiling]);
+    expect(workerExecArgv([], '--no-warnings --max-semi-space-size=16')).toEqual([threads, ceiling]);
+    expect(workerExecArgv(['--v8-pool-size=8'], undefined)).toEqual(['--v8-pool-size=8', cap, ceiling]);
+    expect(workerExecArgv([], '--v8-pool-size=1 --max-semi-space-size=1 --max-old-space-size=4096')).toEqual([]);
     // A flag that only begins the same way is another flag.
-    expect(workerExecArgv(['--max-semi-space-size-x'], undefined)).toEqual(['--max-semi-space-size-x', cap, threads]);
+    expect(workerExecArgv(['--max-semi-space-size-x'], undefined)).toEqual(['--max-semi-space-size-x', cap, threads, ceiling]);
   });
 });
 
