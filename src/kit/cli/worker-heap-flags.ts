@@ -16,12 +16,13 @@
 // small.
 //
 // The old generation's ceiling. V8 lets the old generation grow to up to 4 × what the last full
-// collection kept when its ceiling is 2 GB or more (Node's default on a machine with 16 GB), and
-// up to 1.3-2 × below that: after 1000 TCP and 1000 websocket clients left, an idle server's old
-// generation sat at 34 MiB, 24 of them garbage, for a minute and more, since the simulated rack's
-// slow allocation reached the ceiling V8 had set only that late. At 1 GB the factor is at most 1.6,
-// the same on every rack PC whatever its memory, and a server that needed more heap than that
-// would be leaking: it ends and the supervising process starts it again, the HV untouched.
+// collection kept when its ceiling is 2 GB or more (Node's default where the machine has memory to
+// spare: 4 GB on the development machine), and up to 1.3-2 × below that. After 1000 TCP and 1000
+// websocket clients left, an idle server's old generation held 34 MiB, 24 of them garbage, until
+// the simulated rack's slow allocation reached the limit V8 had set from the clients' busy minute;
+// at 1 GB it held 24 MiB. At 1 GB the factor is at most 1.6 on every rack PC, whatever its
+// memory, and a server that needed more heap than that would be leaking: it ends, and the
+// supervising process starts it again, the HV untouched.
 //
 // glibc's malloc. Each thread that allocates gets an arena of its own (up to 8 per core), and after
 // a burst of connections the freed memory stays in them: 1000 TCP and 1000 websocket clients left
