@@ -15,6 +15,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { asciiOnly } from './ascii-only.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const out = join(root, 'dist', 'bundle');
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   await Promise.all(TOOLS.map((tool) => build({ ...common, entryPoints: { [tool]: join(root, 'dist', 'app', 'cli', `${tool}.js`) }, splitting: true })));
   // The supervisor: one file, and the configuration file's reader (YAML) as a chunk loaded only where there is a file.
   await build({ ...common, entryPoints: { supervise: join(root, 'dist', 'src', 'kit', 'cli', 'supervise-if-wanted.js') }, splitting: true });
+  asciiOnly(out);
 }
 
 await main();

@@ -7,7 +7,7 @@ import { afterWorkerEnd, DEFAULT_RESTART_POLICY, type WorkerEnd } from '../../sr
 import { StopRequests } from '../../src/kit/cli/stop-requests.js';
 import { systemdSockets, forgetSystemdSockets } from '../../src/kit/cli/systemd-socket.js';
 import { supervisionWanted } from '../../src/kit/cli/supervision-wanted.js';
-import { WORKER_SEMI_SPACE_MB, workerExecArgv } from '../../src/kit/cli/worker-heap-flags.js';
+import { WORKER_MALLOC_TUNABLES, WORKER_OLD_SPACE_MB, WORKER_SEMI_SPACE_MB, WORKER_V8_THREADS, workerEnv, workerExecArgv } from '../../src/kit/cli/worker-heap-flags.js';
 
 const crash: WorkerEnd = { code: null, signal: 'SIGKILL', stopRequested: false, everReady: true };
 const minute = 60_000;
@@ -119,16 +119,42 @@ describe('whether hv-server supervises', () => {
 });
 
 describe('the worker’s V8 flags', () => {
-  it('caps the young generation of the server’s process, keeping the flags Node was started with', () => {
-    expect(workerExecArgv(['--enable-source-maps'], undefined)).toEqual(['--enable-source-maps', `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`]);
-    expect(workerExecArgv([], '')).toEqual([`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`]);
+  const cap = `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`;
+  const threads = `--v8-pool-size=${WORKER_V8_THREADS}`;
+  const ceiling = `--max-old-space-size=${WORKER_OLD_SPACE_MB}`;
+
+  it('caps the young generation, V8’s threads and the old generation in the server’s process, keeping the flags Node was started with', () => {
+    expect(workerExecArgv(['--enable-source-maps'], undefined)).toEqual(['--enable-source-maps', cap, threads, ceiling]);
+    expect(workerExecArgv([], '')).toEqual([cap, threads, ceiling]);
+    expect(WORKER_OLD_SPACE_MB).toBeLessThan(2048); // below 2 GB V8 grows the old generation by at most 2 ×, not 4 ×
   });
 
-  it('leaves the cap to whoever chose one, on the command line or in NODE_OPTIONS', () => {
-    expect(workerExecArgv(['--max-semi-space-size=8'], undefined)).toEqual(['--max-semi-space-size=8']);
-    expect(workerExecArgv(['--max-semi-space-size', '8'], undefined)).toEqual(['--max-semi-space-size', '8']);
-    expect(workerExecArgv([], '--no-warnings --max-semi-space-size=16')).toEqual([]);
+  it('leaves each to whoever chose one, on the command line or in NODE_OPTIONS', () => {
+    expect(workerExecArgv(['--max-semi-space-size=8'], undefined)).toEqual(['--max-semi-space-size=8', threads, ceiling]);
+    expect(workerExecArgv(['--max-semi-space-size', '8'], undefined)).toEqual(['--max-semi-space-size', '8', threads, ceiling]);
+    expect(workerExecArgv([], '--no-warnings --max-semi-space-size=16')).toEqual([threads, ceiling]);
+    expect(workerExecArgv(['--v8-pool-size=8'], undefined)).toEqual(['--v8-pool-size=8', cap, ceiling]);
+    expect(workerExecArgv([], '--v8-pool-size=1 --max-semi-space-size=1 --max-old-space-size=4096')).toEqual([]);
     // A flag that only begins the same way is another flag.
-    expect(workerExecArgv(['--max-semi-space-size-x'], undefined)).toEqual(['--max-semi-space-size-x', `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`]);
+    expect(workerExecArgv(['--max-semi-space-size-x'], undefined)).toEqual(['--max-semi-space-size-x', cap, threads, ceiling]);
+  });
+});
+
+describe('the worker’s malloc settings', () => {
+  it('gives the server’s process two arenas and blocks of 64 KiB or more mapped on their own, keeping the rest of the environment', () => {
+    expect(workerEnv({ PATH: '/bin' })).toEqual({ PATH: '/bin', GLIBC_TUNABLES: 'glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=65536' });
+    expect(WORKER_MALLOC_TUNABLES).toEqual({ 'glibc.malloc.arena_max': '2', 'glibc.malloc.mmap_threshold': '65536' });
+  });
+
+  it('keeps the tunables already given, and leaves each setting to whoever chose it, as a tunable or by its older variable', () => {
+    expect(workerEnv({ GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0' })).toEqual({
+      GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0:glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=65536',
+    });
+    expect(workerEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=8' })).toEqual({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=8:glibc.malloc.mmap_threshold=65536' });
+    expect(workerEnv({ MALLOC_ARENA_MAX: '4' })).toEqual({ MALLOC_ARENA_MAX: '4', GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=65536' });
+    const chosen = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=1048576', MALLOC_ARENA_MAX: '1' };
+    expect(workerEnv(chosen)).toEqual(chosen);
+    // A tunable that only begins the same way is another tunable.
+    expect(workerEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_maxx=3' }).GLIBC_TUNABLES).toBe('glibc.malloc.arena_maxx=3:glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=65536');
   });
 });

@@ -23,8 +23,9 @@
 //
 // It loads nothing but Node's child_process and net and the small pure modules here (and, where
 // there is a configuration file, its reader), and does nothing but wait: start a worker (with a
-// smaller young generation, worker-heap-flags.ts), pass on stop signals, restart a worker that
-// crashed (restart-policy.ts), and exit with the worker's code. It never touches an instrument.
+// smaller young generation, fewer V8 threads and malloc arenas, worker-heap-flags.ts), pass on stop
+// signals, restart a worker that crashed (restart-policy.ts), and exit with the worker's code. It
+// never touches an instrument.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -32,7 +33,7 @@ import { ScaledClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { afterWorkerEnd, DEFAULT_RESTART_POLICY, endWords, type RestartPolicy } from './restart-policy.js';
 import { stopSignals } from './stop-signals.js';
 import { cannotListen } from './listen-failure.js';
-import { workerExecArgv } from './worker-heap-flags.js';
+import { workerEnv, workerExecArgv } from './worker-heap-flags.js';
 import { SUPERVISOR_ENV, supervisorMessageKind, type SocketMessage, type ToWorker } from './process-supervisor-messages.js';
 
 /** How long after a worker's exit its channel may stay open (it closes with the process; nothing it starts inherits it). */
@@ -145,7 +146,7 @@ class Supervisor {
   private startWorker(): void {
     this.pending = null;
     const worker = fork(this.options.entry, this.options.argv, {
-      env: { ...process.env, [SUPERVISOR_ENV]: String(process.pid) },
+      env: { ...workerEnv(process.env), [SUPERVISOR_ENV]: String(process.pid) },
       execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS),
     });
     this.worker = worker;
