@@ -10,7 +10,8 @@
 // figures alone, in a minute or less)] [-- --start-runs N (starts of each, default 7, 5 with --quick)]
 // [-- --round-trip (the error round trip alone: seconds, not minutes) [-- --rounds N (N rounds of the
 // round trip against the same server, each on fresh connections: the least, median and most p99 ratio)]]
-// [-- --idle (the idle figure at 5 s only, about 10 s)]
+// [-- --idle (the idle figure at 5 s only, about 10 s)] [-- --time-scale K (the simulated rack's
+// speed, default 20; 1 is the real rack's rate, one reading per block every 4 s)]
 
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -146,18 +147,21 @@ async function main(): Promise<void> {
   const runsAt = process.argv.indexOf('--start-runs');
   const startRuns = runsAt > 0 ? Number(process.argv[runsAt + 1]) : quick ? 5 : 7;
   const idleOnly = process.argv.includes('--idle');
+  const scaleAt = process.argv.indexOf('--time-scale');
+  const timeScale = scaleAt > 0 ? String(Number(process.argv[scaleAt + 1])) : '20';
+  if (!(Number(timeScale) > 0)) throw new Error(`--time-scale is ${process.argv[scaleAt + 1]}; expected a positive number`);
   const machine = machineLine();
   // Fixed ports, so Online's port can be probed from the first moment.
   const tcpPort = 17_500 + (process.pid % 200) * 2;
   const httpPort = tcpPort + 1;
   const serverArgs = (tcp: number, http: number) => [
-    join(root, 'bin/hv-server.js'), '--config', config, '--tcp-port', String(tcp), '--http-port', String(http), '--data-dir', dataDir, '--time-scale', '20',
+    join(root, 'bin/hv-server.js'), '--config', config, '--tcp-port', String(tcp), '--http-port', String(http), '--data-dir', dataDir, '--time-scale', timeScale,
   ];
-  const report: Record<string, number> = {};
+  const report: Record<string, number> = { time_scale: Number(timeScale) };
   if (!roundTripOnly && !idleOnly) {
     // Start figures first, on ports of their own (a block of 2 × (runs + 3) above 21000).
     const start = await startFigures({ runs: startRuns, root, basePort: 21_000 + (process.pid % 100) * 40, serverArgs });
-    process.stdout.write(`hv-server start (simulated rack, --time-scale 20) on ${machine}\n${start.lines.join('\n')}\n`);
+    process.stdout.write(`hv-server start (simulated rack, --time-scale ${timeScale}) on ${machine}\n${start.lines.join('\n')}\n`);
     if (onlyStart) {
       rmSync(dataDir, { recursive: true, force: true });
       if (jsonOut) writeFileSync(jsonOut, JSON.stringify(start.report, null, 2) + '\n');
@@ -312,7 +316,7 @@ async function stop(server: ChildProcess, dataDir: string): Promise<void> {
 
 function print(report: Record<string, number>, jsonOut: string | undefined, machine: string): void {
   const width = Math.max(...Object.keys(report).map((k) => k.length));
-  process.stdout.write(`hv-server under load (simulated rack, --time-scale 20) on ${machine}\n`);
+  process.stdout.write(`hv-server under load (simulated rack, --time-scale ${report.time_scale}) on ${machine}\n`);
   for (const [key, value] of Object.entries(report)) process.stdout.write(`  ${key.padEnd(width)}  ${value}\n`);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
 }
