@@ -12,7 +12,8 @@
 // worker then sends the socket back as a raw handle, which this process holds without accepting
 // on, and stops accepting. From then on every connection goes to a worker, or waits in the backlog.
 // Where what binding needs cannot be read alone (port-flags.ts, early-tcp-settings.ts: help, a bad
-// flag, a file that does not parse), the first worker binds the port and hands the socket over.
+// flag, a file that does not parse), and always on Windows (supervise-if-wanted.ts says why), the
+// first worker binds the port and hands the socket over.
 //
 // Node's cluster module cannot do this: its primary closes the shared socket when its last worker
 // exits (round-robin and shared-handle scheduling alike), and with round-robin, the default except

@@ -16,8 +16,18 @@ export function superviseIfWanted(options: { name: string; entry: string; argv: 
   return true;
 }
 
-/** Where the server would bind Online's port, read as it reads it; null when only the server can say (it then binds the port). */
-export async function portToBind(argv: readonly string[]): Promise<PortToBind | null> {
+/**
+ * Where the server would bind Online's port, read as it reads it; null when only the server can
+ * say, or on Windows (the server then binds the port and hands it over).
+ *
+ * Not on Windows: there a process listening on a socket has accepts posted on it in advance
+ * (AcceptEx), and a connection the system has matched to one of this process's is reset when this
+ * process stops listening, even though the server listens on the same socket by then. The hand-over
+ * from this process to the server would drop a client that connected in that moment (seen under
+ * Wine: Online's connection closed at once, a run in five, test/windows/stops.test.ts).
+ */
+export async function portToBind(argv: readonly string[], platform: NodeJS.Platform = process.platform): Promise<PortToBind | null> {
+  if (platform === 'win32') return null;
   const flags = portFlags(argv);
   if (!flags) return null;
   const read = flags.config ? (await import('../config/read-config-file.js')).readConfigFile : noFile;
