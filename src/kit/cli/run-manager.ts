@@ -10,9 +10,8 @@ import { Command } from 'commander';
 import { ScaledClock, type Clock } from '../clock/clock.js';
 import { ConfigError } from '../config/config-error.js';
 import type { KitConfig } from '../config/kit-config.js';
-import { earlyTcpSettings } from '../config/early-tcp-settings.js';
-import { readConfigFile } from '../config/read-config-file.js';
-import type { KitConfigFlags } from '../config/load-kit-config.js';
+import { earlyTcpSettings, type EarlyTcpSettings } from '../config/early-tcp-settings.js';
+import type { KitConfigFlags } from '../config/manager-config.js';
 import { EarlyTcp } from '../connectors/early-tcp.js';
 import type { LogFile } from '../log/log-file.js';
 import type { Logger } from '../log/logger.js';
@@ -42,10 +41,12 @@ export interface ManagerProcess<C extends KitConfig> {
   /** Handles a subcommand in `argv` (after the executable) and resolves with its exit code, or null when there is none. */
   subcommand?(argv: string[]): Promise<number | null>;
   /**
-   * The configuration from the flags; throws a ConfigError to refuse it. Called once Online's port
-   * is bound (unless the settings for binding it cannot be read alone): it may load its validators then.
+   * The configuration from the flags and the file's document (`file`: {} without a file), read
+   * once, by the supervising process or by this one; throws a ConfigError to refuse it. Called once
+   * Online's port is bound (unless the settings for binding it cannot be read alone): it may load
+   * its validators then.
    */
-  loadConfig(flags: KitConfigFlags): C | Promise<C>;
+  loadConfig(flags: KitConfigFlags, file: Record<string, unknown>): C | Promise<C>;
   /** Starts the server on the bound port; loaded only now, so the port is bound first. */
   start(options: { config: C; clock: Clock; log: Logger; logFile: LogFile | null; earlyTcp: EarlyTcp }): Promise<StartedServer>;
 }
@@ -133,9 +134,12 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   const program = kitProgram(manager);
   program.parse();
   const flags = program.opts<KitConfigFlags>();
-  const loadConfig = async (): Promise<C> => {
+  // The file's document: the supervising process's reading of it, or this process's (read here,
+  // loading the reader, only where nobody read it yet: a file that cannot be read is refused here).
+  const loadConfig = async (file: Record<string, unknown> | null): Promise<C> => {
     try {
-      return await manager.loadConfig(flags);
+      const document = file ?? (flags.config ? (await import('../config/read-config-file.js')).readConfigFile(flags.config) : {});
+      return await manager.loadConfig(flags, document);
     } catch (err) {
       if (err instanceof ConfigError) {
         process.stderr.write(`${name}: ${err.message}\n`);
@@ -151,11 +155,20 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   // (early-tcp-settings.ts); the whole configuration is validated, and the rest of the server
   // loaded, once the port is bound. Where the port is held across restarts, its socket is taken
   // as it is, with the connections waiting in it: the port is open already, so the whole
-  // configuration is read first and the file parsed once.
-  const settings = held.holder ? null : earlyTcpSettings(flags, readConfigFile);
-  let config: C | null = settings ? null : await loadConfig();
-  const tcp = config ? { ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections } : settings!;
+  // configuration is read first. The file is read and parsed once: what the supervising process
+  // read of it comes with the socket (config-document.ts), and the server loads no reader of its
+  // own; a server alone reads it here for the port, loading the reader only where there is a file.
+  let file: Record<string, unknown> | null = null;
+  let settings: EarlyTcpSettings | null = null;
+  if (!held.holder) {
+    const read = flags.config ? (await import('../config/read-config-file.js')).readConfigFile : null;
+    settings = earlyTcpSettings(flags, (path) => (file = read!(path)));
+  }
   const socket = await held.socket();
+  file ??= held.configFile(flags.config);
+  if (stopRequested) return; // exit is under way
+  let config: C | null = settings ? null : await loadConfig(file);
+  const tcp = config ? { ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections } : settings!;
   if (stopRequested) return; // exit is under way
   try {
     early = await EarlyTcp.open({ ...tcp, socket });
@@ -169,7 +182,7 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   const listening = early;
   held.connections((client) => listening.adopt(client));
   if (stopRequested) return; // exit is under way
-  config ??= await loadConfig();
+  config ??= await loadConfig(file);
   if (stopRequested) return; // exit is under way
 
   const clock = new ScaledClock(config.time_scale);

@@ -3,25 +3,70 @@
 // the supervisor at once, which binds Online's port before it starts the server's process. Bundled
 // on its own (dist/bundle/supervise.js) so that the supervising process reads one small file
 // before the port is bound, and the configuration file's reader (YAML) only where there is a file.
+// What it read of the file goes to each server it starts (config-document.ts), which then loads no
+// reader of its own.
 
+import { carriedByJson, type ConfigDocument } from '../config/config-document.js';
 import { earlyTcpSettings } from '../config/early-tcp-settings.js';
 import { portFlags } from './port-flags.js';
 import { supervise, type PortToBind } from './process-supervisor.js';
 import { supervisionWanted } from './supervision-wanted.js';
 
+type ReadFile = (path: string) => Record<string, unknown>;
+
 /** Starts the supervisor for `entry` and returns true, or returns false when the server should run in this process. */
 export function superviseIfWanted(options: { name: string; entry: string; argv: string[] }): boolean {
   if (!supervisionWanted(options.argv, process.env, process.pid)) return false;
-  supervise({ ...options, port: () => portToBind(options.argv) });
+  const file = new FileForWorkers();
+  supervise({ ...options, port: () => portToBind(options.argv, file), configFile: () => file.forWorker() });
   return true;
 }
 
+/**
+ * The configuration file for each worker: the document read for the port goes to the first; a
+ * worker started again after a crash gets the file as it is then, read again, as a server started
+ * again by hand would read it. Never throws: a file that cannot be read now is left to the worker,
+ * which says what is wrong with it.
+ */
+export class FileForWorkers {
+  private read: ReadFile | null = null;
+  private path: string | null = null;
+  private first: ConfigDocument | null = null;
+
+  /** The reader, for the port's settings: what it reads is kept for the first worker. */
+  reader(path: string, read: ReadFile): ReadFile {
+    this.read = read;
+    this.path = path;
+    return (p) => {
+      const document = read(p);
+      this.first = { path: p, document };
+      return document;
+    };
+  }
+
+  forWorker(): ConfigDocument | null {
+    const first = this.first;
+    if (first) {
+      this.first = null;
+      return carriedByJson(first.document) ? first : null;
+    }
+    if (!this.read || this.path === null) return null;
+    try {
+      const document = this.read(this.path);
+      return carriedByJson(document) ? { path: this.path, document } : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
 /** Where the server would bind Online's port, read as it reads it; null when only the server can say (it then binds the port). */
-export async function portToBind(argv: readonly string[]): Promise<PortToBind | null> {
+export async function portToBind(argv: readonly string[], file?: FileForWorkers): Promise<PortToBind | null> {
   const flags = portFlags(argv);
   if (!flags) return null;
-  const read = flags.config ? (await import('../config/read-config-file.js')).readConfigFile : noFile;
-  return earlyTcpSettings(flags, read);
+  if (!flags.config) return earlyTcpSettings(flags, noFile);
+  const { readConfigFile } = await import('../config/read-config-file.js');
+  return earlyTcpSettings(flags, file ? file.reader(flags.config, readConfigFile) : readConfigFile);
 }
 
 function noFile(): Record<string, unknown> {
