@@ -34,6 +34,7 @@ import type { ConfigDocument } from '../config/config-document.js';
 import { afterWorkerEnd, DEFAULT_RESTART_POLICY, endWords, type RestartPolicy } from './restart-policy.js';
 import { stopSignals } from './stop-signals.js';
 import { cannotListen } from './listen-failure.js';
+import { workerCaEnv } from './worker-ca-certs.js';
 import { workerEnv, workerExecArgv } from './worker-heap-flags.js';
 import { SUPERVISOR_ENV, supervisorMessageKind, type SocketMessage, type ToWorker } from './process-supervisor-messages.js';
 
@@ -48,10 +49,18 @@ export interface SuperviseOptions {
   argv: string[];
   /** Where to bind Online's port before the first worker starts; null leaves it to the worker. */
   port?: () => Promise<PortToBind | null>;
-  /** The configuration file's document for a worker about to start (after `port`), or null: the worker then reads the file. */
-  configFile?: () => ConfigDocument | null;
+  /** What a worker about to start (after `port`) is given; without it, no document and every variable of the environment. */
+  workerStart?: () => WorkerStart;
   clock?: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
   policy?: RestartPolicy;
+}
+
+/** What a worker starts with, read for it by the supervising side (supervise-if-wanted.ts). */
+export interface WorkerStart {
+  /** The configuration file's document, or null: the worker then reads the file. */
+  configFile: ConfigDocument | null;
+  /** Whether the worker may open a TLS connection; if not, NODE_EXTRA_CA_CERTS is left out of its environment (worker-ca-certs.ts). */
+  opensTls: boolean;
 }
 
 export interface PortToBind {
@@ -148,8 +157,9 @@ class Supervisor {
 
   private startWorker(): void {
     this.pending = null;
+    const start = this.options.workerStart?.() ?? { configFile: null, opensTls: true };
     const worker = fork(this.options.entry, this.options.argv, {
-      env: { ...workerEnv(process.env), [SUPERVISOR_ENV]: String(process.pid) },
+      env: { ...workerCaEnv(workerEnv(process.env), start.opensTls), [SUPERVISOR_ENV]: String(process.pid) },
       execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS),
     });
     this.worker = worker;
@@ -184,8 +194,7 @@ class Supervisor {
     // soon as it asks, with no round trip to wait for.
     // The socket held, or the one this process still accepts on (as a raw handle: the worker listens on it too).
     const accepting = this.held ? null : ((this.accepting as unknown as { _handle: RawHandle | null } | null)?._handle ?? null);
-    const configFile = this.options.configFile?.() ?? null;
-    this.send(worker, { hvSupervisor: 'socket', restart: this.restart, handBack: accepting !== null, configFile }, this.held ?? accepting ?? undefined);
+    this.send(worker, { hvSupervisor: 'socket', restart: this.restart, handBack: accepting !== null, configFile: start.configFile }, this.held ?? accepting ?? undefined);
     for (const socket of this.acceptedEarly) this.forward(worker, socket);
     this.acceptedEarly = [];
   }

@@ -9,8 +9,9 @@
 import { carriedByJson, type ConfigDocument } from '../config/config-document.js';
 import { earlyTcpSettings } from '../config/early-tcp-settings.js';
 import { portFlags } from './port-flags.js';
-import { supervise, type PortToBind } from './process-supervisor.js';
+import { supervise, type PortToBind, type WorkerStart } from './process-supervisor.js';
 import { supervisionWanted } from './supervision-wanted.js';
+import { mayNotify } from './worker-ca-certs.js';
 
 type ReadFile = (path: string) => Record<string, unknown>;
 
@@ -18,7 +19,7 @@ type ReadFile = (path: string) => Record<string, unknown>;
 export function superviseIfWanted(options: { name: string; entry: string; argv: string[] }): boolean {
   if (!supervisionWanted(options.argv, process.env, process.pid)) return false;
   const file = new FileForWorkers();
-  supervise({ ...options, port: () => portToBind(options.argv, file), configFile: () => file.forWorker() });
+  supervise({ ...options, port: () => portToBind(options.argv, file), workerStart: () => file.workerStart() });
   return true;
 }
 
@@ -29,6 +30,8 @@ export function superviseIfWanted(options: { name: string; entry: string; argv: 
  * which says what is wrong with it.
  */
 export class FileForWorkers {
+  /** Whether the command line was understood here, and named no file. */
+  private none = false;
   private read: ReadFile | null = null;
   private path: string | null = null;
   private first: ConfigDocument | null = null;
@@ -42,6 +45,22 @@ export class FileForWorkers {
       this.first = { path: p, document };
       return document;
     };
+  }
+
+  /** The command line was understood and names no configuration file. */
+  noFile(): void {
+    this.none = true;
+  }
+
+  /**
+   * What the next worker starts with: the file's document, and whether it may open a TLS
+   * connection (worker-ca-certs.ts): not without a file, nor with one that sets up no
+   * notification; where the file could not be read here, or the command line was not understood, it may.
+   */
+  workerStart(): WorkerStart {
+    if (this.none) return { configFile: null, opensTls: false };
+    const configFile = this.forWorker();
+    return { configFile, opensTls: configFile === null || mayNotify(configFile.document) };
   }
 
   forWorker(): ConfigDocument | null {
@@ -64,7 +83,10 @@ export class FileForWorkers {
 export async function portToBind(argv: readonly string[], file?: FileForWorkers): Promise<PortToBind | null> {
   const flags = portFlags(argv);
   if (!flags) return null;
-  if (!flags.config) return earlyTcpSettings(flags, noFile);
+  if (!flags.config) {
+    file?.noFile();
+    return earlyTcpSettings(flags, noFile);
+  }
   const { readConfigFile } = await import('../config/read-config-file.js');
   return earlyTcpSettings(flags, file ? file.reader(flags.config, readConfigFile) : readConfigFile);
 }
