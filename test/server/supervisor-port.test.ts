@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KIT_FLAGS, portFlags } from '../../src/kit/cli/port-flags.js';
-import { kitProgram } from '../../src/kit/cli/run-manager.js';
+import { kitProgram } from '../../src/kit/cli/kit-program.js';
 import { portToBind } from '../../src/kit/cli/supervise-if-wanted.js';
 import { earlyTcpSettings } from '../../src/kit/config/early-tcp-settings.js';
 import { readConfigFile } from '../../src/kit/config/read-config-file.js';

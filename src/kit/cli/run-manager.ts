@@ -6,7 +6,6 @@
 // never writes to an instrument: the outputs keep what they have.
 
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { ScaledClock, type Clock } from '../clock/clock.js';
 import { ConfigError } from '../config/config-error.js';
 import type { KitConfig } from '../config/kit-config.js';
@@ -17,10 +16,9 @@ import type { LogFile } from '../log/log-file.js';
 import type { Logger } from '../log/logger.js';
 import { heldPort, type HeldPort } from './held-port.js';
 import { cannotListen } from './listen-failure.js';
-import { numberArgument } from './parse-number.js';
+import { kitFlags } from './port-flags.js';
 import { StopRequests, type StopFrom } from './stop-requests.js';
 import { exitDeadlineMs, stopSignals } from './stop-signals.js';
-import { NO_SUPERVISE_FLAG } from './supervision-wanted.js';
 
 /** What a started server gives back to its process. */
 export interface StartedServer {
@@ -49,34 +47,6 @@ export interface ManagerProcess<C extends KitConfig> {
   loadConfig(flags: KitConfigFlags, file: Record<string, unknown>): C | Promise<C>;
   /** Starts the server on the bound port; loaded only now, so the port is bound first. */
   start(options: { config: C; clock: Clock; log: Logger; logFile: LogFile | null; earlyTcp: EarlyTcp }): Promise<StartedServer>;
-}
-
-/** The kit's command line (every manager's); exported for the test that holds port-flags.ts to the same flags. */
-export function kitProgram(manager: Pick<ManagerProcess<KitConfig>, 'name' | 'description' | 'version' | 'helpAfter' | 'supervised'>): Command {
-  const program = new Command(manager.name)
-    .description(manager.description)
-    .version(manager.version, '-V, --version', 'print the version and exit')
-    .option('--config <file>', 'configuration file (JSON or YAML); without one the server runs in simulation')
-    .option('--sim', 'drive simulated instruments (the default without --config)')
-    .option('--tcp-host <host>', 'address for Online’s TCP connector (default 127.0.0.1)')
-    .option('--tcp-port <port>', 'TCP port (default 5555)', numberArgument('--tcp-port', true))
-    .option('--http-host <host>', 'address for HTTP and the websocket (default 127.0.0.1)')
-    .option('--http-port <port>', 'HTTP port (default 8080)', numberArgument('--http-port', true))
-    .option('--data-dir <dir>', 'directory for readings and logs (default data)')
-    .option('--time-scale <k>', 'run the clock K times faster (simulation only)', numberArgument('--time-scale'))
-    .option('--log-level <level>', 'console log level: fatal, error, warn, info, debug, trace, silent')
-    .option(
-      '--allow-control <addresses>',
-      'addresses or CIDR blocks that may change outputs, comma-separated, repeatable; replaces access.control (default 127.0.0.1,::1)',
-      (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((a) => a.trim()).filter((a) => a !== '')],
-    )
-    .showHelpAfterError();
-  // Read by the executable before this process exists (bin/run-built.js); here only so it is accepted and listed.
-  if (manager.supervised) {
-    program.option(NO_SUPERVISE_FLAG, 'run the server in this process alone, with no supervising process to hold Online’s port across a crash (under systemd, hv-server.socket holds it)');
-  }
-  if (manager.helpAfter) program.addHelpText('after', manager.helpAfter);
-  return program;
 }
 
 export async function runManagerProcess<C extends KitConfig>(manager: ManagerProcess<C>): Promise<void> {
@@ -131,9 +101,9 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
     },
   });
 
-  const program = kitProgram(manager);
-  program.parse();
-  const flags = program.opts<KitConfigFlags>();
+  // A command line this process understands entirely is read without the command-line library;
+  // any other (help, the version, a bad flag) is the library's to judge and answer, as before.
+  const flags: KitConfigFlags = kitFlags(process.argv.slice(2)) ?? (await import('./kit-program.js')).parseCommandLine(manager);
   // The file's document: the supervising process's reading of it, or this process's (read here,
   // loading the reader, only where nobody read it yet: a file that cannot be read is refused here).
   const loadConfig = async (file: Record<string, unknown> | null): Promise<C> => {
