@@ -172,6 +172,24 @@ describe('hv-server binds Online’s port before its server runs', () => {
     expect(await hv.exited).toBe(0);
   }, 120_000);
 
+  it.skipIf(process.platform === 'win32')('gives the server the configuration file as it read it: the file is read and parsed once', async () => {
+    const fifo = join(dir, 'hold-config');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const port = await freePort();
+    const config = join(dir, 'read-once.yaml');
+    writeFileSync(config, 'sim: true\nlog: { console_level: info }\n');
+    const hv = startHeld(['--config', config, '--tcp-port', String(port), '--http-port', '0', '--data-dir', join(dir, `data-${port}`), '--time-scale', '10'], fifo);
+    await hv.printed(/hv-test: server worker (\d+) held before its code runs/);
+    // Read by the supervising process already (it bound the port from it): a server that read the
+    // file again now would refuse it (exit 2, not valid YAML).
+    writeFileSync(config, 'log: [\n');
+    await writeFile(fifo, 'go');
+    await hv.printed(/ready: TCP/);
+    expect(hv.output()).not.toMatch(/not valid YAML/);
+    hv.process.kill('SIGTERM');
+    expect(await hv.exited).toBe(0);
+  }, 120_000);
+
   describe('on a port in use', () => {
     let taken: Server;
     let port: number;
