@@ -17,8 +17,8 @@ void runManagerProcess({
     const { checkConfigMain } = await import('./check-config.js');
     return checkConfigMain(argv.slice(1));
   },
-  // Loaded once Online's port is bound: its schema validators take most of a start to compile.
-  loadConfig: async (flags) => (await import('../../src/hv/config/load-config.js')).loadConfig(flags),
+  // Loaded once Online's port is bound, with the schema validators; the file was read already.
+  loadConfig: async (flags, file) => (await import('../../src/hv/config/rack-config.js')).rackConfig(flags, file),
   start: async (options) => {
     const { startServer } = await import('../start-server.js');
     return startServer(options);

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KIT_FLAGS, portFlags } from '../../src/kit/cli/port-flags.js';
-import { kitProgram } from '../../src/kit/cli/run-manager.js';
+import { kitProgram } from '../../src/kit/cli/kit-program.js';
 import { portToBind } from '../../src/kit/cli/supervise-if-wanted.js';
 import { earlyTcpSettings } from '../../src/kit/config/early-tcp-settings.js';
 import { readConfigFile } from '../../src/kit/config/read-config-file.js';
@@ -78,8 +78,8 @@ describe('what the supervising process reads of the command line', () => {
   });
 
   it('leaves the port to the server on Windows, where stopping accepting would reset a connection matched to this process', async () => {
-    expect(await portToBind(['--sim'], 'linux')).not.toBeNull();
-    expect(await portToBind(['--sim'], 'win32')).toBeNull();
+    expect(await portToBind(['--sim'], undefined, 'linux')).not.toBeNull();
+    expect(await portToBind(['--sim'], undefined, 'win32')).toBeNull();
   });
 });
 
@@ -173,6 +173,24 @@ describe('hv-server binds Online’s port before its server runs', () => {
     expect(online.answers.at(-1)).toMatchObject({ answer_type: 'set_voltage', status: 'ok' });
 
     for (const c of clients) c.socket.destroy();
+    hv.process.kill('SIGTERM');
+    expect(await hv.exited).toBe(0);
+  }, 120_000);
+
+  it.skipIf(process.platform === 'win32')('gives the server the configuration file as it read it: the file is read and parsed once', async () => {
+    const fifo = join(dir, 'hold-config');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const port = await freePort();
+    const config = join(dir, 'read-once.yaml');
+    writeFileSync(config, 'sim: true\nlog: { console_level: info }\n');
+    const hv = startHeld(['--config', config, '--tcp-port', String(port), '--http-port', '0', '--data-dir', join(dir, `data-${port}`), '--time-scale', '10'], fifo);
+    await hv.printed(/hv-test: server worker (\d+) held before its code runs/);
+    // Read by the supervising process already (it bound the port from it): a server that read the
+    // file again now would refuse it (exit 2, not valid YAML).
+    writeFileSync(config, 'log: [\n');
+    await writeFile(fifo, 'go');
+    await hv.printed(/ready: TCP/);
+    expect(hv.output()).not.toMatch(/not valid YAML/);
     hv.process.kill('SIGTERM');
     expect(await hv.exited).toBe(0);
   }, 120_000);

@@ -1,7 +1,8 @@
 // A list of client addresses and CIDR blocks from the config (`access.control`, `access.monitor`,
 // `access.proxies`), matched with Node's own net.BlockList: "10.0.0.0/24", "192.168.1.7", "::1".
 
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
+import { ipFamily } from './ip-family.js';
 
 /** Why an entry of a list cannot be used: the key and entry named, and what was expected. */
 export interface AddressListError {
@@ -32,7 +33,7 @@ export class AddressList {
    */
   has(address: string | undefined): boolean {
     if (!address) return false;
-    const family = isIP(address);
+    const family = ipFamily(address);
     if (family === 0) return false;
     return this.list.check(address, family === 6 ? 'ipv6' : 'ipv4');
   }
@@ -43,7 +44,7 @@ function addEntry(list: BlockList, entry: string): string | null {
   const expected = 'expected an IP address (127.0.0.1, ::1) or a CIDR block (10.0.0.0/24, fd00::/8); host names are not looked up';
   const slash = entry.indexOf('/');
   const address = slash < 0 ? entry : entry.slice(0, slash);
-  const family = isIP(address);
+  const family = ipFamily(address);
   if (family === 0) return expected;
   const type = family === 6 ? 'ipv6' : 'ipv4';
   if (slash < 0) {

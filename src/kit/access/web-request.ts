@@ -3,8 +3,8 @@
 // for), the control token it presents, and whether its body is declared JSON.
 
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
 import type { AddressList } from './address-list.js';
+import { ipFamily } from './ip-family.js';
 
 /** The cookie a browser keeps its control token in, set by `POST /api/session`. */
 export const TOKEN_COOKIE = 'hv_control';
@@ -33,7 +33,7 @@ export function ownOrigins(req: IncomingMessage, configuredHost: string): Set<st
   for (const host of hosts) {
     // A wildcard bind address is no origin a browser could have.
     if (!host || host === '0.0.0.0' || host === '::') continue;
-    const origin = normalOrigin(`http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`);
+    const origin = normalOrigin(`http://${ipFamily(host) === 6 ? `[${host}]` : host}:${port}`);
     if (origin) origins.add(origin);
   }
   return origins;
@@ -56,7 +56,7 @@ export function clientAddress(req: IncomingMessage, proxies: AddressList): strin
   if (forwarded === undefined || !proxies.has(req.socket.remoteAddress)) return peer;
   const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',').pop()!.trim();
   // Not an address: the proxy is misconfigured; the client then gets no address-based rights.
-  return isIP(last) ? unmapped(last)! : 'unknown (X-Forwarded-For not an address)';
+  return ipFamily(last) ? unmapped(last)! : 'unknown (X-Forwarded-For not an address)';
 }
 
 /**
@@ -91,5 +91,5 @@ export function declaresJson(req: IncomingMessage): boolean {
 
 /** An IPv4 client of a dual-stack socket, `::ffff:10.0.0.5`, as the 10.0.0.5 people know. */
 export function unmapped(address: string | undefined): string | undefined {
-  return address?.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  return address?.startsWith('::ffff:') && ipFamily(address.slice(7)) === 4 ? address.slice(7) : address;
 }

@@ -16,6 +16,11 @@ export interface HeldPort {
   readonly restart: SocketMessage['restart'];
   /** The socket to listen on; null to bind the port here. */
   socket(): Promise<ListeningSocket | null>;
+  /**
+   * The document of the configuration file at `path` as the holder read it, once the socket is
+   * had; null when it read none (then this process reads the file). config-document.ts.
+   */
+  configFile(path: string | undefined): Record<string, unknown> | null;
   /** This server listens (on the port it bound, or on the socket it was given): the holder keeps the socket from now on, where it asked for it. */
   keep(server: Server): void;
   /**
@@ -28,7 +33,7 @@ export interface HeldPort {
 }
 
 /** Nobody holds the port: it is bound by the server and closes with it. */
-const unheld: HeldPort = { holder: null, restart: null, socket: async () => null, keep: () => {}, connections: () => {}, ready: () => {} };
+const unheld: HeldPort = { holder: null, restart: null, socket: async () => null, configFile: () => null, keep: () => {}, connections: () => {}, ready: () => {} };
 
 /** What the supervisor tells the server besides its socket. */
 export interface SupervisorEvents {
@@ -75,6 +80,7 @@ function supervised(supervisorPid: number, events: SupervisorEvents): HeldPort {
   });
   process.on('disconnect', () => events.gone());
   let restart: SocketMessage['restart'] = null;
+  let configFile: SocketMessage['configFile'] = null;
   /** Whether the supervisor wants this server's socket: it gave none (this server binds the port), or asked for it back. */
   let wanted = true;
   return {
@@ -85,9 +91,11 @@ function supervised(supervisorPid: number, events: SupervisorEvents): HeldPort {
     socket: async () => {
       const { message, handle } = await socketMessage;
       restart = message.restart;
+      configFile = message.configFile ?? null;
       wanted = !handle || message.handBack === true;
       return handle ? { handle } : null;
     },
+    configFile: (path) => (configFile && path !== undefined && configFile.path === path ? configFile.document : null),
     keep: (server) => {
       if (!wanted) return;
       const address = server.address();

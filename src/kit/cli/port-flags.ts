@@ -1,13 +1,15 @@
-// What the supervising process reads of the command line before it binds Online's port: the
-// config file and the TCP address flags, nothing else. The server's own parser (commander, in
-// run-manager.ts) is the one that judges a command line; this one reads only a command line it
-// understands entirely, one the server would accept as it stands, and gives up on anything else
-// (help, the version, an unknown flag, a value missing or malformed) so that the server says what
-// is wrong, as it always has, and binds the port itself.
+// The kit's command line read without the command-line library, for a command line understood
+// entirely: by the supervising process before it binds Online's port (the config file and the TCP
+// address), and by the server, which then loads no commander. The library (kit-program.ts) is the
+// one that judges a command line: this reads only one the library would accept as it stands, to
+// the same values, and gives up on anything else (help, the version, an unknown flag, a value
+// missing or malformed) so that the library says what is wrong, as it always has (and the server,
+// not the supervising process, binds the port). Tests hold the two to the same flags and values.
 
+import type { KitConfigFlags } from '../config/manager-config.js';
 import { numberFromText } from './number-text.js';
 
-/** How each of the kit's flags (run-manager.ts, kitProgram) takes its value. A test holds the two lists equal. */
+/** How each of the kit's flags (kit-program.ts, kitProgram) takes its value. A test holds the two lists equal. */
 export const KIT_FLAGS: Readonly<Record<string, 'switch' | 'text' | 'integer' | 'number'>> = {
   '--config': 'text',
   '--sim': 'switch',
@@ -28,27 +30,58 @@ export interface PortFlags {
   tcpPort?: number;
 }
 
-/** The flags that say where Online's port is, or null when `argv` holds anything the server's parser should judge. */
-export function portFlags(argv: readonly string[]): PortFlags | null {
-  const flags: PortFlags = {};
+/** Each flag's key among the flags, as commander names it. */
+const KEYS: Readonly<Record<string, keyof KitConfigFlags | null>> = {
+  '--config': 'config',
+  '--sim': 'sim',
+  '--tcp-host': 'tcpHost',
+  '--tcp-port': 'tcpPort',
+  '--http-host': 'httpHost',
+  '--http-port': 'httpPort',
+  '--data-dir': 'dataDir',
+  '--time-scale': 'timeScale',
+  '--log-level': 'logLevel',
+  '--allow-control': 'allowControl',
+  // Read before this process exists (supervision-wanted.ts).
+  '--no-supervise': null,
+};
+
+/** The flags of `argv`, as the server's parser would give them, or null when `argv` holds anything that parser should judge. */
+export function kitFlags(argv: readonly string[]): KitConfigFlags | null {
+  const flags: Record<string, unknown> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     const kind = Object.hasOwn(KIT_FLAGS, name) ? KIT_FLAGS[name] : undefined;
     if (kind === undefined) return null;
+    const key = KEYS[name] ?? null;
     if (kind === 'switch') {
       if (name !== arg) return null;
+      if (key) flags[key] = true;
       continue;
     }
     const value = name !== arg ? arg.slice(eq + 1) : argv[++i];
     // A value that looks like a flag is the server's parser's to judge.
     if (value === undefined || (name === arg && value.startsWith('-'))) return null;
-    if (kind !== 'text' && numberFromText(value, kind === 'integer') === null) return null;
-    // The last one given counts, as with the server's parser.
-    if (name === '--config') flags.config = value;
-    else if (name === '--tcp-host') flags.tcpHost = value;
-    else if (name === '--tcp-port') flags.tcpPort = Number(value);
+    const number = kind === 'text' ? null : numberFromText(value, kind === 'integer');
+    if (kind !== 'text' && number === null) return null;
+    if (key === 'allowControl') {
+      // Repeatable, each a comma-separated list (kitProgram's --allow-control).
+      const addresses = value.split(',').map((a) => a.trim()).filter((a) => a !== '');
+      flags.allowControl = [...((flags.allowControl as string[] | undefined) ?? []), ...addresses];
+    } else if (key) flags[key] = number ?? value; // the last one given counts, as with the server's parser
   }
-  return flags;
+  return flags as KitConfigFlags;
+}
+
+/** The flags that say where Online's port is, or null when `argv` holds anything the server's parser should judge. */
+export function portFlags(argv: readonly string[]): PortFlags | null {
+  const flags = kitFlags(argv);
+  if (!flags) return null;
+  const port: PortFlags = {};
+  if (flags.config !== undefined) port.config = flags.config;
+  if (flags.tcpHost !== undefined) port.tcpHost = flags.tcpHost;
+  if (flags.tcpPort !== undefined) port.tcpPort = flags.tcpPort;
+  return port;
 }

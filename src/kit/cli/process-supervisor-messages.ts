@@ -3,6 +3,8 @@
 // as raw handles (Node's "net.Native"), which the receiving process holds without accepting on;
 // the connections the supervisor accepted before the first worker listened travel as sockets.
 
+import type { ConfigDocument } from '../config/config-document.js';
+
 /** Set in the worker's environment to the supervisor's pid: the worker waits for its socket. */
 export const SUPERVISOR_ENV = 'HV_SUPERVISOR';
 
@@ -19,6 +21,12 @@ export interface SocketMessage {
    * it back (`bound`), as a handle the supervisor holds without accepting, and it stops.
    */
   handBack: boolean;
+  /**
+   * The configuration file as the supervisor read it for the port, at this worker's start: the
+   * worker takes it rather than read and parse the file again (config-document.ts). Null without
+   * a file, or where the supervisor could not read it or JSON would not carry it unchanged.
+   */
+  configFile: ConfigDocument | null;
 }
 
 /** Supervisor → worker: a connection the supervisor accepted before the worker listened; its socket comes with it, unread. */

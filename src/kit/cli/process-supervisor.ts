@@ -31,6 +31,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ScaledClock, type Clock, type TimerHandle } from '../clock/clock.js';
+import type { ConfigDocument } from '../config/config-document.js';
 import { afterWorkerEnd, DEFAULT_RESTART_POLICY, endWords, type RestartPolicy } from './restart-policy.js';
 import { stopSignals } from './stop-signals.js';
 import { cannotListen } from './listen-failure.js';
@@ -48,6 +49,8 @@ export interface SuperviseOptions {
   argv: string[];
   /** Where to bind Online's port before the first worker starts; null leaves it to the worker. */
   port?: () => Promise<PortToBind | null>;
+  /** The configuration file's document for a worker about to start (after `port`), or null: the worker then reads the file. */
+  configFile?: () => ConfigDocument | null;
   clock?: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
   policy?: RestartPolicy;
 }
@@ -182,7 +185,8 @@ class Supervisor {
     // soon as it asks, with no round trip to wait for.
     // The socket held, or the one this process still accepts on (as a raw handle: the worker listens on it too).
     const accepting = this.held ? null : ((this.accepting as unknown as { _handle: RawHandle | null } | null)?._handle ?? null);
-    this.send(worker, { hvSupervisor: 'socket', restart: this.restart, handBack: accepting !== null }, this.held ?? accepting ?? undefined);
+    const configFile = this.options.configFile?.() ?? null;
+    this.send(worker, { hvSupervisor: 'socket', restart: this.restart, handBack: accepting !== null, configFile }, this.held ?? accepting ?? undefined);
     for (const socket of this.acceptedEarly) this.forward(worker, socket);
     this.acceptedEarly = [];
   }

@@ -6,22 +6,19 @@
 // never writes to an instrument: the outputs keep what they have.
 
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { ScaledClock, type Clock } from '../clock/clock.js';
 import { ConfigError } from '../config/config-error.js';
 import type { KitConfig } from '../config/kit-config.js';
-import { earlyTcpSettings } from '../config/early-tcp-settings.js';
-import { readConfigFile } from '../config/read-config-file.js';
-import type { KitConfigFlags } from '../config/load-kit-config.js';
+import { earlyTcpSettings, type EarlyTcpSettings } from '../config/early-tcp-settings.js';
+import type { KitConfigFlags } from '../config/manager-config.js';
 import { EarlyTcp } from '../connectors/early-tcp.js';
 import type { LogFile } from '../log/log-file.js';
 import type { Logger } from '../log/logger.js';
 import { heldPort, type HeldPort } from './held-port.js';
 import { cannotListen } from './listen-failure.js';
-import { numberArgument } from './parse-number.js';
+import { kitFlags } from './port-flags.js';
 import { StopRequests, type StopFrom } from './stop-requests.js';
 import { exitDeadlineMs, stopSignals } from './stop-signals.js';
-import { NO_SUPERVISE_FLAG } from './supervision-wanted.js';
 
 /** What a started server gives back to its process. */
 export interface StartedServer {
@@ -42,40 +39,14 @@ export interface ManagerProcess<C extends KitConfig> {
   /** Handles a subcommand in `argv` (after the executable) and resolves with its exit code, or null when there is none. */
   subcommand?(argv: string[]): Promise<number | null>;
   /**
-   * The configuration from the flags; throws a ConfigError to refuse it. Called once Online's port
-   * is bound (unless the settings for binding it cannot be read alone): it may load its validators then.
+   * The configuration from the flags and the file's document (`file`: {} without a file), read
+   * once, by the supervising process or by this one; throws a ConfigError to refuse it. Called once
+   * Online's port is bound (unless the settings for binding it cannot be read alone): it may load
+   * its validators then.
    */
-  loadConfig(flags: KitConfigFlags): C | Promise<C>;
+  loadConfig(flags: KitConfigFlags, file: Record<string, unknown>): C | Promise<C>;
   /** Starts the server on the bound port; loaded only now, so the port is bound first. */
   start(options: { config: C; clock: Clock; log: Logger; logFile: LogFile | null; earlyTcp: EarlyTcp }): Promise<StartedServer>;
-}
-
-/** The kit's command line (every manager's); exported for the test that holds port-flags.ts to the same flags. */
-export function kitProgram(manager: Pick<ManagerProcess<KitConfig>, 'name' | 'description' | 'version' | 'helpAfter' | 'supervised'>): Command {
-  const program = new Command(manager.name)
-    .description(manager.description)
-    .version(manager.version, '-V, --version', 'print the version and exit')
-    .option('--config <file>', 'configuration file (JSON or YAML); without one the server runs in simulation')
-    .option('--sim', 'drive simulated instruments (the default without --config)')
-    .option('--tcp-host <host>', 'address for Online’s TCP connector (default 127.0.0.1)')
-    .option('--tcp-port <port>', 'TCP port (default 5555)', numberArgument('--tcp-port', true))
-    .option('--http-host <host>', 'address for HTTP and the websocket (default 127.0.0.1)')
-    .option('--http-port <port>', 'HTTP port (default 8080)', numberArgument('--http-port', true))
-    .option('--data-dir <dir>', 'directory for readings and logs (default data)')
-    .option('--time-scale <k>', 'run the clock K times faster (simulation only)', numberArgument('--time-scale'))
-    .option('--log-level <level>', 'console log level: fatal, error, warn, info, debug, trace, silent')
-    .option(
-      '--allow-control <addresses>',
-      'addresses or CIDR blocks that may change outputs, comma-separated, repeatable; replaces access.control (default 127.0.0.1,::1)',
-      (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((a) => a.trim()).filter((a) => a !== '')],
-    )
-    .showHelpAfterError();
-  // Read by the executable before this process exists (bin/run-built.js); here only so it is accepted and listed.
-  if (manager.supervised) {
-    program.option(NO_SUPERVISE_FLAG, 'run the server in this process alone, with no supervising process to hold Online’s port across a crash (under systemd, hv-server.socket holds it)');
-  }
-  if (manager.helpAfter) program.addHelpText('after', manager.helpAfter);
-  return program;
 }
 
 export async function runManagerProcess<C extends KitConfig>(manager: ManagerProcess<C>): Promise<void> {
@@ -130,12 +101,15 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
     },
   });
 
-  const program = kitProgram(manager);
-  program.parse();
-  const flags = program.opts<KitConfigFlags>();
-  const loadConfig = async (): Promise<C> => {
+  // A command line this process understands entirely is read without the command-line library;
+  // any other (help, the version, a bad flag) is the library's to judge and answer, as before.
+  const flags: KitConfigFlags = kitFlags(process.argv.slice(2)) ?? (await import('./kit-program.js')).parseCommandLine(manager);
+  // The file's document: the supervising process's reading of it, or this process's (read here,
+  // loading the reader, only where nobody read it yet: a file that cannot be read is refused here).
+  const loadConfig = async (file: Record<string, unknown> | null): Promise<C> => {
     try {
-      return await manager.loadConfig(flags);
+      const document = file ?? (flags.config ? (await import('../config/read-config-file.js')).readConfigFile(flags.config) : {});
+      return await manager.loadConfig(flags, document);
     } catch (err) {
       if (err instanceof ConfigError) {
         process.stderr.write(`${name}: ${err.message}\n`);
@@ -151,11 +125,20 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   // (early-tcp-settings.ts); the whole configuration is validated, and the rest of the server
   // loaded, once the port is bound. Where the port is held across restarts, its socket is taken
   // as it is, with the connections waiting in it: the port is open already, so the whole
-  // configuration is read first and the file parsed once.
-  const settings = held.holder ? null : earlyTcpSettings(flags, readConfigFile);
-  let config: C | null = settings ? null : await loadConfig();
-  const tcp = config ? { ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections } : settings!;
+  // configuration is read first. The file is read and parsed once: what the supervising process
+  // read of it comes with the socket (config-document.ts), and the server loads no reader of its
+  // own; a server alone reads it here for the port, loading the reader only where there is a file.
+  let file: Record<string, unknown> | null = null;
+  let settings: EarlyTcpSettings | null = null;
+  if (!held.holder) {
+    const read = flags.config ? (await import('../config/read-config-file.js')).readConfigFile : null;
+    settings = earlyTcpSettings(flags, (path) => (file = read!(path)));
+  }
   const socket = await held.socket();
+  file ??= held.configFile(flags.config);
+  if (stopRequested) return; // exit is under way
+  let config: C | null = settings ? null : await loadConfig(file);
+  const tcp = config ? { ...config.tcp, maxMessageBytes: config.limits.max_message_bytes, maxClients: config.limits.tcp.max_connections } : settings!;
   if (stopRequested) return; // exit is under way
   try {
     early = await EarlyTcp.open({ ...tcp, socket });
@@ -169,7 +152,7 @@ export async function runManagerProcess<C extends KitConfig>(manager: ManagerPro
   const listening = early;
   held.connections((client) => listening.adopt(client));
   if (stopRequested) return; // exit is under way
-  config ??= await loadConfig();
+  config ??= await loadConfig(file);
   if (stopRequested) return; // exit is under way
 
   const clock = new ScaledClock(config.time_scale);
