@@ -3,6 +3,11 @@
 // smoothed point per output-voltage bin (so one long hold does not outweigh the rest of the
 // range), refits as points arrive, drops points that disagree with the rest (outliers, a one-off
 // glitch), and forgets old points slowly, since the transfer changes from day to day.
+//
+// A refit is made when the estimate is next used (a write of the output), not at every reading
+// learned: a holding block learns from a reading every few seconds and writes far more seldom.
+// The fit is a function of the points and of the time of the latest one added, so it is the same
+// whenever it is made.
 
 export interface Transfer {
   gain: number;
@@ -34,6 +39,8 @@ const MAX_POINTS = 400;
 export class TransferEstimator {
   private points = new Map<number, TransferPoint>();
   private fitted: Transfer;
+  /** Clock ms of the reading added last, while the fit does not take it in yet; null when the fit is up to date. */
+  private refitAt: number | null = null;
 
   constructor(
     private readonly configured: Transfer,
@@ -50,7 +57,7 @@ export class TransferEstimator {
   }
 
   get transfer(): Transfer {
-    return { ...this.fitted };
+    return { ...this.current() };
   }
 
   get state(): EstimatorState {
@@ -62,19 +69,19 @@ export class TransferEstimator {
 
   /** HV the output produces at `v`, by the present estimate. */
   hvFor(v: number): number {
-    const t = this.fitted;
+    const t = this.current();
     return t.gain * v + t.offset + t.quadratic * v * v;
   }
 
   /** HV volts per output volt at `v`, by the present estimate. */
   slopeAt(v: number): number {
-    const t = this.fitted;
+    const t = this.current();
     return t.gain + 2 * t.quadratic * v;
   }
 
   /** Output volts for `hv`, by the present estimate (Newton's method from the straight line). */
   outputFor(hv: number): number {
-    const t = this.fitted;
+    const t = this.current();
     let v = (hv - t.offset) / t.gain;
     for (let i = 0; i < 5; i++) v -= (this.hvFor(v) - hv) / (t.gain + 2 * t.quadratic * v);
     return v;
@@ -99,11 +106,21 @@ export class TransferEstimator {
         this.points.delete(oldest[0]);
       }
     }
-    this.refit(at);
+    this.refitAt = at;
     return true;
   }
 
-  /** Scratch for refits (reused: a refit comes with every settled reading): the points in use, those kept, their residuals. */
+  /** The fit with every point added so far. */
+  private current(): Transfer {
+    if (this.refitAt !== null) {
+      const at = this.refitAt;
+      this.refitAt = null;
+      this.refit(at);
+    }
+    return this.fitted;
+  }
+
+  /** Scratch for refits (reused: a refit comes with every write after readings were learned): the points in use, those kept, their residuals. */
   private use: TransferPoint[] = [];
   private kept: TransferPoint[] = [];
   private residuals = new Float64Array(MAX_POINTS + 1);
