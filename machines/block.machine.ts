@@ -206,23 +206,23 @@ const startCommandTimeout = block.enqueueActions(({ check, enqueue }) => {
 });
 
 /**
- * Takes a reading as the state's policy decides (block-readings.ts), performing its steps in order.
- * Assignments in a row are made as one (each would copy the whole context, at every reading).
+ * Takes a reading as the state's policy decides (block-readings.ts): its assignments as one, first,
+ * then its effects and raised events in their order. Each assignment copies the whole context and
+ * makes a new snapshot (its state value worked out again), at every reading; one does for all.
+ * The order is kept where it shows: the steps are all decided from the context before the reading,
+ * the effects read nothing of the context but the block's number (their params carry the rest),
+ * and a raised event is taken only after the whole step.
  */
 const onReading = (decide: (context: BlockContext, reading: Reading) => BlockStep[]) =>
   block.enqueueActions(({ context, event, enqueue }) => {
+    const steps = decide(context, (event as ReadingEvent).reading);
     let patch = null as Partial<BlockContext> | null;
-    for (const step of decide(context, (event as ReadingEvent).reading)) {
-      if ('assign' in step) {
-        patch = patch ? { ...patch, ...step.assign } : step.assign;
-        continue;
-      }
-      if (patch) enqueue.assign(patch);
-      patch = null;
-      if ('effect' in step) enqueue(step.effect);
-      else enqueue.raise(step.raise);
-    }
+    for (const step of steps) if ('assign' in step) patch = patch ? Object.assign(patch, step.assign) : { ...step.assign };
     if (patch) enqueue.assign(patch);
+    for (const step of steps) {
+      if ('effect' in step) enqueue(step.effect);
+      else if ('raise' in step) enqueue.raise(step.raise);
+    }
   });
 
 /** Replies to the client whose command is in flight. */
