@@ -78,7 +78,7 @@ export class Fluke5502E extends ScpiDevice implements LineDevice {
     this.setOperate(false);
   }
 
-  private setAmplitude(args: string[]): void {
+  private setAmplitude(args: readonly string[]): void {
     const m = /^([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*(MV|V)?$/i.exec(args.join(',').trim());
     if (!m) throw args.length === 0 ? SCPI_ERRORS.missingParameter() : SCPI_ERRORS.dataType();
     const volts = Number(m[1]) * (m[2]?.toUpperCase() === 'MV' ? 1e-3 : 1);

@@ -22,7 +22,8 @@ export const SCPI_ERRORS = {
   dataType: () => new ScpiError(-104, 'Data type error'),
 } as const;
 
-export type ScpiHandler = (args: string[]) => string | void | Promise<string | void>;
+/** A command's handler: `args` are the unit's arguments, shared by every hearing of the message (read, never changed). */
+export type ScpiHandler = (args: readonly string[]) => string | void | Promise<string | void>;
 
 interface Entry {
   header: HeaderPattern;
@@ -42,12 +43,22 @@ export interface DeviceFaults {
 const QUEUE_LENGTH = 20;
 /** Headers remembered with the table entry they name: a device hears a handful of them, over and over. */
 const HEADER_CACHE_SIZE = 64;
+/** Program messages remembered split into units: the same few come again and again (ABOR;INIT, FETC?, OPER?). */
+const MESSAGE_CACHE_SIZE = 64;
+
+/** One unit of a program message: its header and its arguments (shared between hearings: never changed). */
+interface Unit {
+  header: string;
+  args: readonly string[];
+}
 
 export abstract class ScpiDevice {
   readonly faults: DeviceFaults = { offline: false, timeout: false, garbage: false };
   private readonly table: Entry[] = [];
   /** Header as received → its entry (null: none), so a repeated header is matched once, not per message. */
   private readonly headerCache = new Map<string, Entry | null>();
+  /** Program message → its units, parsed once rather than at every hearing (bounded: emptied when full). */
+  private readonly messageCache = new Map<string, readonly Unit[]>();
   private readonly errors: ScpiError[] = [];
   /** The program messages received (the latest: heard-messages.ts), for tests and the training log. */
   readonly heard = new HeardMessages();
@@ -110,13 +121,24 @@ export abstract class ScpiDevice {
   handleMessage(message: string): string | null | Promise<string | null> {
     this.heard.add(message);
     if (this.faults.offline) return null;
-    return this.runUnits(splitUnits(message), 0, []);
+    return this.runUnits(this.unitsOf(message), 0, []);
+  }
+
+  /** The units of `message`, parsed once for every time it is heard. */
+  private unitsOf(message: string): readonly Unit[] {
+    let units = this.messageCache.get(message);
+    if (units !== undefined) return units;
+    units = splitUnits(message).map(parseUnit);
+    // Bounded: a client sending ever new messages (setpoints, say) must not grow it.
+    if (this.messageCache.size >= MESSAGE_CACHE_SIZE) this.messageCache.clear();
+    this.messageCache.set(message, units);
+    return units;
   }
 
   /** Runs `units` from `from` on, in order; goes on from a handler's promise when it gives one. */
-  private runUnits(units: string[], from: number, responses: string[]): string | null | Promise<string | null> {
+  private runUnits(units: readonly Unit[], from: number, responses: string[]): string | null | Promise<string | null> {
     for (let u = from; u < units.length; u++) {
-      const { header, args } = parseUnit(units[u]!);
+      const { header, args } = units[u]!;
       if (!header) continue;
       const entry = this.entryFor(header);
       if (!entry) {
@@ -184,10 +206,10 @@ function trimmedUnits(units: string[]): string[] {
   return out;
 }
 
-const NO_ARGS: string[] = [];
+const NO_ARGS: readonly string[] = [];
 
 /** A unit's header and arguments (`unit` is trimmed: it starts with the header). */
-function parseUnit(unit: string): { header: string; args: string[] } {
+function parseUnit(unit: string): Unit {
   const space = unit.search(/\s/);
   if (space === -1) return { header: unit, args: NO_ARGS };
   const rest = unit.slice(space).trim();
@@ -195,7 +217,7 @@ function parseUnit(unit: string): { header: string; args: string[] } {
 }
 
 /** A SCPI numeric parameter: "10", "1E-5", "+5.000", "MIN"/"MAX"/"DEF" mapped by the caller. */
-export function numberArg(args: string[], index: number, named: Record<string, number> = {}): number {
+export function numberArg(args: readonly string[], index: number, named: Record<string, number> = {}): number {
   const raw = args[index];
   if (raw === undefined) throw SCPI_ERRORS.missingParameter();
   const upper = raw.toUpperCase();
@@ -206,7 +228,7 @@ export function numberArg(args: string[], index: number, named: Record<string, n
 }
 
 /** A boolean parameter: ON/OFF/1/0. */
-export function boolArg(args: string[], index: number): boolean {
+export function boolArg(args: readonly string[], index: number): boolean {
   const raw = args[index]?.toUpperCase();
   if (raw === undefined) throw SCPI_ERRORS.missingParameter();
   if (raw === 'ON' || raw === '1') return true;
