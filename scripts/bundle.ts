@@ -10,6 +10,12 @@
 //   configuration file's reader as a chunk of its own (loaded only with --config).
 // koffi and serialport (native) stay in node_modules: the code requires them at run time.
 // dist/ keeps tsc's output for the tests and the benches.
+//
+// Whitespace and comments are left out (names are kept): V8 holds each loaded file's source for the
+// life of the process, to compile a function when it is first called, and the server's chunks came
+// to 1.7 MB of heap as written, 1.2 MB without them (an idle server's RSS 0.6-1 MiB lower). A stack
+// trace still names its functions; its line and column are the bundle's, and
+// `node --enable-source-maps` maps them back to the TypeScript through the .map beside each file.
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +41,10 @@ const common: BuildOptions = {
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',
   legalComments: 'none',
+  minifyWhitespace: true,
+  // Linked maps, without the sources' text: read only under --enable-source-maps.
+  sourcemap: 'linked',
+  sourcesContent: false,
 };
 
 async function main(): Promise<void> {
