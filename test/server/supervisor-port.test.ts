@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KIT_FLAGS, portFlags } from '../../src/kit/cli/port-flags.js';
 import { kitProgram } from '../../src/kit/cli/kit-program.js';
-import { portToBind } from '../../src/kit/cli/supervise-if-wanted.js';
+import { FileForWorkers, portToBind } from '../../src/kit/cli/supervise-if-wanted.js';
 import { earlyTcpSettings } from '../../src/kit/config/early-tcp-settings.js';
 import { readConfigFile } from '../../src/kit/config/read-config-file.js';
 import { EnvelopeDecoder } from '../../src/kit/protocol/envelope-decoder.js';
@@ -80,6 +80,12 @@ describe('what the supervising process reads of the command line', () => {
   it('leaves the port to the server on Windows, where stopping accepting would reset a connection matched to this process', async () => {
     expect(await portToBind(['--sim'], undefined, 'linux')).not.toBeNull();
     expect(await portToBind(['--sim'], undefined, 'win32')).toBeNull();
+    // The file is still read once there: its document goes to the server, which binds the port.
+    const yaml = join(dir, 'windows.yaml');
+    writeFileSync(yaml, 'tcp: { port: 6002 }\n');
+    const file = new FileForWorkers();
+    expect(await portToBind(['--config', yaml], file, 'win32')).toBeNull();
+    expect(file.forWorker()).toStrictEqual({ path: yaml, document: { tcp: { port: 6002 } } });
   });
 });
 
