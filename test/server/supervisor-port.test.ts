@@ -36,7 +36,7 @@ describe('what the supervising process reads of the command line', () => {
     const server = Object.fromEntries(
       program.options.filter((o) => o.long !== '--version').map((o) => [o.long, o.required ? 'value' : 'switch']),
     );
-    const ours = Object.fromEntries(Object.entries(KIT_FLAGS).map(([flag, kind]) => [flag, kind === 'switch' ? 'switch' : 'value']));
+    const ours = Object.fromEntries(Object.entries(KIT_FLAGS).map(([flag, { kind }]) => [flag, kind === 'switch' ? 'switch' : 'value']));
     expect(ours).toEqual(server);
   });
 

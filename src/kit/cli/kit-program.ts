@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import type { KitConfigFlags } from '../config/manager-config.js';
 import { numberArgument } from './parse-number.js';
+import { controlAddresses } from './port-flags.js';
 import { NO_SUPERVISE_FLAG } from './supervision-wanted.js';
 
 /** What the command line says of its executable (run-manager.ts, ManagerProcess). */
@@ -34,7 +35,7 @@ export function kitProgram(manager: ProgramOf): Command {
     .option(
       '--allow-control <addresses>',
       'addresses or CIDR blocks that may change outputs, comma-separated, repeatable; replaces access.control (default 127.0.0.1,::1)',
-      (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((a) => a.trim()).filter((a) => a !== '')],
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), ...controlAddresses(value)],
     )
     .showHelpAfterError();
   // Read by the executable before this process exists (bin/run-built.js); here only so it is accepted and listed.

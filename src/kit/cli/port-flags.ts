@@ -9,42 +9,38 @@
 import type { KitConfigFlags } from '../config/manager-config.js';
 import { numberFromText } from './number-text.js';
 
-/** How each of the kit's flags (kit-program.ts, kitProgram) takes its value. A test holds the two lists equal. */
-export const KIT_FLAGS: Readonly<Record<string, 'switch' | 'text' | 'integer' | 'number'>> = {
-  '--config': 'text',
-  '--sim': 'switch',
-  '--tcp-host': 'text',
-  '--tcp-port': 'integer',
-  '--http-host': 'text',
-  '--http-port': 'integer',
-  '--data-dir': 'text',
-  '--time-scale': 'number',
-  '--log-level': 'text',
-  '--allow-control': 'text',
-  '--no-supervise': 'switch',
+/** How a flag takes its value. */
+type FlagKind = 'switch' | 'text' | 'integer' | 'number';
+
+/**
+ * Each of the kit's flags (kit-program.ts, kitProgram): how it takes its value, and its key among
+ * the flags as commander names it (null: read before this process exists, supervision-wanted.ts).
+ * A test holds this list and commander's equal.
+ */
+export const KIT_FLAGS: Readonly<Record<string, { kind: FlagKind; key: keyof KitConfigFlags | null }>> = {
+  '--config': { kind: 'text', key: 'config' },
+  '--sim': { kind: 'switch', key: 'sim' },
+  '--tcp-host': { kind: 'text', key: 'tcpHost' },
+  '--tcp-port': { kind: 'integer', key: 'tcpPort' },
+  '--http-host': { kind: 'text', key: 'httpHost' },
+  '--http-port': { kind: 'integer', key: 'httpPort' },
+  '--data-dir': { kind: 'text', key: 'dataDir' },
+  '--time-scale': { kind: 'number', key: 'timeScale' },
+  '--log-level': { kind: 'text', key: 'logLevel' },
+  '--allow-control': { kind: 'text', key: 'allowControl' },
+  '--no-supervise': { kind: 'switch', key: null },
 };
+
+/** One --allow-control value's addresses: a comma-separated list (the flag is repeatable). */
+export function controlAddresses(value: string): string[] {
+  return value.split(',').map((a) => a.trim()).filter((a) => a !== '');
+}
 
 export interface PortFlags {
   config?: string;
   tcpHost?: string;
   tcpPort?: number;
 }
-
-/** Each flag's key among the flags, as commander names it. */
-const KEYS: Readonly<Record<string, keyof KitConfigFlags | null>> = {
-  '--config': 'config',
-  '--sim': 'sim',
-  '--tcp-host': 'tcpHost',
-  '--tcp-port': 'tcpPort',
-  '--http-host': 'httpHost',
-  '--http-port': 'httpPort',
-  '--data-dir': 'dataDir',
-  '--time-scale': 'timeScale',
-  '--log-level': 'logLevel',
-  '--allow-control': 'allowControl',
-  // Read before this process exists (supervision-wanted.ts).
-  '--no-supervise': null,
-};
 
 /** The flags of `argv`, as the server's parser would give them, or null when `argv` holds anything that parser should judge. */
 export function kitFlags(argv: readonly string[]): KitConfigFlags | null {
@@ -53,9 +49,9 @@ export function kitFlags(argv: readonly string[]): KitConfigFlags | null {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const kind = Object.hasOwn(KIT_FLAGS, name) ? KIT_FLAGS[name] : undefined;
-    if (kind === undefined) return null;
-    const key = KEYS[name] ?? null;
+    const flag = Object.hasOwn(KIT_FLAGS, name) ? KIT_FLAGS[name] : undefined;
+    if (flag === undefined) return null;
+    const { kind, key } = flag;
     if (kind === 'switch') {
       if (name !== arg) return null;
       if (key) flags[key] = true;
@@ -68,8 +64,7 @@ export function kitFlags(argv: readonly string[]): KitConfigFlags | null {
     if (kind !== 'text' && number === null) return null;
     if (key === 'allowControl') {
       // Repeatable, each a comma-separated list (kitProgram's --allow-control).
-      const addresses = value.split(',').map((a) => a.trim()).filter((a) => a !== '');
-      flags.allowControl = [...((flags.allowControl as string[] | undefined) ?? []), ...addresses];
+      flags.allowControl = [...((flags.allowControl as string[] | undefined) ?? []), ...controlAddresses(value)];
     } else if (key) flags[key] = number ?? value; // the last one given counts, as with the server's parser
   }
   return flags as KitConfigFlags;
