@@ -24,6 +24,16 @@
 // memory, and a server that needed more heap than that would be leaking: it ends, and the
 // supervising process starts it again, the HV untouched.
 //
+// What the V8 flags cost at start. Node compiles its own modules (net, http, streams, the ESM
+// loader ...) from a code cache built with V8's default flags, and V8 rejects that cache under any
+// other V8 flag (the flags' hash is part of it): the server's process compiles the 124 of Node's
+// modules it loads from source, and is ready 35-38 ms later on the development machine (medians
+// of 11 starts taking turns, two runs; 4.32 x a bare node's port against 3.65 x in one full
+// `bench:load` each). The same full runs without them: 44.5 MiB above idle 60 s after 1000 TCP and
+// 1000 websocket clients left (5.0 with them), 111-120 MiB after the slow clients (79-80). Online's
+// port is the supervising process's, which runs without them, so they stay. `--v8-pool-size` is
+// Node's own flag, not V8's, and costs the cache nothing.
+//
 // glibc's malloc. Each thread that allocates gets an arena of its own (up to 8 per core), and after
 // a burst of connections the freed memory stays in them: 1000 TCP and 1000 websocket clients left
 // 6-7 MiB more private memory outside V8's heap behind them, in the main arena and the V8 threads'
