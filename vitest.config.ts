@@ -18,6 +18,8 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     globalSetup: ['./test/setup/debian-packages.ts'],
+    // npm run test:stress -- --slow-io MS: every file request of the test processes held up to MS.
+    setupFiles: process.env.HV_SLOW_IO_MS ? ['./test/setup/slow-thread-pool.ts'] : [],
     projects: [
       {
         extends: true,

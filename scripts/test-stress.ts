@@ -1,6 +1,8 @@
-// `npm run test:stress [-- --rounds N] [-- --load K] [files…]`: the suite (or the files named) run N
-// times over, with K processes keeping the CPU busy beside it, as on a lab PC doing other work. A
-// test that passes only on an idle machine races something; this finds it. Every failure is
+// `npm run test:stress [-- --rounds N] [-- --load K] [-- --slow-io MS] [files…]`: the suite (or the
+// files named) run N times over, with K processes keeping the CPU busy beside it, as on a lab PC
+// doing other work, and with --slow-io every file request of the test processes held up to MS (a
+// busy disk: test/setup/slow-thread-pool.ts). A test that passes only on an idle machine races
+// something; this finds it. Every failure is
 // printed with its round and test name, then one line per round and a total; each round's whole
 // output is kept under test-output/stress/. The busy processes stop with this script, on Ctrl+C
 // too (and by themselves if it is killed outright). Exit 0 when every round passed.
@@ -14,7 +16,8 @@ import { parseArgs } from 'node:util';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const outDir = join(root, 'test-output', 'stress');
 
-const USAGE = 'usage: npm run test:stress [-- --rounds N] [-- --load K] [test files…]  (N rounds, default 3; K busy processes, default 2)';
+const USAGE =
+  'usage: npm run test:stress [-- --rounds N] [-- --load K] [-- --slow-io MS] [test files…]  (N rounds, default 3; K busy processes, default 2; file requests held up to MS, default 0)';
 
 /** A busy process: spins 50 ms at a time and, in between, notices when this script is gone (its IPC channel closes). */
 const BUSY = "process.on('disconnect', () => process.exit(0)); const spin = () => { const until = Date.now() + 50; while (Date.now() < until); setImmediate(spin); }; spin();";
@@ -22,6 +25,8 @@ const BUSY = "process.on('disconnect', () => process.exit(0)); const spin = () =
 interface Options {
   rounds: number;
   load: number;
+  /** Up to how long each file request of the test processes waits for a thread of the pool, ms (0: as it comes). */
+  slowIoMs: number;
   files: string[];
 }
 
@@ -33,12 +38,16 @@ function count(name: string, text: string | undefined, fallback: number, least: 
 }
 
 function options(argv: string[]): Options {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { rounds: { type: 'string' }, load: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { rounds: { type: 'string' }, load: { type: 'string' }, 'slow-io': { type: 'string' }, help: { type: 'boolean' } },
+  });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  return { rounds: count('rounds', values.rounds, 3, 1), load: count('load', values.load, 2, 0), files: positionals };
+  return { rounds: count('rounds', values.rounds, 3, 1), load: count('load', values.load, 2, 0), slowIoMs: count('slow-io', values['slow-io'], 0, 0), files: positionals };
 }
 
 /** What one round of vitest's JSON report holds that is read here. */
@@ -90,7 +99,7 @@ function startLoad(k: number): void {
   for (let i = 0; i < k; i++) running.add(spawn(process.execPath, ['-e', BUSY], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] }));
 }
 
-function runRound(n: number, files: string[]): Promise<Round> {
+function runRound(n: number, files: string[], slowIoMs: number): Promise<Round> {
   const json = join(outDir, `round-${n}.json`);
   const log = join(outDir, `round-${n}.log`);
   rmSync(json, { force: true });
@@ -99,7 +108,7 @@ function runRound(n: number, files: string[]): Promise<Round> {
   const vitest = spawn(
     process.execPath,
     [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=./test/helpers/summary-reporter.ts', '--reporter=json', `--outputFile.json=${json}`, ...files],
-    { cwd: root, stdio: ['ignore', fd, fd], env: { ...process.env, NO_COLOR: '1' } },
+    { cwd: root, stdio: ['ignore', fd, fd], env: { ...process.env, NO_COLOR: '1', ...(slowIoMs > 0 ? { HV_SLOW_IO_MS: String(slowIoMs) } : {}) } },
   );
   running.add(vitest);
   return new Promise((resolve) => {
@@ -128,11 +137,12 @@ async function main(): Promise<number> {
   }
   mkdirSync(outDir, { recursive: true });
   const what = opts.files.length > 0 ? opts.files.join(' ') : 'the whole suite';
-  process.stdout.write(`${what}, ${opts.rounds} round(s), ${opts.load} busy process(es) beside it; each round's output in ${relative(root, outDir)}/\n`);
+  const slowIo = opts.slowIoMs > 0 ? `, file requests held up to ${opts.slowIoMs} ms` : '';
+  process.stdout.write(`${what}, ${opts.rounds} round(s), ${opts.load} busy process(es) beside it${slowIo}; each round's output in ${relative(root, outDir)}/\n`);
   startLoad(opts.load);
   const rounds: Round[] = [];
   for (let n = 1; n <= opts.rounds; n++) {
-    const round = await runRound(n, opts.files);
+    const round = await runRound(n, opts.files, opts.slowIoMs);
     rounds.push(round);
     for (const failure of round.failures) process.stdout.write(`round ${n}  FAIL  ${failure}\n`);
     const where = round.failed > 0 ? `  (${relative(root, round.log)})` : '';
@@ -142,7 +152,7 @@ async function main(): Promise<number> {
   const sum = (key: 'passed' | 'failed' | 'skipped') => rounds.reduce((s, r) => s + r[key], 0);
   const failedRounds = rounds.map((r, i) => (r.failed > 0 ? i + 1 : 0)).filter((n) => n > 0);
   process.stdout.write(
-    `total: ${opts.rounds} round(s) with ${opts.load} busy process(es): ${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped; ` +
+    `total: ${opts.rounds} round(s) with ${opts.load} busy process(es)${slowIo}: ${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped; ` +
       `${failedRounds.length === 0 ? 'every round passed' : `round(s) ${failedRounds.join(', ')} failed`}\n`,
   );
   return failedRounds.length === 0 ? 0 : 1;

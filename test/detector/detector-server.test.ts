@@ -15,6 +15,7 @@ import { ManualClock } from '../../src/kit/clock/clock.js';
 import { createLogger } from '../../src/kit/log/logger.js';
 import { encodeEnvelope } from '../../src/kit/protocol/envelope-encoder.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
+import { runWithIo } from '../helpers/clock-and-io.js';
 import { eventually } from '../helpers/eventually.js';
 import { openRaw, type RawClient } from '../helpers/raw-client.js';
 
@@ -63,9 +64,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   online?.socket.destroy();
-  const stopping = server.stop('test finished');
-  for (let i = 0; i < 200; i++) await clock.advance(50);
-  await stopping;
+  // The stop closes the readings log: real file I/O, finished between steps of the clock.
+  await runWithIo(clock, server.stop('test finished'), 10_000, 50);
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -1,5 +1,7 @@
 // Starts a whole server in-process on ephemeral ports, with a manual clock that tests advance
-// while real socket I/O flows between steps: a 20 s timeout passes in a few milliseconds.
+// while real socket I/O flows between steps: a 20 s timeout passes in a few milliseconds. Every
+// wait here steps the clock with the server's file I/O finished between steps (clock-and-io.ts),
+// so a slow disk or a busy machine never lets virtual time run ahead of a write.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { loadConfig } from '../../src/hv/config/load-config.js';
 import { createLogger } from '../../src/kit/log/logger.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../app/start-server.js';
 import type { ServerConfig } from '../../schemas/types.js';
+import { advanceWithIoUntil, runWithIo } from './clock-and-io.js';
 
 export interface TestServer {
   server: RunningServer;
@@ -21,9 +24,9 @@ export interface TestServer {
   /** Every log line, parsed. */
   logs: Record<string, unknown>[];
   connect(): Promise<HvConnection>;
-  /** Advances virtual time in steps until `promise` settles (or `maxMs` of virtual time pass). */
+  /** Advances virtual time in steps until `promise` settles (or `maxMs` of virtual time pass; then it is awaited as it is). */
   runUntil<T>(promise: Promise<T>, maxMs?: number, stepMs?: number): Promise<T>;
-  /** Advances virtual time until `predicate` holds. */
+  /** Advances virtual time until `predicate` holds; throws once `maxMs` of virtual time pass without it. */
   advanceUntil(predicate: () => boolean, maxMs?: number, stepMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -42,20 +45,11 @@ export async function startTestServer(patch: (config: ServerConfig) => void = ()
   });
   const { logger } = await createLogger({ consoleLevel: 'debug', fileLevel: 'silent', pretty: false, console: sink, now: () => clock.now() });
   const server = await startServer({ config, clock, log: logger, ...extra });
-  let settled = false;
-  const runUntil = async <T>(promise: Promise<T>, maxMs = 120_000, stepMs = 50): Promise<T> => {
-    settled = false;
-    const watched = promise.finally(() => {
-      settled = true;
-    });
-    watched.catch(() => {});
-    for (let t = 0; t < maxMs && !settled; t += stepMs) await clock.advance(stepMs);
-    return watched;
-  };
+  const runUntil = <T>(promise: Promise<T>, maxMs = 120_000, stepMs = 50): Promise<T> => runWithIo(clock, promise, maxMs, stepMs);
   // The blocks read their present output first (a bus round trip): wait for them, as Online would.
   const blocksIdle = () =>
     config.blocks.every((b) => topState((server.supervisor.getSnapshot().children[`block-${b.id}`]?.getSnapshot() as { value?: unknown } | undefined)?.value ?? '') === 'idle');
-  if (!(await clock.advanceUntil(blocksIdle, 5000, 10))) throw new Error('blocks did not start');
+  if (!(await advanceWithIoUntil(clock, blocksIdle, 5000, 10))) throw new Error('blocks did not start within 5000 ms of virtual time');
   return {
     server,
     clock,
@@ -65,7 +59,7 @@ export async function startTestServer(patch: (config: ServerConfig) => void = ()
     connect: () => HvConnection.open(server.tcp.host, server.tcp.port),
     runUntil,
     advanceUntil: async (predicate, maxMs = 120_000, stepMs = 50) => {
-      if (!(await clock.advanceUntil(predicate, maxMs, stepMs))) throw new Error(`condition not reached within ${maxMs} ms of virtual time`);
+      if (!(await advanceWithIoUntil(clock, predicate, maxMs, stepMs))) throw new Error(`condition not reached within ${maxMs} ms of virtual time`);
     },
     stop: async () => {
       await runUntil(server.stop('test finished'), 60_000);

@@ -229,12 +229,8 @@ describe('the store', () => {
       expect(noOutput(t.server.alarmBook.list())).toBeUndefined();
       writeFileSync(filler, '');
       // The store writes again at a retry on the server's clock, through real file I/O: each step of
-      // the clock gives that I/O real time to finish (a loaded machine takes longer than the few
-      // turns of the event loop a step of the clock lets pass), with no bound but the test's own.
-      while (t.server.alarms.list().some((a) => a.source === 'alarm-store')) {
-        await t.clock.advance(500);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      // the clock waits for that I/O to finish, however long a loaded machine takes (clock-and-io.ts).
+      await t.advanceUntil(() => !t.server.alarms.list().some((a) => a.source === 'alarm-store'), 60_000, 500);
       const stored = JSON.parse(readFileSync(join(dataDir, ALARM_STORE_FILE), 'utf8')) as { alarms: AlarmEntry[] };
       expect(noOutput(stored.alarms)).toBeUndefined();
       await t.stop();

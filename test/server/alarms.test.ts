@@ -9,7 +9,7 @@ import type { Fluke5502E } from '../../sim/devices/fluke-5502e.js';
 import { checkCommand, setVoltageCommand, type HvConnection } from '../../src/hv/client/hv-connection.js';
 import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { DEFAULT_TRANSFER_SAVE_INTERVAL_MS } from '../../src/hv/control/transfer-store.js';
-import { eventually } from '../helpers/eventually.js';
+import { advanceWithIo } from '../helpers/clock-and-io.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 let t: TestServer;
@@ -200,10 +200,11 @@ describe('a restarted block keeps what it knew', () => {
 describe('a voltmeter wrong by less than the eye can see in one reading', () => {
   /** The learned HV at the point nearest `v` output volts, once the store's save (real file I/O) has landed. */
   const learnedAt = async (v: number) => {
-    // The store writes at most once per interval: let one pass (holding), so what was learned is on disk.
-    await t.clock.advance(DEFAULT_TRANSFER_SAVE_INTERVAL_MS);
+    // The store writes at most once per interval: let one pass (holding), and the file I/O it
+    // started finish, so what was learned is on disk. (A file already there from an earlier save
+    // says nothing about this one.)
+    await advanceWithIo(t.clock, DEFAULT_TRANSFER_SAVE_INTERVAL_MS);
     const file = join(t.dataDir, 'transfer', 'block-1.json');
-    await eventually(() => existsSync(file) && !existsSync(`${file}.tmp`));
     const points = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { points: { v: number; hv: number }[] }).points : [];
     return points.reduce((best, p) => (Math.abs(p.v - v) < Math.abs(best.v - v) ? p : best), { v: Infinity, hv: NaN }).hv;
   };

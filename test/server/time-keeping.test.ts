@@ -12,6 +12,7 @@ import type { LagSample, LagSource } from '../../src/kit/clock/time-keeping.js';
 import { loadConfig } from '../../src/hv/config/load-config.js';
 import { createLogger } from '../../src/kit/log/logger.js';
 import { startServer } from '../../app/start-server.js';
+import { runWithIo } from '../helpers/clock-and-io.js';
 
 describe('time keeping in the server', () => {
   it('×1000 that the machine cannot keep up with: said before the first reading, in the log, the status and an alarm; cleared at ×20', async () => {
@@ -60,9 +61,8 @@ describe('time keeping in the server', () => {
       expect(after.time_keeping).toMatchObject({ time_scale: 20, keeps_up: true });
     } finally {
       scale = 1;
-      const stopping = server.stop('test finished');
-      await clock.advanceUntil(() => false, 30_000, 100).catch(() => {});
-      await stopping;
+      // The stop writes the alarm store and closes the readings: real file I/O, finished between steps of the clock.
+      await runWithIo(clock, server.stop('test finished'), 30_000, 100);
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
