@@ -16,7 +16,7 @@ import type { Meta } from '../../src/kit/protocol/envelope.js';
 import { startServer } from '../../app/start-server.js';
 import { PROBE_NAME } from '../../src/kit/storage/check-data-dir.js';
 import { dayName } from '../../src/kit/storage/readings-log.js';
-import { advanceWithIoUntil } from '../helpers/clock-and-io.js';
+import { runWithIo } from '../helpers/clock-and-io.js';
 import { startTestServer } from '../helpers/test-server.js';
 
 /** When the test server's clock starts (test/helpers/test-server.ts). */
@@ -107,11 +107,8 @@ describe('storage faults on a live server', () => {
     if (!logFault()) await new Promise<void>((resolve) => server.alarms.onChange((_, a) => a.source === 'log-file' && resolve()));
     expect(logFault()).toMatchObject({ code: 'STORAGE_FAULT', severity: 'MAJOR', status: 'WRITE' });
     expect(logFault()!.message).toMatch(/^log lines could not be written to .*\/logs\/hv-server\.\d{4}-\d\d-\d\d\.1\.log \(ENOSPC: no space left on device\)/);
-    let stopped = false;
-    const stopping = server.stop('test finished').then(() => (stopped = true));
     // The stop closes the log file and the readings: real file I/O, finished between steps of the clock.
-    await advanceWithIoUntil(clock, () => stopped, 60_000, 50);
-    await stopping;
+    await runWithIo(clock, server.stop('test finished'), 60_000, 50);
     // Real time: a flush that gives up on the refusal takes a few ms; one that retried the write
     // forever never returns. The bound is over 100 times the first.
     const started = performance.now();
