@@ -4,7 +4,7 @@
 import type { Origin } from '../actor-types.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { ClientLogThrottle } from '../log/client-log-throttle.js';
-import { inputExcerpt } from '../log/input-excerpt.js';
+import { clip, inputExcerpt } from '../log/input-excerpt.js';
 import type { Throttle } from '../log/log-throttle.js';
 import type { Logger } from '../log/logger.js';
 import { errorReply } from '../protocol/error-reply.js';
@@ -25,13 +25,18 @@ export interface IntakeContext {
 
 export type ForwardCommand = (accepted: AcceptedCommand, origin: Origin) => void;
 
+/**
+ * Refuses `meta` with a reply or passes it on as a command. A refusal is answered before it is
+ * logged: the client waits on the reply, and the log line, formatted on this event loop (about
+ * 0.05 ms warm, up to 1 ms for the first ones), does not.
+ */
 export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward: ForwardCommand | null, throttle: Throttle): void {
   const parsed = ctx.parse(meta);
   if (!parsed.ok) {
+    ctx.hub.deliver(origin, parsed.reply);
     const { log, suppressed } = throttle.take();
     // An excerpt only: a refused message can be as large as the connector allows.
     if (log) ctx.log.info({ client: origin.client, ...inputExcerpt(meta), reply: parsed.reply, suppressed }, `refused: ${parsed.reply.description}`);
-    ctx.hub.deliver(origin, parsed.reply);
     return;
   }
   ctx.hub.observe('command', origin, meta);
@@ -41,6 +46,14 @@ export function takeMeta(meta: Meta, origin: Origin, ctx: IntakeContext, forward
   }
   ctx.log.info({ client: origin.client, command: parsed.accepted.fields }, `command ${parsed.accepted.description}`);
   forward(parsed.accepted, origin);
+}
+
+/** Bytes that could not be framed as an Envelope: the client is told why (code 4), then the log, throttled, is. */
+export function refuseUndecodable(message: string, origin: Origin, ctx: IntakeContext, throttle: Throttle, fields: Record<string, unknown>): void {
+  ctx.hub.deliver(origin, parseErrorReply(message));
+  const { log, suppressed } = throttle.take();
+  // The decoder's sentence may quote the input: an excerpt of it at most.
+  if (log) ctx.log.warn({ ...fields, suppressed }, clip(message));
 }
 
 /** A decoding problem reported to the client that caused it (code 4). */

@@ -5,7 +5,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { nanoid } from 'nanoid';
 import type { ListenAddress } from '../machines/connector.machine.js';
 import type { Grant } from '../access/access-policy.js';
-import { clip } from '../log/input-excerpt.js';
 import type { Throttle } from '../log/log-throttle.js';
 import { EnvelopeDecoder, type DecoderEvent } from '../protocol/envelope-decoder.js';
 import type { Clock } from '../clock/clock.js';
@@ -14,7 +13,7 @@ import type { OutgoingMessage } from './outgoing-message.js';
 import { ConnectionGate } from './connection-gate.js';
 import { ConnectorServer, type ConnectorClient, type ConnectorServices, type ListenerOptions } from './connector-server.js';
 import { HandlerBoundary } from './handler-boundary.js';
-import { handlerFailedReply, parseErrorReply, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
+import { handlerFailedReply, refuseUndecodable, takeMeta, type ForwardCommand, type IntakeContext } from './message-intake.js';
 
 export interface TcpConnectorOptions extends ListenerOptions {
   /** The port already bound at process start, with the clients that connected while the server was starting. */
@@ -90,10 +89,7 @@ class TcpClient implements ConnectorClient {
       const { log, suppressed } = this.throttle.take();
       if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, bytes: event.bytes, suppressed }, `skipped ${event.bytes} bytes of garbage before a header`);
     } else {
-      const { log, suppressed } = this.throttle.take();
-      // The decoder's sentence may quote the input: an excerpt of it at most.
-      if (log) this.ctx.log.warn({ client: this.id, remote: this.remote, kind: event.error.kind, suppressed }, clip(event.error.message));
-      this.ctx.hub.deliver(this.origin, parseErrorReply(event.error.message));
+      refuseUndecodable(event.error.message, this.origin, this.ctx, this.throttle, { ...this.fields, kind: event.error.kind });
       if (event.error.fatal) {
         this.end(`its stream cannot be trusted after: ${event.error.message}`);
         return true;
