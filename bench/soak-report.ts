@@ -215,6 +215,7 @@ export function printReport(run: SoakRun, say: (line: string) => void): boolean 
   const added = grewOnOneServer ? addedTargets(run.fdsAtStart!, run.fdsAtEnd!) : [];
   say(`  open file descriptors: ${run.fdsAtStart?.length ?? '—'} at the start (steady clients connected), ${run.fdsAtEnd?.length ?? '—'} at the end (the same clients)${run.servers.length > 1 ? ` of server ${last?.index}` : ''}${added.length ? `; new at the end: ${added.join(', ')}` : ''}`);
   say(`  health probes (GET /api/status every 2 s): ${run.health.answered} of ${run.health.probes} answered within 5 s, slowest ${run.health.slowestMs.toFixed(0)} ms`);
+  for (const m of run.health.missed) say(`  health probe not answered at ${simHours(m.at)}: ${m.failure}; during ${m.during.join(', ') || 'no incident'}`);
   const tsvBytes = sum(run.servers.flatMap((s) => Object.values(s.figures.series).map((f) => f.bytes)));
   const logBytes = sum(run.servers.map((s) => bytesUnder(s.dataDir, /\/logs\//)));
   const consoleBytes = sum(run.servers.map((s) => s.console.bytes));

@@ -27,6 +27,8 @@ export interface HealthCounts {
   /** Probes a live server did not answer within 5 s. */
   unanswered: number;
   slowestMs: number;
+  /** Each unanswered probe: when (the server's clock), how it failed, and the incidents running meanwhile. */
+  missed: { at: number; failure: string; during: string[] }[];
 }
 
 export interface ServerUnderTestOptions {
@@ -50,7 +52,7 @@ export class ServerUnderTest {
   readonly crashes: CrashRecord[] = [];
   /** RSS (MiB) of each server a second after it was ready, by index − 1. */
   readonly startRss: (number | null)[] = [];
-  readonly health: HealthCounts = { probes: 0, answered: 0, unanswered: 0, slowestMs: 0 };
+  readonly health: HealthCounts = { probes: 0, answered: 0, unanswered: 0, slowestMs: 0, missed: [] };
   gaveUp: string | null = null;
   private readonly activities = new Map<string, number>();
   private readonly starters: ((server: ServerProcess) => void)[] = [];
@@ -184,14 +186,19 @@ export class ServerUnderTest {
     if (!server?.endpoint || this.stopping) return;
     this.health.probes++;
     const started = performance.now();
+    const at = this.options.now();
     const runningAtStart = [...this.activities.keys()];
     let ok = false;
+    let failure = '';
     try {
       const res = await fetch(`http://${server.endpoint.host}:${server.endpoint.httpPort}/api/status`, { signal: AbortSignal.timeout(5000) });
       await res.arrayBuffer();
       ok = res.status === 200;
-    } catch {
+      if (!ok) failure = `HTTP ${res.status}`;
+    } catch (err) {
       ok = false;
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      failure = `${(err as Error).name}: ${(err as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}, after ${Math.round(performance.now() - started)} ms`;
     }
     if (!server.alive) return; // died meanwhile: a crash, counted as one
     if (ok) {
@@ -212,5 +219,6 @@ export class ServerUnderTest {
     await realSleep(STOPPING_GRACE_MS);
     if (!server.alive || this.wedgeKills.has(server)) return;
     this.health.unanswered++;
+    this.health.missed.push({ at, failure, during: [...new Set([...runningAtStart, ...this.activities.keys()])] });
   }
 }
