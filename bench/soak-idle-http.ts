@@ -1,11 +1,19 @@
 // Many HTTP connections opened and held without a complete request (half send nothing, half the
 // start of a request whose headers never end), while a page asks for /api/status as usual.
+//
+// They come from an address of their own, as an attacker's would (another loopback address where
+// the system routes 127.0.0.0/8 to the loopback, as Linux does): the server caps each address's
+// connections, so a flood takes its room from the flooding address only. From the address the
+// soak's watchdog and pages use, the flood would evict their connections too, as the caps allow:
+// a probe made while the flood came in was reset (ECONNRESET).
 
 import { connect, type Socket } from 'node:net';
 import type { Endpoint } from './soak-console.js';
 import { realSleep } from './soak-time.js';
 
 export interface IdleHttpOutcome {
+  /** The address the connections came from. */
+  from: string;
   opened: number;
   refused: number;
   /** Closed by the server while held (its header or idle timeouts, or a connection limit). */
@@ -15,12 +23,20 @@ export interface IdleHttpOutcome {
   statusMs: number;
 }
 
-function open(endpoint: Endpoint): Promise<Socket | null> {
+function open(endpoint: Endpoint, localAddress: string | undefined): Promise<Socket | null> {
   return new Promise((resolve) => {
-    const socket = connect({ host: endpoint.host, port: endpoint.httpPort });
+    const socket = connect({ host: endpoint.host, port: endpoint.httpPort, ...(localAddress ? { localAddress } : {}) });
     socket.once('connect', () => resolve(socket));
     socket.once('error', () => resolve(null));
   });
+}
+
+/** Another loopback address for a server on 127.0.0.1, if this system connects from it; else the server's own. */
+async function floodAddress(endpoint: Endpoint): Promise<string | undefined> {
+  if (endpoint.host !== '127.0.0.1') return undefined;
+  const probe = await open(endpoint, '127.0.0.2');
+  probe?.destroy();
+  return probe ? '127.0.0.2' : undefined;
 }
 
 export async function holdIdleHttp(endpoint: Endpoint, count: number, holdMs: number): Promise<IdleHttpOutcome> {
@@ -28,8 +44,9 @@ export async function holdIdleHttp(endpoint: Endpoint, count: number, holdMs: nu
   let refused = 0;
   let closedByServer = 0;
   let releasing = false;
+  const localAddress = await floodAddress(endpoint);
   for (let i = 0; i < count; i += 50) {
-    const batch = await Promise.all(Array.from({ length: Math.min(50, count - i) }, () => open(endpoint)));
+    const batch = await Promise.all(Array.from({ length: Math.min(50, count - i) }, () => open(endpoint, localAddress)));
     for (const socket of batch) {
       if (!socket) {
         refused++;
@@ -57,5 +74,5 @@ export async function holdIdleHttp(endpoint: Endpoint, count: number, holdMs: nu
   await realSleep(holdMs / 2);
   releasing = true;
   for (const socket of sockets) socket.destroy();
-  return { opened: sockets.length, refused, closedByServer, statusDuringHold, statusMs };
+  return { from: localAddress ?? endpoint.host, opened: sockets.length, refused, closedByServer, statusDuringHold, statusMs };
 }

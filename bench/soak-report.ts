@@ -167,7 +167,7 @@ export function printReport(run: SoakRun, say: (line: string) => void): boolean 
     say('');
     say(`Idle HTTP connections, ${options.idleHttpConnections} held ${options.idleHttpHoldS} s, ${idle.length} times:`);
     for (const i of idle) {
-      say(`  ${simHours(i.at)}: opened ${i.opened}, refused ${i.refused}, closed by the server while held ${i.closedByServer}; /api/status meanwhile: ${i.statusDuringHold} in ${i.statusMs.toFixed(0)} ms; server fds during ${i.fdsDuring ?? '—'}, after ${i.fdsAfter ?? '—'}`);
+      say(`  ${simHours(i.at)}: from ${i.from}, opened ${i.opened}, refused ${i.refused}, closed by the server while held ${i.closedByServer}; /api/status meanwhile: ${i.statusDuringHold} in ${i.statusMs.toFixed(0)} ms; server fds during ${i.fdsDuring ?? '—'}, after ${i.fdsAfter ?? '—'}`);
     }
     must(idle.every((i) => i.statusDuringHold === 'HTTP 200'), 'the server kept answering /api/status while the idle connections were held');
   }
