@@ -78,6 +78,9 @@ class ErrorRoundTrip {
   }
 }
 
+/** The client's warm-up, once per process (warmClient). */
+let clientWarmed: Promise<void> | null = null;
+
 /**
  * This process's own first use of its socket and framing code, paid before any timed trip, against
  * a throwaway reply server of its own: otherwise whichever server takes the first turn is charged
@@ -99,7 +102,8 @@ async function warmClient(): Promise<void> {
  * busy machine matters more than anything else in the tail. Round trips in ms, in order, per port.
  */
 export async function errorRoundTrips(ports: number[], count: number): Promise<number[][]> {
-  await warmClient();
+  // Once per process: later rounds find the code warm already.
+  await (clientWarmed ??= warmClient());
   const links = await Promise.all(ports.map((port) => ErrorRoundTrip.open(port)));
   const times = links.map(() => [] as number[]);
   for (let i = 0; i < count; i++) {

@@ -38,12 +38,24 @@ async function turnsUntil(holds: () => boolean): Promise<void> {
 }
 
 /**
- * Real time in which a helper that did not wait for the I/O would have gone on: it looks every
- * millisecond. What is awaited cannot happen in it (the FIFO holds the read until the test writes),
- * so a slow machine only gives a broken helper fewer chances to show itself, never a passing one a
- * failure.
+ * Until the helper under test has looked at the thread pool `looks` more times and found the I/O
+ * still in flight (each look was its chance to go on wrongly), or until `wentWrong()`. Counted in
+ * the helper's own looks, not in real time, so a slow machine gives it as many chances as a fast
+ * one; what is awaited cannot happen meanwhile (the FIFO holds the read until the test writes).
  */
-const chancesToGoWrong = () => new Promise((resolve) => setTimeout(resolve, 100));
+async function chancesToGoWrong(wentWrong: () => boolean, looks = 20): Promise<void> {
+  const look = process.getActiveResourcesInfo;
+  let seen = 0;
+  process.getActiveResourcesInfo = () => {
+    seen++;
+    return look.call(process);
+  };
+  try {
+    await turnsUntil(() => seen >= looks || wentWrong());
+  } finally {
+    process.getActiveResourcesInfo = look;
+  }
+}
 
 describe('stepping a manual clock with real I/O', () => {
   it('ManualClock.advanceUntil runs on past I/O a timer started: the race these helpers close', async () => {
@@ -68,7 +80,7 @@ describe('stepping a manual clock with real I/O', () => {
     await turnsUntil(() => poolRequestsInFlight() > 0);
     const at = clock.now();
     expect(at).toBe(100); // the end of the step in which the timer fired
-    await chancesToGoWrong();
+    await chancesToGoWrong(() => clock.now() !== at || result !== undefined);
     expect(clock.now()).toBe(at);
     expect(result).toBeUndefined();
     disk.release();
@@ -100,7 +112,7 @@ describe('stepping a manual clock with real I/O', () => {
     let settled = false;
     disk.read(() => {});
     const waiting = ioSettled().then(() => (settled = true));
-    await chancesToGoWrong();
+    await chancesToGoWrong(() => settled);
     expect(settled).toBe(false);
     disk.release();
     await waiting;
