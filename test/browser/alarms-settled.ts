@@ -13,6 +13,23 @@ interface Listed {
   code: string;
   active: boolean;
   shelved_until: number | null;
+  message: string;
+}
+
+/** The alarms as a failed wait names them: source, code and sentence. */
+export const named = (alarms: readonly Listed[]) => alarms.map((a) => `${a.source} ${a.code}: ${a.message}`).join('; ');
+
+interface Logged {
+  at: number;
+  change: 'raised' | 'cleared';
+  alarm: { source: string; code: string; severity: string; message: string };
+}
+
+/** What a failed assertion about alarms adds: the alarms listed now, and the last raises and clears that led there (the rack's clock). */
+export async function alarmStory(base: string, last = 16): Promise<string> {
+  const entries = ((await (await fetch(`${base}/api/alarm-log`)).json()) as { entries: Logged[] }).entries.slice(-last);
+  const lines = entries.map((e) => `  ${new Date(e.at).toISOString().slice(11, 23)} ${e.change} ${e.alarm.source} ${e.alarm.code} (${e.alarm.severity}): ${e.alarm.message}`);
+  return `listed now: ${named(await listedAlarms(base)) || 'none'}\nthe last raises and clears:\n${lines.join('\n') || '  none'}`;
 }
 
 const post = (base: string, action: string, body: unknown) =>
@@ -24,6 +41,15 @@ export const acknowledgeAll = (base: string, note = 'test cleanup') => post(base
 
 /** Shelves the clock's alarm, acknowledges the rest once nothing else is active, and waits until `page` lists no alarm outside the shelf. */
 export async function settleAlarms(base: string, page: Page): Promise<void> {
+  try {
+    await waitSettled(base, page);
+  } catch (err) {
+    (err as Error).message += `\n${await alarmStory(base)}`;
+    throw err;
+  }
+}
+
+async function waitSettled(base: string, page: Page): Promise<void> {
   await expect
     .poll(
       async () => {
@@ -33,7 +59,8 @@ export async function settleAlarms(base: string, page: Page): Promise<void> {
             await post(base, 'shelve', { source: a.source, code: a.code, minutes: 24 * 60, reason: 'the test machine is shared: the simulated time scale falls behind now and then' });
           }
         }
-        if (listed.some((a) => a.active && a.source !== 'clock')) return 'waiting for active alarms to clear';
+        const holding = listed.filter((a) => a.active && a.source !== 'clock');
+        if (holding.length > 0) return `waiting for active alarms to clear: ${named(holding)}`;
         await acknowledgeAll(base);
         return page.evaluate(() => document.getElementById('alarm-panel')?.dataset.listed ?? 'not loaded');
       },
