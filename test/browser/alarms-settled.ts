@@ -4,7 +4,8 @@
 // keeps up with) may come and go at any time (listed while active; it does not latch), and every
 // other alarm stays listed until someone acknowledges it; so the clock's alarm is shelved for the
 // day, as an operator would shelve a known nuisance, whatever else is listed is left to clear and
-// then acknowledged, and the page is waited on until it lists nothing outside the shelf.
+// then acknowledged, and the page is waited on until it lists nothing outside the shelf. A wait
+// that fails says what was listed and the raises and clears that led there (alarmStory).
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -25,8 +26,16 @@ interface Logged {
   alarm: { source: string; code: string; severity: string; message: string };
 }
 
-/** What a failed assertion about alarms adds: the alarms listed now, and the last raises and clears that led there (the rack's clock). */
-export async function alarmStory(base: string, last = 16): Promise<string> {
+/**
+ * What a failed assertion about alarms adds: the alarms listed now, and the last raises and clears
+ * that led there (on the rack's clock). Never throws: a server that cannot answer is said so, and
+ * the assertion's own failure stays the one reported.
+ */
+export function alarmStory(base: string, last = 16): Promise<string> {
+  return readStory(base, last).catch((err: unknown) => `the alarm book could not be read: ${String(err)}`);
+}
+
+async function readStory(base: string, last: number): Promise<string> {
   const entries = ((await (await fetch(`${base}/api/alarm-log`)).json()) as { entries: Logged[] }).entries.slice(-last);
   const lines = entries.map((e) => `  ${new Date(e.at).toISOString().slice(11, 23)} ${e.change} ${e.alarm.source} ${e.alarm.code} (${e.alarm.severity}): ${e.alarm.message}`);
   return `listed now: ${named(await listedAlarms(base)) || 'none'}\nthe last raises and clears:\n${lines.join('\n') || '  none'}`;
