@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alarmStory, settleAlarms } from './alarms-settled.js';
 import { harnessForFile, shot, type Harness } from './harness.js';
+import { holdVoltage } from './hold-voltage.js';
 
 let h: Harness;
 harnessForFile((started) => (h = started), { timeScale: 5 });
@@ -78,15 +79,8 @@ const sound = (page: Page) =>
     return { muted: t.dataset.muted, audio: t.dataset.audio, alerting: t.dataset.alerting, beeps: Number(t.dataset.beeps), label: t.textContent, note: document.getElementById('sound-note')!.dataset.needed === 'true' };
   });
 
-beforeAll(async () => {
-  // Block 1 holding 1000 V: a trip there is well below half of what the output should give.
-  const { HvConnection, checkCommand } = await import('../../src/hv/client/hv-connection.js');
-  const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
-  const answer = online.answer(30_000);
-  online.send(checkCommand(1, 1000, 0.5, 30));
-  expect(await answer).toMatchObject({ status: 'ok' });
-  await online.close();
-}, 40_000);
+// Block 1 holding 1000 V: a trip there is well below half of what the output should give.
+beforeAll(() => holdVoltage(h.server.tcp.port, 1, 1000, 0.5, 30), 60_000);
 
 describe('a supply trip that recovers by itself', () => {
   it('stays listed latched and unacknowledged (panel, banner, tab title) until acknowledged with a note, which the audit trail keeps', async () => {

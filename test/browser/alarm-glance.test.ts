@@ -11,6 +11,7 @@ import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { acknowledgeAll, settleAlarms } from './alarms-settled.js';
 import { shot, startHarness, type Harness } from './harness.js';
+import { holdVoltage } from './hold-voltage.js';
 
 let h: Harness;
 
@@ -96,12 +97,7 @@ const MAJOR_RED = 'rgb(197, 34, 31)'; // --major, light theme
 
 describe('a supply trip at a glance', () => {
   it('turns block 1’s card and the banner red within 2 readings; cleared, the card returns to normal, and the banner once the alarm is acknowledged', async () => {
-    const { HvConnection, checkCommand } = await import('../../src/hv/client/hv-connection.js');
-    const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
-    const answer = online.answer(60_000);
-    online.send(checkCommand(1, 1000, 0.5, 30));
-    expect(await answer).toMatchObject({ status: 'ok' });
-    await online.close();
+    await holdVoltage(h.server.tcp.port, 1, 1000, 0.5, 30);
 
     const { page, errors } = await h.open('/', { before: recordFeed });
     try {

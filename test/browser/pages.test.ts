@@ -17,6 +17,7 @@ import { startServer, type RunningServer } from '../../app/start-server.js';
 import { PacedClock } from '../helpers/paced-clock.js';
 import { acknowledgeAll, settleAlarms } from './alarms-settled.js';
 import { shot, startHarness, type Harness } from './harness.js';
+import { holdVoltage } from './hold-voltage.js';
 
 let h: Harness;
 const open = (path: string, at?: string) => h.open(path, at === undefined ? {} : { at });
@@ -104,12 +105,7 @@ describe('alarms', () => {
 
   it('a supply trip raises NO_OUTPUT on the panel and block 1’s card, and on the state chart; recovered, the card clears and the panel keeps it latched until acknowledged', async () => {
     // Block 1 holding 1000 V: a trip there is well below half of what the output should give.
-    const { HvConnection, checkCommand } = await import('../../src/hv/client/hv-connection.js');
-    const online = await HvConnection.open('127.0.0.1', h.server.tcp.port);
-    const answer = online.answer(30_000);
-    online.send(checkCommand(1, 1000, 0.5, 20));
-    expect(await answer).toMatchObject({ status: 'ok' });
-    await online.close();
+    await holdVoltage(h.server.tcp.port, 1, 1000, 0.5, 20);
 
     const { page, errors } = await open('/');
     const debug = await open('/debug');
