@@ -13,7 +13,7 @@
 // the first click or key, and says so until then.
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { alarmStory, settleAlarms } from './alarms-settled.js';
+import { settleAlarms, withAlarmStory } from './alarms-settled.js';
 import { harnessForFile, shot, type Harness } from './harness.js';
 import { holdVoltage } from './hold-voltage.js';
 
@@ -109,7 +109,7 @@ describe('a supply trip that recovers by itself', () => {
       await page.waitForFunction((t) => document.title === t, titled(n));
       expect(await page.getAttribute('link[rel="icon"]', 'href')).toMatch(/^data:image\/png;base64,/);
       await debug.page.waitForFunction((t) => document.title === t, titled(n, 'HV rack — state charts'), { timeout: 10_000 });
-      expect(await banner(page), await alarmStory(h.base)).toMatchObject({ state: 'active', severity: 'MAJOR', count: '1 alarm', unack: `${n} unacknowledged`, background: MAJOR_RED });
+      await withAlarmStory(h.base, async () => expect(await banner(page)).toMatchObject({ state: 'active', severity: 'MAJOR', count: '1 alarm', unack: `${n} unacknowledged`, background: MAJOR_RED }));
 
       // Recovered: the condition is gone, the alarm is not.
       await trip(false);

@@ -5,7 +5,7 @@
 // other alarm stays listed until someone acknowledges it; so the clock's alarm is shelved for the
 // day, as an operator would shelve a known nuisance, whatever else is listed is left to clear and
 // then acknowledged, and the page is waited on until it lists nothing outside the shelf. A wait
-// that fails says what was listed and the raises and clears that led there (alarmStory).
+// that fails says what was listed and the raises and clears that led there (withAlarmStory).
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -18,7 +18,7 @@ interface Listed {
 }
 
 /** The alarms as a failed wait names them: source, code and sentence. */
-export const named = (alarms: readonly Listed[]) => alarms.map((a) => `${a.source} ${a.code}: ${a.message}`).join('; ');
+const named = (alarms: readonly Listed[]) => alarms.map((a) => `${a.source} ${a.code}: ${a.message}`).join('; ');
 
 interface Logged {
   at: number;
@@ -27,12 +27,18 @@ interface Logged {
 }
 
 /**
- * What a failed assertion about alarms adds: the alarms listed now, and the last raises and clears
- * that led there (on the rack's clock). Never throws: a server that cannot answer is said so, and
- * the assertion's own failure stays the one reported.
+ * Runs `assertion`; if it fails, its message gains the alarms listed now and the last raises and
+ * clears that led there (on the rack's clock), read only then. A server that cannot answer is said
+ * so, and the assertion's own failure stays the one reported.
  */
-export function alarmStory(base: string, last = 16): Promise<string> {
-  return readStory(base, last).catch((err: unknown) => `the alarm book could not be read: ${String(err)}`);
+export async function withAlarmStory(base: string, assertion: () => Promise<unknown>): Promise<void> {
+  try {
+    await assertion();
+  } catch (err) {
+    const story = await readStory(base, 16).catch((e: unknown) => `the alarm book could not be read: ${String(e)}`);
+    (err as Error).message += `\n${story}`;
+    throw err;
+  }
 }
 
 async function readStory(base: string, last: number): Promise<string> {
@@ -49,14 +55,7 @@ export const listedAlarms = async (base: string): Promise<Listed[]> => ((await (
 export const acknowledgeAll = (base: string, note = 'test cleanup') => post(base, 'acknowledge', { all: true, note }).then((r) => r.status);
 
 /** Shelves the clock's alarm, acknowledges the rest once nothing else is active, and waits until `page` lists no alarm outside the shelf. */
-export async function settleAlarms(base: string, page: Page): Promise<void> {
-  try {
-    await waitSettled(base, page);
-  } catch (err) {
-    (err as Error).message += `\n${await alarmStory(base)}`;
-    throw err;
-  }
-}
+export const settleAlarms = (base: string, page: Page): Promise<void> => withAlarmStory(base, () => waitSettled(base, page));
 
 async function waitSettled(base: string, page: Page): Promise<void> {
   await expect
